@@ -1,0 +1,89 @@
+"""Configuration, resolved in one place.
+
+Precedence, highest first: command-line flag > `cess.toml` (the file given by
+--config, else `cess.toml` in the current folder) > built-in defaults.
+Relative paths in `cess.toml` are relative to the folder holding that file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .findings import CessError
+from .workbook import Limits
+
+
+class LimitsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    taille_max_fichier_mo: float = Field(default=20, gt=0)
+    entrees_zip_max: int = Field(default=500, gt=0)
+    taille_decompressee_max_mo: float = Field(default=200, gt=0)
+    taux_compression_max: float = Field(default=200, gt=1)
+    lignes_max: int = Field(default=10_000, gt=0)
+    colonnes_max: int = Field(default=50, gt=0)
+    secondes_par_fichier: float = Field(default=30, gt=0)
+
+    def to_limits(self) -> Limits:
+        mib = 1024 * 1024
+        return Limits(
+            max_file_bytes=int(self.taille_max_fichier_mo * mib),
+            max_entries=self.entrees_zip_max,
+            max_inflated_bytes=int(self.taille_decompressee_max_mo * mib),
+            max_ratio=self.taux_compression_max,
+            max_rows=self.lignes_max,
+            max_columns=self.colonnes_max,
+        )
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bilans: Path = Path("bilans")
+    sortie: Path = Path("out")
+    referentiel: Path | None = None  # None: the referential shipped with cess
+    limites: LimitsConfig = LimitsConfig()
+    source: Path | None = None  # the cess.toml that was read, if any
+
+    def limits(self) -> Limits:
+        return self.limites.to_limits()
+
+
+def resolve(
+    config_file: Path | None = None,
+    *,
+    bilans: Path | None = None,
+    sortie: Path | None = None,
+    referentiel: Path | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """flag > cess.toml > defaults. Raises CessError (exit 2) on a bad configuration."""
+    cwd = cwd or Path.cwd()
+    data: dict[str, Any] = {}
+    source: Path | None = None
+    if config_file is not None:
+        if not config_file.is_file():
+            raise CessError(f"Fichier de configuration introuvable : {config_file}")
+        source = config_file
+    elif (cwd / "cess.toml").is_file():
+        source = cwd / "cess.toml"
+    if source is not None:
+        try:
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise CessError(f"Configuration {source} illisible : {exc}") from None
+        base = source.parent
+        for key in ("bilans", "sortie", "referentiel"):
+            if isinstance(data.get(key), str):
+                data[key] = str((base / data[key]).resolve())
+    try:
+        config = Config.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
+        raise CessError(f"Configuration {source} invalide : {problems}") from None
+    updates = {
+        k: v for k, v in {"bilans": bilans, "sortie": sortie, "referentiel": referentiel}.items() if v is not None
+    }
+    return config.model_copy(update=updates)

@@ -1,0 +1,406 @@
+"""Findings: every data problem is a frozen value with a stable code, never an exception.
+
+The codes, their severity and their French message templates live in one table
+(`CATALOGUE`), so that a code always means the same thing and reads the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERREUR = "erreur"
+    AVERTISSEMENT = "avertissement"
+
+
+class CessError(Exception):
+    """Cannot proceed at all (broken referential, bad configuration). Caught by the CLI."""
+
+
+E, W = Severity.ERREUR, Severity.AVERTISSEMENT
+
+# code -> (severity, message template, hint). Templates use str.format fields.
+CATALOGUE: dict[str, tuple[Severity, str, str]] = {
+    # the file itself
+    "fichier.introuvable": (E, "Fichier introuvable : {detail}.", "Vérifiez le chemin."),
+    "fichier.vide": (
+        E,
+        "Le fichier est vide (0 octet).",
+        "Renvoyez le bilan enregistré depuis Excel.",
+    ),
+    "fichier.tronque": (
+        E,
+        "Le fichier est incomplet ou endommagé : ce n'est pas un classeur .xlsx lisible ({detail}).",
+        "Renvoyez le fichier : il a probablement été coupé pendant l'envoi ou la copie.",
+    ),
+    "fichier.chiffre": (
+        E,
+        "Le classeur est protégé par un mot de passe et ne peut pas être lu.",
+        "Enlevez le mot de passe d'ouverture (Fichier > Informations > Protéger le classeur) puis renvoyez-le.",
+    ),
+    "fichier.xls": (
+        E,
+        "Le fichier est au format Excel 97-2003 (.xls), que cess ne lit pas.",
+        "Ouvrez-le dans Excel et enregistrez-le au format « Classeur Excel (.xlsx) ».",
+    ),
+    "fichier.pas_un_classeur": (
+        E,
+        "Le fichier n'est pas un classeur Excel ({detail}).",
+        "Partez du modèle fourni par la CRESS (`cess template`) et enregistrez-le en .xlsx.",
+    ),
+    "fichier.format_non_pris_en_charge": (
+        E,
+        "Format de fichier non pris en charge : {detail}.",
+        "Enregistrez le bilan au format « Classeur Excel (.xlsx) ».",
+    ),
+    "fichier.trop_gros": (
+        E,
+        "Le fichier dépasse une limite de sécurité : {detail}.",
+        "Renvoyez le bilan tel que produit par le modèle, sans données ajoutées.",
+    ),
+    "fichier.ignore": (
+        E,
+        "Fichier ignoré : {detail}.",
+        "Placez un vrai fichier .xlsx dans le dossier des bilans.",
+    ),
+    "fichier.illisible": (
+        E,
+        "Le classeur n'a pas pu être lu : {detail}.",
+        "Ouvrez-le dans Excel, enregistrez-le à nouveau en .xlsx et renvoyez-le.",
+    ),
+    # structure
+    "feuille.manquante": (
+        E,
+        "La feuille « {attendu} » est absente (feuilles trouvées : {trouve}).",
+        "Partez du modèle fourni et ne renommez pas ses feuilles.",
+    ),
+    "colonne.manquante": (
+        E,
+        "La colonne « {attendu} » est absente de la ligne d'en-tête (trouvé : {trouve}).",
+        "Rétablissez l'en-tête du modèle en ligne 1.",
+    ),
+    "modele.version_inconnue": (
+        E,
+        "Version de modèle « {trouve} » inconnue ou retirée (versions acceptées : {attendu}).",
+        "Téléchargez le modèle à jour (`cess template`) et recopiez-y vos chiffres.",
+    ),
+    "modele.version_absente": (
+        W,
+        "La version du modèle (version_modele) n'est pas indiquée ; le format {attendu} est supposé.",
+        "Partez du modèle fourni par la CRESS.",
+    ),
+    # identification
+    "identification.manquant": (E, "« {attendu} » n'est pas renseigné.", "Complétez la cellule."),
+    "identification.cle_inconnue": (
+        W,
+        "Clé « {trouve} » inconnue dans l'identification ; elle est ignorée.",
+        "",
+    ),
+    "identification.cle_dupliquee": (
+        E,
+        "La clé « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne.",
+    ),
+    "action.inconnue": (
+        E,
+        "Action « {trouve} » inconnue du contrat.",
+        "Indiquez le code de votre action tel qu'il figure dans le plan d'actions (ex. III_1.1.3).",
+    ),
+    "annee.hors_contrat": (E, "Année {trouve} hors de la période du contrat ({attendu}).", ""),
+    "annee.action_inactive": (
+        E,
+        "L'action {detail} n'est pas active en {trouve} (années actives : {attendu}).",
+        "",
+    ),
+    "identification.email_invalide": (
+        E,
+        "Adresse électronique invalide : « {trouve} » ({detail}).",
+        "Indiquez une adresse de la forme nom@domaine.fr.",
+    ),
+    "identification.siret_invalide": (
+        E,
+        "SIRET invalide : « {trouve} » ({detail}).",
+        "Le SIRET compte 14 chiffres ; recopiez-le depuis l'avis de situation INSEE.",
+    ),
+    "identification.date_future": (
+        E,
+        "La date de transmission {trouve} est dans le futur (aujourd'hui : {attendu}).",
+        "",
+    ),
+    "identification.version_invalide": (
+        E,
+        "Version « {trouve} » invalide : un entier à partir de 1 est attendu.",
+        "",
+    ),
+    "transmission.retard": (W, "Bilan transmis le {trouve}, après l'échéance du {attendu}.", ""),
+    # values
+    "valeur.non_numerique": (E, "Valeur « {trouve} » : un nombre est attendu.", ""),
+    "valeur.non_entiere": (
+        E,
+        "Valeur {trouve} : un nombre entier est attendu pour « {attendu} » (unité nombre).",
+        "",
+    ),
+    "valeur.negative": (
+        E,
+        "Valeur {trouve} négative : une valeur positive ou nulle est attendue.",
+        "",
+    ),
+    "valeur.erreur_excel": (
+        E,
+        "La cellule contient l'erreur Excel {trouve}.",
+        "Corrigez la formule ou saisissez la valeur.",
+    ),
+    "nombre.ambigu": (
+        E,
+        "Nombre ambigu « {trouve} » : séparateur de milliers ou virgule décimale ?",
+        "Saisissez le nombre sans séparateur de milliers (ex. 1234 ou 1,234).",
+    ),
+    "nombre.texte": (
+        W,
+        "Nombre saisi comme texte « {trouve} », lu comme {attendu}.",
+        "Saisissez-le comme un nombre.",
+    ),
+    "formule.sans_valeur": (
+        E,
+        "La cellule contient une formule sans valeur calculée enregistrée.",
+        "Ouvrez le classeur dans Excel ou LibreOffice, laissez-le recalculer, enregistrez-le puis renvoyez-le.",
+    ),
+    "ligne.incomplete": (
+        E,
+        "Ligne incomplète : « {attendu} » n'est pas renseigné.",
+        "Complétez la ligne ou supprimez-la.",
+    ),
+    "valeur.invalide": (E, "Valeur « {trouve} » invalide ({detail}).", ""),
+    "date.invalide": (E, "Date « {trouve} » illisible : une date JJ/MM/AAAA est attendue.", ""),
+    "date.texte": (
+        W,
+        "Date saisie comme texte « {trouve} », lue comme le {attendu}.",
+        "Saisissez-la comme une date.",
+    ),
+    # indicators
+    "indicateur.manquant": (
+        E,
+        "L'indicateur obligatoire « {attendu} » n'a pas de valeur (une cellule vide n'est pas un zéro).",
+        "Saisissez la valeur, ou 0 si elle est réellement nulle.",
+    ),
+    "indicateur.inconnu": (
+        E,
+        "Indicateur « {trouve} » inconnu pour l'action {detail}.",
+        "Gardez les lignes du modèle.",
+    ),
+    "indicateur.duplique": (
+        E,
+        "L'indicateur « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne.",
+    ),
+    "indicateur.calcule": (
+        W,
+        "« {trouve} » est calculé par cess ; la valeur saisie est ignorée.",
+        "",
+    ),
+    "cumul.manquant": (
+        E,
+        "Le cumul sur la période de « {attendu} » est obligatoire dans le bilan de la dernière année ({detail}).",
+        "Indiquez le total 2014-2016 dans la colonne cumul_periode.",
+    ),
+    # financing
+    "financeur.inconnu": (
+        E,
+        "Financeur « {trouve} » inconnu.",
+        "Utilisez un code de la liste : {attendu}.",
+    ),
+    "financeur.duplique": (
+        E,
+        "Le financeur « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne par financeur.",
+    ),
+    # territories
+    "departement.inconnu": (E, "Département « {trouve} » inconnu.", "Codes acceptés : {attendu}."),
+    "departement.format": (
+        W,
+        "Département « {trouve} » lu comme « {attendu} ».",
+        "Saisissez le code sur deux chiffres.",
+    ),
+    "territoire.indicateur_inconnu": (
+        E,
+        "« {trouve} » n'est pas un indicateur territorialisé de l'action.",
+        "Indicateurs à ventiler : {attendu}.",
+    ),
+    "territoire.somme": (
+        E,
+        "La ventilation par département de « {detail} » totalise {trouve}, différent de la valeur déclarée {attendu}.",
+        "La somme des lignes Territoires doit égaler la valeur de la feuille Indicateurs.",
+    ),
+    "territoire.qpv_superieur": (
+        E,
+        "dont_qpv ({trouve}) dépasse la valeur de la ligne ({attendu}).",
+        "",
+    ),
+    "territoire.zrr_superieur": (
+        E,
+        "dont_zrr ({trouve}) dépasse la valeur de la ligne ({attendu}).",
+        "",
+    ),
+    "territoire.duplique": (
+        E,
+        "La ligne {trouve} apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne par département et indicateur.",
+    ),
+    # qualitative
+    "qualitatif.manquant": (
+        E,
+        "La rubrique « {attendu} » du bilan qualitatif est vide.",
+        "Décrivez les réalisations de l'année.",
+    ),
+    "qualitatif.rubrique_inconnue": (
+        W,
+        "Rubrique « {trouve} » inconnue ; elle est ignorée.",
+        "Rubriques : {attendu}.",
+    ),
+    # the referential itself (schemas/)
+    "referentiel.fichier": (
+        E,
+        "{detail}",
+        "Vérifiez le dossier du référentiel (option --schemas ou cess.toml).",
+    ),
+    "referentiel.format": (E, "{detail}", ""),
+    "referentiel.doublon": (E, "Code « {trouve} » en double (déjà défini en {detail}).", ""),
+    "referentiel.reference_inconnue": (E, "{detail} « {trouve} » inconnu{attendu}.", ""),
+    "referentiel.ratio_incomplet": (E, "{detail}", ""),
+    "referentiel.cible": (E, "{detail}", ""),
+    "referentiel.regle": (E, "{detail}", ""),
+    # cross-indicator rules (one stable code per rule: regle.<code of the rule>)
+    "regle": (E, "{detail} ({trouve}).", ""),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    file: str
+    sheet: str | None
+    cell: str | None
+    message: str
+    hint: str = ""
+
+    @property
+    def location(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or self.cell or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        return data
+
+
+def make(
+    code: str,
+    file: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    *,
+    severity: Severity | None = None,
+    message: str | None = None,
+    **fields: Any,
+) -> Finding:
+    """Build a finding from the catalogue. Unknown template fields render as empty."""
+    base = code.split(".", 1)[0] if code.startswith("regle.") else code
+    sev, template, hint = CATALOGUE[base]
+    values = _Blank({k: _fmt(v) for k, v in fields.items()})
+    return Finding(
+        code=code,
+        severity=severity or sev,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        message=message or template.format_map(values),
+        hint=hint.format_map(values),
+    )
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if value.is_integer():
+            return f"{int(value):,}".replace(",", "\u202f")
+        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", "\u202f")
+    return str(value)
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What validating one file found, plus what was learned about it."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    action: str | None = None
+    annee: int | None = None
+    version: int | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERREUR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.AVERTISSEMENT for f in self.findings)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fichier": self.file,
+            "action": self.action,
+            "annee": self.annee,
+            "version": self.version,
+            "valide": self.valid,
+            "erreurs": self.errors,
+            "avertissements": self.warnings,
+            "constats": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.files for f in r.findings]
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(r.warnings for r in self.files)
+
+    def flatten(self, fields: list[str]) -> list[list[Any]]:
+        """Rows of the chosen finding fields, e.g. ["code", "sheet", "cell"]."""
+        return [[getattr(f, name) for name in fields] for f in self.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fichiers": [r.to_dict() for r in self.files],
+            "resume": {
+                "fichiers": len(self.files),
+                "valides": sum(r.valid for r in self.files),
+                "erreurs": self.errors,
+                "avertissements": self.warnings,
+            },
+        }

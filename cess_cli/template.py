@@ -1,0 +1,326 @@
+"""Write blank bilan workbooks (format version 1), pre-filled from the referential.
+
+Pre-filled cells are locked (sheet protection without password: it guards against
+slips, not against a determined user), input cells are unlocked and carry Excel
+data validation (lists for départements, funders and rubriques; whole numbers
+>= 0 where the unit is `nombre`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .atomic import atomic_path
+from .bilan_format import (
+    FINANCEMENTS,
+    IDENTIFICATION,
+    IDENTIFICATION_KEYS,
+    INDICATEURS,
+    INSTRUCTIONS_TITLE,
+    LISTS_TITLE,
+    QUALITATIF,
+    TERRITOIRES,
+)
+from .findings import CessError
+from .referential import Referential
+from .workbook import col_letter
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+UNLOCKED = Protection(locked=False)
+FREE_ROWS = {"financements": 30, "territoires": 80}
+
+
+def template_filename(action: str, year: int) -> str:
+    return f"bilan_{action}_{year}.xlsx"
+
+
+def write_template(ref: Referential, action_code: str, year: int, target: Path) -> Path:
+    """Write the blank bilan of one action and year to `target` (atomically)."""
+    wb = build_template(ref, action_code, year)
+    with atomic_path(target) as tmp:
+        wb.save(tmp)
+    return target
+
+
+def build_template(ref: Referential, action_code: str, year: int) -> Workbook:
+    if action_code not in ref.actions:
+        raise CessError(f"Action « {action_code} » inconnue. Actions : {', '.join(ref.actions)}.")
+    action = ref.actions[action_code]
+    if year not in action.annees:
+        raise CessError(
+            f"L'action {action_code} n'est pas active en {year} (années actives : {', '.join(map(str, action.annees))})."
+        )
+    wb = Workbook()
+    ws_id = wb.active
+    assert ws_id is not None
+    ws_id.title = IDENTIFICATION.title
+    _identification(ws_id, ref, action_code, year)
+    _indicators(wb.create_sheet(INDICATEURS.title), ref, action_code, year)
+    _free_sheet(wb.create_sheet(FINANCEMENTS.title), FINANCEMENTS.columns, FREE_ROWS["financements"])
+    _free_sheet(wb.create_sheet(TERRITOIRES.title), TERRITOIRES.columns, FREE_ROWS["territoires"])
+    _qualitatif(wb.create_sheet(QUALITATIF.title), ref)
+    _instructions(wb.create_sheet(INSTRUCTIONS_TITLE), ref, action_code, year)
+    lists = wb.create_sheet(LISTS_TITLE)
+    _lists(wb, lists, ref, action_code)
+    lists.sheet_state = "hidden"
+    return wb
+
+
+def _header(ws: Worksheet, columns: tuple[str, ...], widths: dict[str, int]) -> None:
+    for i, name in enumerate(columns):
+        cell = ws.cell(row=1, column=i + 1, value=name)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        ws.column_dimensions[col_letter(i)].width = widths.get(name, max(14, len(name) + 4))
+    ws.freeze_panes = "A2"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _identification(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:
+    _header(ws, IDENTIFICATION.columns, {"cle": 20, "libelle": 52, "valeur": 44})
+    prefilled = {
+        "code_action": action_code,
+        "annee": year,
+        "version": 1,
+        "version_modele": ref.version_courante,
+    }
+    locked_values = {"code_action", "annee", "version_modele"}
+    for r, (key, label, required) in enumerate(IDENTIFICATION_KEYS, start=2):
+        ws.cell(row=r, column=1, value=key)
+        ws.cell(row=r, column=2, value=label + ("" if required else " (facultatif)"))
+        cell = ws.cell(row=r, column=3, value=prefilled.get(key))
+        if key == "version_modele":
+            cell.number_format = "@"
+        if key not in locked_values:
+            cell.protection = UNLOCKED
+            cell.fill = REQUIRED_FILL if required else INPUT_FILL
+        if key == "date_transmission":
+            cell.number_format = "DD/MM/YYYY"
+            dv = DataValidation(type="date", operator="greaterThan", formula1="41640", allow_blank=True)
+            dv.error = "Saisissez une date au format JJ/MM/AAAA."
+            dv.add(cell.coordinate)
+            ws.add_data_validation(dv)
+        elif key == "siret":
+            cell.number_format = "@"
+            dv = DataValidation(type="textLength", operator="equal", formula1="14", allow_blank=True)
+            dv.error = "Le SIRET compte 14 chiffres, sans espace."
+            dv.add(cell.coordinate)
+            ws.add_data_validation(dv)
+        elif key == "version":
+            dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="1", allow_blank=True)
+            dv.error = "La version est un entier à partir de 1."
+            dv.add(cell.coordinate)
+            ws.add_data_validation(dv)
+
+
+def _indicators(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:
+    columns = (*INDICATEURS.columns, "obligatoire")
+    _header(
+        ws,
+        columns,
+        {
+            "code": 26,
+            "libelle": 50,
+            "unite": 10,
+            "cible": 12,
+            "valeur": 14,
+            "cumul_periode": 16,
+            "commentaire": 50,
+            "obligatoire": 13,
+        },
+    )
+    action = ref.actions[action_code]
+    final = year == max(action.annees)
+    whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    whole.error = "Un nombre entier positif ou nul est attendu (unité : nombre)."
+    decimal = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    decimal.error = "Un nombre positif ou nul est attendu."
+    ws.add_data_validation(whole)
+    ws.add_data_validation(decimal)
+    letters = {name: col_letter(i) for i, name in enumerate(columns)}
+    for r, (ia, ind) in enumerate(ref.typed_indicators(action_code), start=2):
+        ws.cell(row=r, column=1, value=ind.code)
+        ws.cell(row=r, column=2, value=ind.libelle)
+        ws.cell(row=r, column=3, value=ind.unite)
+        target = ws.cell(row=r, column=4, value=ia.cibles.get(year))
+        target.number_format = "#,##0" if ind.unite == "nombre" else "#,##0.0#"
+        ws.cell(row=r, column=8, value="oui" if ia.obligatoire else "non")
+        dv = whole if ind.unite == "nombre" else decimal
+        for name in ("valeur", "cumul_periode", "commentaire"):
+            cell = ws[f"{letters[name]}{r}"]
+            cell.protection = UNLOCKED
+            if name == "valeur":
+                cell.fill = REQUIRED_FILL if ia.obligatoire else INPUT_FILL
+                dv.add(cell.coordinate)
+            elif name == "cumul_periode":
+                dv.add(cell.coordinate)
+                if final:
+                    cell.fill = REQUIRED_FILL
+                    cell.comment = Comment(
+                        f"Dernière année de l'action : indiquez le total {min(action.annees)}-{year}.",
+                        "cess",
+                    )
+            else:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _free_sheet(ws: Worksheet, columns: tuple[str, ...], rows: int) -> None:
+    _header(ws, columns, {"financeur": 24, "commentaire": 50, "departement": 16, "indicateur": 28})
+    for r in range(2, rows + 2):
+        for c in range(1, len(columns) + 1):
+            ws.cell(row=r, column=c).protection = UNLOCKED
+
+
+def _qualitatif(ws: Worksheet, ref: Referential) -> None:
+    _header(ws, QUALITATIF.columns, {"rubrique": 20, "texte": 100})
+    for r, rub in enumerate(ref.contrat.rubriques_qualitatives, start=2):
+        ws.cell(row=r, column=1, value=rub.code).comment = Comment(
+            rub.libelle + (" (obligatoire)" if rub.obligatoire else " (facultatif)"), "cess"
+        )
+        cell = ws.cell(row=r, column=2)
+        cell.protection = UNLOCKED
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill = REQUIRED_FILL if rub.obligatoire else INPUT_FILL
+        ws.row_dimensions[r].height = 90
+
+
+def _lists(wb: Workbook, ws: Worksheet, ref: Referential, action_code: str) -> None:
+    columns = {
+        "A": ("financeur", ref.codes_financeurs),
+        "B": ("libelle_financeur", [ref.libelle_financeur(c) for c in ref.codes_financeurs]),
+        "D": ("departement", ref.departements),
+        "F": (
+            "indicateur_territorial",
+            [i.code for _, i in ref.typed_indicators(action_code) if i.territorial],
+        ),
+    }
+    for letter, (title, values) in columns.items():
+        ws[f"{letter}1"] = title
+        for r, value in enumerate(values, start=2):
+            ws[f"{letter}{r}"] = value
+            ws[f"{letter}{r}"].number_format = "@"
+    fin = wb[FINANCEMENTS.title]
+    ter = wb[TERRITOIRES.title]
+    n_fin, n_ter = FREE_ROWS["financements"] + 1, FREE_ROWS["territoires"] + 1
+    _list_validation(
+        fin,
+        f"A2:A{n_fin}",
+        f"{LISTS_TITLE}!$A$2:$A${len(ref.codes_financeurs) + 1}",
+        "Choisissez un code financeur de la liste.",
+    )
+    _list_validation(
+        ter,
+        f"A2:A{n_ter}",
+        f"{LISTS_TITLE}!$D$2:$D${len(ref.departements) + 1}",
+        "Choisissez un département de la liste (01, 07, 26, 38, 42, 69, 73, 74, HORS_RA).",
+    )
+    territorial = columns["F"][1]
+    if territorial:
+        _list_validation(
+            ter,
+            f"B2:B{n_ter}",
+            f"{LISTS_TITLE}!$F$2:$F${len(territorial) + 1}",
+            "Choisissez un indicateur territorialisé de l'action.",
+        )
+    for r in range(2, n_ter + 1):
+        ter[f"A{r}"].number_format = "@"
+    qual = wb[QUALITATIF.title]
+    rubriques = ",".join(r.code for r in ref.contrat.rubriques_qualitatives)
+    _list_validation(qual, "A2:A20", f'"{rubriques}"', "Choisissez une rubrique de la liste.")
+    amounts = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    amounts.error = "Un montant positif ou nul, en euros, est attendu."
+    amounts.add(f"B2:C{n_fin}")
+    fin.add_data_validation(amounts)
+    for row in fin.iter_rows(min_row=2, max_row=n_fin, min_col=2, max_col=3):
+        for cell in row:
+            cell.number_format = "#,##0.00 €"
+    values = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    values.error = "Un nombre positif ou nul est attendu."
+    values.add(f"C2:E{n_ter}")
+    ter.add_data_validation(values)
+
+
+def _list_validation(ws: Worksheet, cells: str, formula: str, error: str) -> None:
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+    dv.error, dv.errorTitle = error, "Valeur non autorisée"
+    dv.add(cells)
+    ws.add_data_validation(dv)
+
+
+def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:
+    action = ref.actions[action_code]
+    final = year == max(action.annees)
+    lines = [
+        (f"Bilan {year} — action {action_code}", True),
+        (action.libelle, False),
+        ("", False),
+        ("Comment remplir ce bilan", True),
+        (
+            "1. Identification : complétez les cellules colorées (structure, contact, date de transmission). "
+            "Ne modifiez pas le code de l'action, l'année ni la version du modèle.",
+            False,
+        ),
+        (
+            "2. Indicateurs : saisissez la valeur de l'année pour chaque indicateur. Une cellule vide n'est pas un zéro : "
+            "si la valeur est nulle, saisissez 0. Les indicateurs marqués « oui » dans la colonne « obligatoire » doivent être renseignés.",
+            False,
+        ),
+        (
+            "   Unités : « nombre » = entier positif ; « ETP » et « euros » = nombre décimal positif (virgule décimale).",
+            False,
+        ),
+        (
+            f"   {year} est la dernière année de l'action : indiquez aussi dans « cumul_periode » le total depuis {min(action.annees)} "
+            "(somme des années pour un flux, valeur au 31 décembre pour un stock)."
+            if final
+            else "   La colonne « cumul_periode » ne sert que la dernière année de l'action : laissez-la vide cette année.",
+            False,
+        ),
+        (
+            "   Si une valeur s'écarte nettement de la cible, expliquez-le dans « commentaire ».",
+            False,
+        ),
+        (
+            "3. Financements : une ligne par source de financement, avec le code de la liste (REGION, ETAT, CDC, collectivités…), "
+            "le montant prévu et le montant obtenu en euros.",
+            False,
+        ),
+        (
+            "4. Territoires : pour chaque indicateur territorialisé, une ligne par département où il n'est pas nul. "
+            "La somme des lignes doit égaler la valeur de la feuille Indicateurs ; dont_qpv et dont_zrr sont les parts en "
+            "quartiers prioritaires (QPV) et en zones de revitalisation rurale (ZRR).",
+            False,
+        ),
+        ("5. Bilan qualitatif : décrivez au moins les réalisations de l'année.", False),
+        ("", False),
+        ("Bon à savoir", True),
+        (f"• Date limite de transmission : {ref.echeance(year).strftime('%d/%m/%Y')}.", False),
+        (
+            "• Si vous renvoyez un bilan corrigé, augmentez la « version » (2, 3…) : la dernière version remplace les précédentes.",
+            False,
+        ),
+        (
+            "• Ne renommez pas les feuilles ni les colonnes, et enregistrez au format .xlsx (sans mot de passe).",
+            False,
+        ),
+        (
+            "• Vous pouvez vérifier votre bilan avant envoi : la CRESS vous renverra la liste précise des cellules à corriger.",
+            False,
+        ),
+    ]
+    ws.column_dimensions["A"].width = 130
+    for r, (text, bold) in enumerate(lines, start=1):
+        cell = ws.cell(row=r, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if bold:
+            cell.font = Font(bold=True, size=12)

@@ -1,0 +1,245 @@
+"""Read a bilan workbook: safety pre-flight, sheets and rows with cell addresses.
+
+python-calamine reads the cells (fast); the zip directory is checked first so
+that no parser ever sees a file that is not a plausible, bounded .xlsx. Cell
+values are returned raw; `cells.py` interprets them (French numbers, dates).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from .findings import Finding, make
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits applied before any parser sees a file (configurable in cess.toml)."""
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_entries: int = 500
+    max_inflated_bytes: int = 200 * 1024 * 1024
+    max_ratio: float = 200.0
+    max_rows: int = 10_000
+    max_columns: int = 50
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(slots=True)
+class Sheet:
+    name: str
+    rows: list[list[Any]]  # rows[0] is Excel row 1
+
+    def header(self) -> list[str]:
+        return [normalize(v) if isinstance(v, str) else "" for v in (self.rows[0] if self.rows else [])]
+
+
+@dataclass(slots=True)
+class Book:
+    path: Path
+    sheet_names: list[str]
+    _wb: Any = field(repr=False)
+    _formulas: dict[str, set[str]] = field(default_factory=dict, repr=False)
+
+    def sheet(self, name: str) -> Sheet:
+        rows = self._wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return Sheet(name, rows)
+
+    def close(self) -> None:
+        self._wb.close()
+
+    def formula_without_value(self, sheet_name: str, cell: str) -> bool:
+        """True when `cell` holds a formula whose result was never saved (read lazily)."""
+        if sheet_name not in self._formulas:
+            self._formulas[sheet_name] = _uncached_formulas(self.path, self.sheet_names, sheet_name)
+        return cell in self._formulas[sheet_name]
+
+
+@lru_cache(maxsize=256)
+def normalize(name: str) -> str:
+    """Sheet and column names match without regard to case, accents or spacing."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\s_]+", " ", text).strip().casefold()
+
+
+_LETTERS: list[str] = []
+
+
+def col_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    while len(_LETTERS) <= index:
+        n = len(_LETTERS) + 1
+        s = ""
+        while n:
+            n, r = divmod(n - 1, 26)
+            s = chr(65 + r) + s
+        _LETTERS.append(s)
+    return _LETTERS[index]
+
+
+def open_book(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Book | None, Finding | None]:
+    """Pre-flight checks, then open with calamine. Returns (book, None) or (None, finding)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None, make("fichier.introuvable", display, detail="aucun fichier à cet emplacement")
+    if stat.S_ISLNK(st.st_mode):
+        return None, make("fichier.ignore", display, detail="lien symbolique, non suivi")
+    if stat.S_ISDIR(st.st_mode):
+        return None, make("fichier.ignore", display, detail="c'est un dossier")
+    if not stat.S_ISREG(st.st_mode):
+        return None, make("fichier.ignore", display, detail="fichier spécial (tube, périphérique…)")
+    if st.st_size == 0:
+        return None, make("fichier.vide", display)
+    if st.st_size > limits.max_file_bytes:
+        return None, make(
+            "fichier.trop_gros",
+            display,
+            detail=f"{st.st_size} octets (limite {limits.max_file_bytes})",
+        )
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if head.startswith(OLE_MAGIC):
+                rest = fh.read(min(st.st_size, 4 * 1024 * 1024))
+                if _ENCRYPTION_MARK in rest:
+                    return None, make("fichier.chiffre", display)
+                return None, make("fichier.xls", display)
+    except OSError as exc:
+        return None, make("fichier.illisible", display, detail=exc.strerror or str(exc))
+    if not head.startswith(ZIP_MAGIC):
+        return None, make("fichier.pas_un_classeur", display, detail=_sniff(head))
+    finding = _check_zip(path, display, limits)
+    if finding is not None:
+        return None, finding
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several error types for broken files
+        return None, make("fichier.illisible", display, detail=_short(exc))
+    return Book(path, list(wb.sheet_names), wb), None
+
+
+def _sniff(head: bytes) -> str:
+    low = head.lower()
+    if low.startswith((b"<html", b"<!doc", b"<?xml")):
+        return "c'est une page HTML ou un fichier XML"
+    if low.startswith(b"%pdf"):
+        return "c'est un PDF"
+    if low.startswith(b"{\\rtf"):
+        return "c'est un document RTF"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "contenu binaire non reconnu"
+    return "c'est un fichier texte, par exemple un CSV renommé en .xlsx"
+
+
+def _check_zip(path: Path, display: str, limits: Limits) -> Finding | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return make("fichier.tronque", display, detail=_short(exc))
+    names = {i.filename for i in infos}
+    if len(infos) > limits.max_entries:
+        return make(
+            "fichier.trop_gros",
+            display,
+            detail=f"{len(infos)} éléments dans l'archive (limite {limits.max_entries})",
+        )
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_inflated_bytes:
+        return make(
+            "fichier.trop_gros",
+            display,
+            detail=f"{total} octets une fois décompressé (limite {limits.max_inflated_bytes})",
+        )
+    for info in infos:
+        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 1_000_000:
+            return make(
+                "fichier.trop_gros",
+                display,
+                detail=f"taux de compression suspect pour {info.filename} ({info.file_size // info.compress_size}:1)",
+            )
+    if "mimetype" in names and "content.xml" in names:
+        return make("fichier.format_non_pris_en_charge", display, detail="classeur OpenDocument (.ods)")
+    if "xl/workbook.xml" not in names:
+        if "word/document.xml" in names:
+            return make("fichier.pas_un_classeur", display, detail="c'est un document Word")
+        return make("fichier.pas_un_classeur", display, detail="archive zip sans classeur Excel")
+    if "xl/vbaProject.bin" in names:
+        return make("fichier.format_non_pris_en_charge", display, detail="classeur avec macros (.xlsm)")
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _uncached_formulas(path: Path, sheet_names: list[str], sheet_name: str) -> set[str]:
+    """Cells of one sheet holding a formula with no cached value (<f> without <v>)."""
+    from defusedxml import ElementTree as DET
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            target = _sheet_part(zf, sheet_names, sheet_name)
+            if target is None:
+                return set()
+            data = zf.read(target)
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return set()
+    if b"<f" not in data and b":f" not in data:
+        return set()
+    out: set[str] = set()
+    try:
+        root = DET.fromstring(data)
+    except Exception:
+        return set()
+    for c in root.iter():
+        if not c.tag.endswith("}c"):
+            continue
+        has_f = has_v = False
+        for child in c:
+            if child.tag.endswith("}f"):
+                has_f = True
+            elif child.tag.endswith("}v") and (child.text or "") != "":
+                has_v = True
+        if has_f and not has_v and c.get("r"):
+            out.add(c.get("r", ""))
+    return out
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet_names: list[str], sheet_name: str) -> str | None:
+    from defusedxml import ElementTree as DET
+
+    wb = DET.fromstring(zf.read("xl/workbook.xml"))
+    rels = DET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    rid = None
+    for el in wb.iter():
+        if el.tag.endswith("}sheet") and el.get("name") == sheet_name:
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+    if rid is None:
+        return None
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
