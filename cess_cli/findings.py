@@ -140,7 +140,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "valeur.non_numerique": (E, "Valeur « {trouve} » : un nombre est attendu.", ""),
     "valeur.non_entiere": (
         E,
-        "Valeur {trouve} : un nombre entier est attendu pour « {attendu} » (unité nombre).",
+        "Valeur {trouve} : un nombre entier est attendu (unité « nombre »).",
         "",
     ),
     "valeur.negative": (
