@@ -209,7 +209,10 @@ def schemas_check(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
             from .findings import FileResult, Report
             from .render import print_report
 
-            print_report(out, Report([FileResult(str(folder), problems)]))
+            by_file: dict[str, FileResult] = {}
+            for problem in problems:
+                by_file.setdefault(problem.file, FileResult(problem.file)).findings.append(problem)
+            print_report(out, Report(list(by_file.values())))
             raise typer.Exit(Exit.FINDINGS)
         assert ref is not None
         out.print(

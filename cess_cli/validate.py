@@ -477,8 +477,7 @@ def _indicators(
         value = run.parsed(("indicateurs", code), parser(raw), sheet.name, cell)
         if value is not None:
             values[code] = value
-        elif cells.is_blank(raw) and _formula(run, sheet, cell):
-            run.add("formule.sans_valeur", sheet.name, cell)
+        elif cells.is_blank(raw) and _hidden(run, sheet, cell):
             run.reported.add(("indicateurs", code))
         if c_comment is not None:
             comment = cells.parse_text(_get(row, c_comment))
@@ -490,16 +489,21 @@ def _indicators(
             cumul = run.parsed(("cumuls", code), cells.parse_number(raw_cumul), sheet.name, ccell)
             if cumul is not None:
                 cumuls[code] = cumul
-            elif cells.is_blank(raw_cumul) and value is not None:
-                if _formula(run, sheet, ccell):
-                    run.add("formule.sans_valeur", sheet.name, ccell)
-                else:
-                    run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
+            elif cells.is_blank(raw_cumul) and value is not None and not _hidden(run, sheet, ccell):
+                run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
     return values, cumuls, comments
 
 
-def _formula(run: _Run, sheet: Sheet, cell: str) -> bool:
-    return run.book is not None and run.book.formula_without_value(sheet.name, cell)
+def _hidden(run: _Run, sheet: Sheet, cell: str) -> bool:
+    """Report a cell read as blank that holds an uncomputed formula or an Excel error."""
+    content = run.book.hidden_content(sheet.name, cell) if run.book is not None else None
+    if content is None:
+        return False
+    if content == "formule":
+        run.add("formule.sans_valeur", sheet.name, cell)
+    else:
+        run.add("valeur.erreur_excel", sheet.name, cell, trouve=content)
+    return True
 
 
 def _financements(run: _Run, sheet: Sheet | None) -> list[dict[str, Any]]:

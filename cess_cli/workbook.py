@@ -55,7 +55,7 @@ class Book:
     path: Path
     sheet_names: list[str]
     _wb: Any = field(repr=False)
-    _formulas: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _hidden: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def sheet(self, name: str) -> Sheet:
         rows = self._wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -64,11 +64,12 @@ class Book:
     def close(self) -> None:
         self._wb.close()
 
-    def formula_without_value(self, sheet_name: str, cell: str) -> bool:
-        """True when `cell` holds a formula whose result was never saved (read lazily)."""
-        if sheet_name not in self._formulas:
-            self._formulas[sheet_name] = _uncached_formulas(self.path, self.sheet_names, sheet_name)
-        return cell in self._formulas[sheet_name]
+    def hidden_content(self, sheet_name: str, cell: str) -> str | None:
+        """What a cell read as blank really holds: "formule" (a formula whose result was
+        never saved), an Excel error such as "#DIV/0!", or None. Read lazily, once per sheet."""
+        if sheet_name not in self._hidden:
+            self._hidden[sheet_name] = _hidden_cells(self.path, sheet_name)
+        return self._hidden[sheet_name].get(cell)
 
 
 @lru_cache(maxsize=256)
@@ -194,40 +195,41 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def _uncached_formulas(path: Path, sheet_names: list[str], sheet_name: str) -> set[str]:
-    """Cells of one sheet holding a formula with no cached value (<f> without <v>)."""
+def _hidden_cells(path: Path, sheet_name: str) -> dict[str, str]:
+    """Cells of one sheet that calamine reads as blank but are not: formulas without a
+    cached value (<f> without <v>) and error cells (t="e")."""
     from defusedxml import ElementTree as DET
 
     try:
         with zipfile.ZipFile(path) as zf:
-            target = _sheet_part(zf, sheet_names, sheet_name)
+            target = _sheet_part(zf, sheet_name)
             if target is None:
-                return set()
+                return {}
             data = zf.read(target)
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return set()
-    if b"<f" not in data and b":f" not in data:
-        return set()
-    out: set[str] = set()
-    try:
+        if b"<f" not in data and b":f" not in data and b't="e"' not in data:
+            return {}
         root = DET.fromstring(data)
-    except Exception:
-        return set()
+    except Exception:  # unreadable here means nothing more to learn
+        return {}
+    out: dict[str, str] = {}
     for c in root.iter():
-        if not c.tag.endswith("}c"):
+        if not c.tag.endswith("}c") or not c.get("r"):
             continue
-        has_f = has_v = False
+        has_f = False
+        value = None
         for child in c:
             if child.tag.endswith("}f"):
                 has_f = True
-            elif child.tag.endswith("}v") and (child.text or "") != "":
-                has_v = True
-        if has_f and not has_v and c.get("r"):
-            out.add(c.get("r", ""))
+            elif child.tag.endswith("}v"):
+                value = child.text
+        if c.get("t") == "e":
+            out[c.get("r", "")] = value or "#ERREUR"
+        elif has_f and not value:
+            out[c.get("r", "")] = "formule"
     return out
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet_names: list[str], sheet_name: str) -> str | None:
+def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     from defusedxml import ElementTree as DET
 
     wb = DET.fromstring(zf.read("xl/workbook.xml"))

@@ -80,7 +80,9 @@ def figures(ref: Referential, rng: random.Random) -> dict[tuple[str, int], dict[
                 x = target * rng.uniform(0.7, 1.25)
                 values[ia.code] = round(x) if ind.unite == "nombre" else round(x, 1)
             if "sorties_emploi_durable" in values and "personnes_en_parcours" in values:
-                values["sorties_emploi_durable"] = min(values["sorties_emploi_durable"], values["personnes_en_parcours"])
+                values["sorties_emploi_durable"] = min(
+                    values["sorties_emploi_durable"], values["personnes_en_parcours"]
+                )
             if "personnes_formees" in values and "personnes_en_parcours" in values:
                 values["personnes_formees"] = min(values["personnes_formees"], values["personnes_en_parcours"])
             out[(code, year)] = values
@@ -100,7 +102,9 @@ def split(total: float, parts: int, rng: random.Random, integer: bool) -> list[f
     return [x for x in shares if x > 0] if all(x >= 0 for x in shares) else [total]
 
 
-def fill(ref: Referential, path: Path, code: str, year: int, values: dict[str, Any], rng: random.Random, all_values: dict) -> None:
+def fill(
+    ref: Referential, path: Path, code: str, year: int, values: dict[str, Any], rng: random.Random, all_values: dict
+) -> None:
     action = ref.actions[code]
     wb = load_workbook(path)
     ws = wb["Identification"]
@@ -157,7 +161,9 @@ def fill(ref: Referential, path: Path, code: str, year: int, values: dict[str, A
     ws = wb["Bilan qualitatif"]
     ws["B2"] = f"{porteur} a conduit en {year} le programme prévu pour l'action {code} : {action.libelle.lower()}."
     ws["B3"] = "Les objectifs de l'année sont globalement atteints."
-    ws["B4"] = rng.choice(["Mobilisation inégale selon les territoires.", "Calendrier de financement tardif.", ""]) or None
+    ws["B4"] = (
+        rng.choice(["Mobilisation inégale selon les territoires.", "Calendrier de financement tardif.", ""]) or None
+    )
     ws["B5"] = "Poursuite et consolidation de l'action l'an prochain."
     _stamp(wb)
     wb.save(path)
@@ -243,7 +249,10 @@ def mistakes(out: Path) -> None:
     edit("bilan_I_1.1.2_2015.xlsx", text_numbers)
 
     # 8. A non-integer count in version 1 of a bilan later resubmitted as version 2.
-    edit("bilan_III_1.1.3_2015.xlsx", lambda wb: setattr(_cell(wb, "Indicateurs", "entreprises_reprises", 5), "value", 8.5))
+    edit(
+        "bilan_III_1.1.3_2015.xlsx",
+        lambda wb: setattr(_cell(wb, "Indicateurs", "entreprises_reprises", 5), "value", 8.5),
+    )
 
     # 9. A final-year cumulative figure that does not match the earlier bilans (warning at consolidation).
     def cumul(wb: Any) -> None:

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from cess_cli.referential import Referential, load_referential
+
+
+@pytest.fixture(scope="session")
+def ref() -> Referential:
+    return load_referential()

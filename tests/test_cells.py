@@ -1,0 +1,78 @@
+"""French number and date parsing, with property-based checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cess_cli.cells import parse_date, parse_int, parse_number
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "code"),
+    [
+        (12, 12, None),
+        (12.0, 12, None),
+        (274.65999999999997, 274.66, None),
+        ("12", 12, "nombre.texte"),
+        ("1 234,5", 1234.5, "nombre.texte"),
+        ("1\u00a0234", 1234, "nombre.texte"),
+        ("1\u202f234\u202f567", 1234567, "nombre.texte"),
+        ("12 %", 0.12, "nombre.texte"),
+        ("45 300,50 €", 45300.5, "nombre.texte"),
+        ("1.234.567", 1234567, "nombre.texte"),
+        ("1.234,5", 1234.5, "nombre.texte"),
+        ("1.5", 1.5, "nombre.texte"),
+        ("1.234", None, "nombre.ambigu"),
+        ("1,234.5", None, "nombre.ambigu"),
+        ("12 34", None, "valeur.non_numerique"),
+        ("douze", None, "valeur.non_numerique"),
+        ("#DIV/0!", None, "valeur.erreur_excel"),
+        (True, None, "valeur.non_numerique"),
+        (float("nan"), None, "valeur.non_numerique"),
+        (None, None, None),
+        ("  ", None, None),
+    ],
+)
+def test_parse_number(raw, value, code):
+    got, got_code, _ = parse_number(raw)
+    assert (got, got_code) == (value, code)
+
+
+def test_parse_int_refuses_decimals():
+    assert parse_int(8.5)[:2] == (None, "valeur.non_entiere")
+    assert parse_int("8,5")[:2] == (None, "valeur.non_entiere")
+    assert parse_int(8.0)[:2] == (8, None)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_french_grouping_round_trips(n):
+    text = f"{n:,}".replace(",", "\u202f")
+    value, code, _ = parse_number(text)
+    assert value == n
+    assert code == (None if False else "nombre.texte")
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=99))
+def test_french_decimal_comma(units, cents):
+    value, _, _ = parse_number(f"{units},{cents:02d}")
+    assert value == pytest.approx(units + cents / 100)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "code"),
+    [
+        (dt.datetime(2016, 3, 1, 0, 0), dt.date(2016, 3, 1), None),
+        (dt.date(2016, 3, 1), dt.date(2016, 3, 1), None),
+        (42430, dt.date(2016, 3, 1), None),
+        ("01/03/2016", dt.date(2016, 3, 1), "date.texte"),
+        ("2016-03-01", dt.date(2016, 3, 1), "date.texte"),
+        ("31/02/2016", None, "date.invalide"),
+        ("mars", None, "date.invalide"),
+    ],
+)
+def test_parse_date(raw, value, code):
+    assert parse_date(raw)[:2] == (value, code)

@@ -1,0 +1,133 @@
+"""The command line: exit codes, renderers, help texts, and the installed command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cess_cli.cli import app
+from cess_cli.validate import validate_paths
+
+from .helpers import make_bilan, set_ind
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def _all_commands() -> list[list[str]]:
+    click_app = typer.main.get_command(app)
+    out = []
+    for name, cmd in click_app.commands.items():  # type: ignore[attr-defined]
+        if hasattr(cmd, "commands"):
+            out += [[name, sub] for sub in cmd.commands]
+        else:
+            out.append([name])
+    return out
+
+
+@pytest.mark.parametrize("command", _all_commands(), ids=" ".join)
+def test_every_command_has_help_and_is_in_readme(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert len(result.output.strip()) > 80
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"cess {' '.join(command)}" in readme
+
+
+def test_validate_ok_and_exit_codes(ref, tmp_path):
+    good = make_bilan(ref, tmp_path)
+    result = invoke("validate", str(good))
+    assert result.exit_code == 0, result.output
+    assert "aucun problème" in result.output
+    bad = make_bilan(ref, tmp_path, name="bad.xlsx", edit=lambda wb: set_ind(wb, "evenements", -4))
+    result = invoke("validate", str(good), str(bad))
+    assert result.exit_code == 1
+    assert "Indicateurs!E5" in result.output and "valeur.negative" in result.output
+
+
+def test_strict_makes_warnings_fail(ref, tmp_path):
+    warn = make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", "12"))
+    assert invoke("validate", str(warn)).exit_code == 0
+    assert invoke("validate", "--strict", str(warn)).exit_code == 1
+
+
+def test_json_output_equals_library_report(ref, tmp_path):
+    make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", "1.234"))
+    (tmp_path / "vide.xlsx").write_bytes(b"")
+    result = invoke("validate", str(tmp_path), "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == validate_paths([tmp_path], ref).to_dict()
+
+
+def test_bad_usage_exits_2(tmp_path):
+    assert invoke("validate", str(tmp_path), "--format", "xml").exit_code == 2
+    assert invoke("validate", "--config", str(tmp_path / "absent.toml"), str(tmp_path)).exit_code == 2
+    result = invoke("template", "XX_9", "2015", "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2 and "inconnue" in result.output
+    assert invoke("template", "ANIM", "2019", "-o", str(tmp_path / "x.xlsx")).exit_code == 2
+
+
+def test_empty_folder_fails(tmp_path):
+    assert invoke("validate", str(tmp_path)).exit_code == 1
+
+
+def test_template_one_and_all(tmp_path):
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / "one.xlsx"))
+    assert result.exit_code == 0 and (tmp_path / "one.xlsx").is_file()
+    result = invoke("template", "--all", "2016", "-o", str(tmp_path / "all"))
+    assert result.exit_code == 0
+    assert len(list((tmp_path / "all").glob("bilan_*_2016.xlsx"))) == 21
+
+
+def test_schemas_commands(ref):
+    result = invoke("schemas", "check")
+    assert result.exit_code == 0 and "21 actions" in result.output
+    result = invoke("schemas", "list")
+    assert "III_2.1.5" in result.output and "Conférence de l'emploi associatif" in result.output
+    result = invoke("schemas", "show", "II_2.1.2")
+    assert "taux_sorties_positives" in result.output and "0,45" in result.output
+    result = invoke("schemas", "show", "II_2.1.2", "--json-schema")
+    assert json.loads(result.stdout) == ref.model_for("II_2.1.2").model_json_schema()
+
+
+def test_broken_referential_exits_1_on_check_and_2_elsewhere(tmp_path):
+    import shutil
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    (schemas / "regles.yaml").write_text("regles:\n  - code: x\n", encoding="utf-8")
+    result = invoke("schemas", "check", "--schemas", str(schemas))
+    assert result.exit_code == 1 and "regles.yaml" in result.output
+    result = invoke("validate", "--schemas", str(schemas), str(tmp_path))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_hostile_text_is_not_interpreted_by_the_terminal(ref, tmp_path):
+    path = make_bilan(
+        ref, tmp_path, edit=lambda wb: wb["Financements"].cell(row=3, column=1, value="[bold red]X_x001B_[2J")
+    )
+    result = invoke("validate", str(path))
+    assert "[BOLD_RED]X[2J" in result.output and "\x1b" not in result.output
+
+
+def test_installed_command_smoke(tmp_path):
+    exe = Path(sys.executable).parent / "cess"
+    if not exe.exists():
+        pytest.skip("the cess command is not installed in this environment")
+    (tmp_path / "faux.xlsx").write_text("pas un classeur")
+    proc = subprocess.run([str(exe), "validate", "faux.xlsx"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "fichier.pas_un_classeur" in proc.stdout
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "validate" in proc.stdout

@@ -1,0 +1,368 @@
+"""One test per validation rule: each asserts the finding's code, sheet and cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl.workbook import Workbook
+
+from cess_cli.findings import Severity
+from cess_cli.referential import load_referential
+from cess_cli.validate import read_bilan, validate_paths, validate_workbook
+
+from .helpers import make_bilan, row_of, set_ident, set_ind
+
+
+def findings(ref, path: Path) -> list[tuple[str, str | None, str | None]]:
+    return [(f.code, f.sheet, f.cell) for f in validate_workbook(path, ref).findings]
+
+
+def test_valid_bilan_has_no_finding(ref, tmp_path):
+    path = make_bilan(ref, tmp_path)
+    result, bilan = read_bilan(path, ref)
+    assert result.findings == []
+    assert bilan is not None
+    assert bilan.valeurs == {
+        "entreprises_reprises": 10,
+        "emplois_consolides": 180,
+        "structures_accompagnees": 30,
+        "evenements": 12,
+    }
+    assert bilan.cellules["structures_accompagnees"] == "Indicateurs!E4"
+
+
+def _blank_required(wb: Workbook) -> None:
+    set_ind(wb, "entreprises_reprises", None)
+
+
+def _declared_zero(wb: Workbook) -> None:
+    set_ind(wb, "entreprises_reprises", 0)
+    wb["Territoires"]["C2"] = 30
+
+
+CASES = {
+    "required blank": (_blank_required, ("indicateur.manquant", "Indicateurs", "E2")),
+    "non-integer count": (
+        lambda wb: set_ind(wb, "entreprises_reprises", 8.5),
+        ("valeur.non_entiere", "Indicateurs", "E2"),
+    ),
+    "negative value": (lambda wb: set_ind(wb, "emplois_consolides", -3), ("valeur.negative", "Indicateurs", "E3")),
+    "text not a number": (
+        lambda wb: set_ind(wb, "evenements", "beaucoup"),
+        ("valeur.non_numerique", "Indicateurs", "E5"),
+    ),
+    "ambiguous number": (lambda wb: set_ind(wb, "evenements", "1.234"), ("nombre.ambigu", "Indicateurs", "E5")),
+    "formula without cached value": (
+        lambda wb: set_ind(wb, "evenements", "=6+6"),
+        ("formule.sans_valeur", "Indicateurs", "E5"),
+    ),
+    "excel error cell": (lambda wb: set_ind(wb, "evenements", "#DIV/0!"), ("valeur.erreur_excel", "Indicateurs", "E5")),
+    "excel error in required cell": (
+        lambda wb: set_ind(wb, "emplois_consolides", "#N/A"),
+        ("valeur.erreur_excel", "Indicateurs", "E3"),
+    ),
+    "formula without value, required": (
+        lambda wb: set_ind(wb, "emplois_consolides", "=1+1"),
+        ("formule.sans_valeur", "Indicateurs", "E3"),
+    ),
+    "unknown action": (lambda wb: set_ident(wb, "code_action", "IV_9.9"), ("action.inconnue", "Identification", "C2")),
+    "blank action": (
+        lambda wb: set_ident(wb, "code_action", None),
+        ("identification.manquant", "Identification", "C2"),
+    ),
+    "year outside contract": (lambda wb: set_ident(wb, "annee", 2013), ("annee.hors_contrat", "Identification", "C3")),
+    "blank porteur": (lambda wb: set_ident(wb, "porteur", None), ("identification.manquant", "Identification", "C4")),
+    "bad siret": (
+        lambda wb: set_ident(wb, "siret", "73282932000075"),
+        ("identification.siret_invalide", "Identification", "C5"),
+    ),
+    "short siret": (
+        lambda wb: set_ident(wb, "siret", "7328293200"),
+        ("identification.siret_invalide", "Identification", "C5"),
+    ),
+    "bad email": (
+        lambda wb: set_ident(wb, "contact_email", "camille.example.org"),
+        ("identification.email_invalide", "Identification", "C7"),
+    ),
+    "future date": (
+        lambda wb: set_ident(wb, "date_transmission", dt.datetime(2099, 1, 1)),
+        ("identification.date_future", "Identification", "C8"),
+    ),
+    "unreadable date": (
+        lambda wb: set_ident(wb, "date_transmission", "bientôt"),
+        ("date.invalide", "Identification", "C8"),
+    ),
+    "bad version": (
+        lambda wb: set_ident(wb, "version", 0),
+        ("identification.version_invalide", "Identification", "C9"),
+    ),
+    "unknown indicator": (
+        lambda wb: wb["Indicateurs"].cell(row=6, column=1, value="chiffre_affaires"),
+        ("indicateur.inconnu", "Indicateurs", "A6"),
+    ),
+    "duplicate indicator": (
+        lambda wb: wb["Indicateurs"].cell(row=6, column=1, value="evenements"),
+        ("indicateur.duplique", "Indicateurs", "A6"),
+    ),
+    "unknown funder": (
+        lambda wb: wb["Financements"].cell(row=2, column=1, value="MECENE"),
+        ("financeur.inconnu", "Financements", "A2"),
+    ),
+    "duplicate funder": (
+        lambda wb: [wb["Financements"].cell(row=3, column=c, value=v) for c, v in ((1, "REGION"), (3, 5))],
+        ("financeur.duplique", "Financements", "A3"),
+    ),
+    "negative amount": (
+        lambda wb: wb["Financements"].cell(row=2, column=3, value=-10),
+        ("valeur.negative", "Financements", "C2"),
+    ),
+    "unknown departement": (
+        lambda wb: wb["Territoires"].cell(row=2, column=1, value="75"),
+        ("departement.inconnu", "Territoires", "A2"),
+    ),
+    "non-territorial indicator": (
+        lambda wb: [
+            wb["Territoires"].cell(row=3, column=c, value=v) for c, v in ((1, "38"), (2, "evenements"), (3, 1))
+        ],
+        ("territoire.indicateur_inconnu", "Territoires", "B3"),
+    ),
+    "territories do not sum": (
+        lambda wb: wb["Territoires"].cell(row=2, column=3, value=29),
+        ("territoire.somme", "Indicateurs", "E4"),
+    ),
+    "qpv above value": (
+        lambda wb: wb["Territoires"].cell(row=2, column=4, value=31),
+        ("territoire.qpv_superieur", "Territoires", "D2"),
+    ),
+    "zrr above value": (
+        lambda wb: wb["Territoires"].cell(row=2, column=5, value=31),
+        ("territoire.zrr_superieur", "Territoires", "E2"),
+    ),
+    "duplicate territory row": (
+        lambda wb: [
+            wb["Territoires"].cell(row=3, column=c, value=v)
+            for c, v in ((1, "69"), (2, "structures_accompagnees"), (3, 0))
+        ],
+        ("territoire.duplique", "Territoires", "A3"),
+    ),
+    "missing column": (
+        lambda wb: wb["Indicateurs"].cell(row=1, column=5, value="valeurs"),
+        ("colonne.manquante", "Indicateurs", "E1"),
+    ),
+    "blank realisations": (
+        lambda wb: setattr(wb["Bilan qualitatif"]["B2"], "value", None),
+        ("qualitatif.manquant", "Bilan qualitatif", "B2"),
+    ),
+    "missing sheet": (lambda wb: wb.remove(wb["Territoires"]), ("feuille.manquante", "Territoires", None)),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_rule(ref, tmp_path, case):
+    edit, expected = CASES[case]
+    path = make_bilan(ref, tmp_path, edit=edit)
+    got = findings(ref, path)
+    assert expected in got, got
+    result = validate_workbook(path, ref)
+    assert not result.valid
+    finding = next(f for f in result.findings if (f.code, f.sheet, f.cell) == expected)
+    assert finding.severity is Severity.ERREUR
+    assert finding.message and finding.file == str(path)
+
+
+def test_declared_zero_is_a_value(ref, tmp_path):
+    path = make_bilan(ref, tmp_path, edit=_declared_zero)
+    assert findings(ref, path) == []
+
+
+def test_renamed_sheet_hint_names_it(ref, tmp_path):
+    def rename(wb: Workbook) -> None:
+        wb["Financements"].title = "Financement 2015"
+
+    result = validate_workbook(make_bilan(ref, tmp_path, edit=rename), ref)
+    [finding] = result.findings
+    assert (finding.code, finding.sheet) == ("feuille.manquante", "Financements")
+    assert "Financement 2015" in finding.hint
+
+
+def test_sheet_names_match_without_case_accents_or_spaces(ref, tmp_path):
+    def rename(wb: Workbook) -> None:
+        wb["Bilan qualitatif"].title = "  BILAN QUALITATÏF "
+        wb["Identification"].title = " IDENTIFICATIÔN"
+
+    assert findings(ref, make_bilan(ref, tmp_path, edit=rename)) == []
+
+
+def test_unknown_model_version_is_one_finding(ref, tmp_path):
+    def old(wb: Workbook) -> None:
+        set_ident(wb, "version_modele", "0")
+        set_ind(wb, "evenements", "n'importe quoi")
+
+    assert findings(ref, make_bilan(ref, tmp_path, edit=old)) == [("modele.version_inconnue", "Identification", "C10")]
+
+
+def test_year_where_action_is_inactive(ref, tmp_path):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(load_referential().folder, schemas)
+    data = yaml.safe_load((schemas / "actions.yaml").read_text(encoding="utf-8"))
+    action = next(a for a in data["actions"] if a["code"] == "III_1.1.3")
+    action["annees"] = [2014, 2016]
+    for ind in action["indicateurs"]:
+        ind["cibles"].pop(2015)
+    (schemas / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    narrow = load_referential(schemas)
+    path = make_bilan(ref, tmp_path, year=2015)
+    assert ("annee.action_inactive", "Identification", "C3") in findings(narrow, path)
+
+
+def test_cumul_required_in_final_year(ref, tmp_path):
+    path = make_bilan(ref, tmp_path, year=2016, edit=lambda wb: set_ind(wb, "evenements", None, column=6))
+    assert findings(ref, path) == [("cumul.manquant", "Indicateurs", "F5")]
+
+
+def test_cross_indicator_rule(ref, tmp_path):
+    path = make_bilan(
+        ref, tmp_path, action="II_2.1.2", values={"sorties_emploi_durable": 200, "personnes_en_parcours": 180}
+    )
+    got = validate_workbook(path, ref).findings
+    assert [(f.code, f.sheet, f.cell, f.severity) for f in got] == [
+        ("regle.sorties_parcours", "Indicateurs", "E3", Severity.ERREUR)
+    ]
+    assert "200" in got[0].message and "180" in got[0].message
+
+
+def test_warning_rule_does_not_block(ref, tmp_path):
+    path = make_bilan(ref, tmp_path, action="III_1.1.1", values={"entreprises_creees": 150})
+    result = validate_workbook(path, ref)
+    assert [(f.code, f.severity) for f in result.findings] == [("regle.creations_accompagnees", Severity.AVERTISSEMENT)]
+    assert result.valid
+
+
+WARNINGS = {
+    "french text number": (
+        lambda wb: wb["Financements"].cell(row=2, column=3, value="78 000,00"),
+        ("nombre.texte", "Financements", "C2"),
+        78000,
+    ),
+    "non-breaking spaces": (
+        lambda wb: set_ind(wb, "emplois_consolides", "1\u00a0180"),
+        ("nombre.texte", "Indicateurs", "E3"),
+        None,
+    ),
+    "narrow spaces and comma": (
+        lambda wb: set_ind(wb, "emplois_consolides", "1\u202f180,5"),
+        ("nombre.texte", "Indicateurs", "E3"),
+        None,
+    ),
+    "departement 1 for 01": (
+        lambda wb: wb["Territoires"].cell(row=2, column=1, value=1),
+        ("departement.format", "Territoires", "A2"),
+        None,
+    ),
+    "date as text": (
+        lambda wb: set_ident(wb, "date_transmission", "31/12/2015"),
+        ("date.texte", "Identification", "C8"),
+        None,
+    ),
+    "late transmission": (
+        lambda wb: set_ident(wb, "date_transmission", dt.datetime(2016, 5, 2)),
+        ("transmission.retard", "Identification", "C8"),
+        None,
+    ),
+    "unknown identification key": (
+        lambda wb: wb["Identification"].cell(row=11, column=1, value="telephone"),
+        ("identification.cle_inconnue", "Identification", "A11"),
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(WARNINGS))
+def test_accepted_with_warning(ref, tmp_path, case):
+    edit, expected, _ = WARNINGS[case]
+    result = validate_workbook(make_bilan(ref, tmp_path, edit=edit), ref)
+    assert [(f.code, f.sheet, f.cell) for f in result.findings] == [expected]
+    assert result.findings[0].severity is Severity.AVERTISSEMENT
+    assert result.valid
+
+
+def test_french_text_values_are_read_as_meant(ref, tmp_path):
+    def edit(wb: Workbook) -> None:
+        set_ind(wb, "emplois_consolides", "1\u202f180,5")
+        wb["Financements"]["C2"] = "78 000,50"
+
+    result, bilan = read_bilan(make_bilan(ref, tmp_path, edit=edit), ref)
+    assert result.valid and bilan is not None
+    assert bilan.valeurs["emplois_consolides"] == 1180.5
+    assert bilan.financements[0][2] == 78000.5
+
+
+def test_formula_with_cached_value_is_accepted(ref):
+    fixture = Path(__file__).parent / "fixtures" / "libreoffice_valide.xlsx"
+    result, bilan = read_bilan(fixture, ref)
+    assert result.findings == []
+    assert bilan is not None
+    assert bilan.financements[1][2] == 27000  # =B3*0.9, computed and saved by LibreOffice
+    assert [t[2] for t in bilan.territoires] == [20, 8]
+
+
+def test_libreoffice_file_with_mistakes(ref):
+    fixture = Path(__file__).parent / "fixtures" / "libreoffice_erreurs.xlsx"
+    got = findings(ref, fixture)
+    assert sorted(got) == [("indicateur.manquant", "Indicateurs", "E2"), ("nombre.ambigu", "Indicateurs", "E4")]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_unreadable_files_each_give_one_finding_and_others_still_validate(ref, tmp_path):
+    good = make_bilan(ref, tmp_path)
+    raw = good.read_bytes()
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    files = {
+        "vide.xlsx": (b"", "fichier.vide"),
+        "tronque.xlsx": (raw[: len(raw) // 2], "fichier.tronque"),
+        "chiffre.xlsx": (ole + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64, "fichier.chiffre"),
+        "ancien.xls": (ole + b"Workbook".ljust(64, b"\0"), "fichier.xls"),
+        "export.xlsx": (b"code;valeur\nparticipants;12\n", "fichier.pas_un_classeur"),
+    }
+    paths = [_write(tmp_path / name, data) for name, (data, _) in files.items()]
+    report = validate_paths([*paths, good, tmp_path / "absent.xlsx"], ref)
+    by_file = {Path(r.file).name: r for r in report.files}
+    for name, (_, code) in files.items():
+        assert [f.code for f in by_file[name].findings] == [code], name
+        assert by_file[name].findings[0].hint
+    assert [f.code for f in by_file["absent.xlsx"].findings] == ["fichier.introuvable"]
+    assert by_file[good.name].valid and by_file[good.name].findings == []
+
+
+def test_folder_is_walked_and_inputs_untouched(ref, tmp_path):
+    import hashlib
+
+    sub = tmp_path / "2015"
+    sub.mkdir()
+    a = make_bilan(ref, sub)
+    b = make_bilan(ref, tmp_path, action="ANIM", year=2014)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
+    report = validate_paths([tmp_path], ref)
+    assert sorted(Path(r.file).name for r in report.files) == sorted([a.name, b.name])
+    assert before == {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
+
+
+def test_flatten(ref, tmp_path):
+    path = make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", -1))
+    report = validate_paths([path], ref)
+    assert report.flatten(["sheet", "cell", "code"]) == [["Indicateurs", "E5", "valeur.negative"]]
+
+
+def test_row_helper_sanity(ref, tmp_path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(make_bilan(ref, tmp_path))
+    assert row_of(wb, "Identification", "version_modele") == 10
