@@ -53,6 +53,10 @@ def _clean_float(x: float) -> float | int:
 
 
 def parse_number(raw: Any) -> Parsed:
+    if type(raw) is float:  # the common case first
+        if raw != raw or raw in (math.inf, -math.inf):
+            return None, "valeur.non_numerique", {"trouve": str(raw)}
+        return _clean_float(raw), None, {}
     if is_blank(raw):
         return BLANK
     if isinstance(raw, bool):
@@ -150,6 +154,9 @@ def parse_date(raw: Any) -> Parsed:
 
 def parse_text(raw: Any) -> str | None:
     """Text as typed; numbers typed in a text cell come back without '.0'."""
+    if type(raw) is str:
+        text = raw.strip()
+        return text or None
     if is_blank(raw):
         return None
     if isinstance(raw, float) and raw.is_integer():

@@ -50,16 +50,24 @@ def _email_reason(exc: EmailNotValidError) -> str:
 
 
 def _check_siret(value: str) -> str:
+    compact, reason = _siret(value)
+    if reason:
+        raise PydanticCustomError("identification.siret_invalide", "SIRET invalide", {"detail": reason})
+    return compact
+
+
+@lru_cache(maxsize=4096)
+def _siret(value: str) -> tuple[str, str]:
+    """(compact SIRET, "") or (value, French reason); cached: an operator sends the same one yearly."""
     compact = re.sub(r"[\s.\u00a0\u202f-]", "", value)
     try:
-        return stdnum_siret.validate(compact)
+        return stdnum_siret.validate(compact), ""
     except StdnumError as exc:
-        reason = {
+        return value, {
             "InvalidLength": "il faut 14 chiffres",
             "InvalidFormat": "seuls des chiffres sont attendus",
             "InvalidChecksum": "la clé de contrôle ne correspond pas",
         }.get(type(exc).__name__, "numéro invalide")
-        raise PydanticCustomError("identification.siret_invalide", "SIRET invalide", {"detail": reason}) from None
 
 
 def _check_not_future(value: date) -> date:

@@ -220,9 +220,12 @@ def _columns(run: _Run, sheet: Sheet, spec: SheetSpec) -> dict[str, int] | None:
 
 
 def _rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
+    """Data rows with their Excel row number; rows with no value at all are skipped."""
     for r, row in enumerate(sheet.rows[1:], start=2):
-        if any(not cells.is_blank(v) for v in row):
-            yield r, row
+        for v in row:
+            if v != "" and v is not None and not (type(v) is str and not v.strip()):
+                yield r, row
+                break
 
 
 def _get(row: list[Any], idx: int | None) -> Any:

@@ -7,6 +7,7 @@ values are returned raw; `cells.py` interprets them (French numbers, dates).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -55,6 +56,7 @@ class Book:
     path: Path
     sheet_names: list[str]
     _wb: Any = field(repr=False)
+    data: bytes = field(default=b"", repr=False)
     _hidden: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def sheet(self, name: str) -> Sheet:
@@ -68,7 +70,7 @@ class Book:
         """What a cell read as blank really holds: "formule" (a formula whose result was
         never saved), an Excel error such as "#DIV/0!", or None. Read lazily, once per sheet."""
         if sheet_name not in self._hidden:
-            self._hidden[sheet_name] = _hidden_cells(self.path, sheet_name)
+            self._hidden[sheet_name] = _hidden_cells(self.data, sheet_name)
         return self._hidden[sheet_name].get(cell)
 
 
@@ -116,25 +118,40 @@ def open_book(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> tupl
             detail=f"{st.st_size} octets (limite {limits.max_file_bytes})",
         )
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            if head.startswith(OLE_MAGIC):
-                rest = fh.read(min(st.st_size, 4 * 1024 * 1024))
-                if _ENCRYPTION_MARK in rest:
-                    return None, make("fichier.chiffre", display)
-                return None, make("fichier.xls", display)
+        data = _read_regular(path, limits.max_file_bytes)
     except OSError as exc:
         return None, make("fichier.illisible", display, detail=exc.strerror or str(exc))
+    if data is None:
+        return None, make("fichier.ignore", display, detail="n'est plus un fichier ordinaire au moment de l'ouvrir")
+    head = data[:8]
+    if head.startswith(OLE_MAGIC):
+        if _ENCRYPTION_MARK in data:
+            return None, make("fichier.chiffre", display)
+        return None, make("fichier.xls", display)
     if not head.startswith(ZIP_MAGIC):
         return None, make("fichier.pas_un_classeur", display, detail=_sniff(head))
-    finding = _check_zip(path, display, limits)
+    finding = _check_zip(io.BytesIO(data), display, limits)
     if finding is not None:
         return None, finding
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for broken files
         return None, make("fichier.illisible", display, detail=_short(exc))
-    return Book(path, list(wb.sheet_names), wb), None
+    return Book(path, list(wb.sheet_names), wb, data), None
+
+
+def _read_regular(path: Path, max_bytes: int) -> bytes | None:
+    """Read a regular file without following a link or blocking on a FIFO swapped in
+    after the lstat; None when what is opened is not a regular file."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(max_bytes + 1)
+    finally:
+        os.close(fd)
 
 
 def _sniff(head: bytes) -> str:
@@ -152,9 +169,9 @@ def _sniff(head: bytes) -> str:
     return "c'est un fichier texte, par exemple un CSV renommé en .xlsx"
 
 
-def _check_zip(path: Path, display: str, limits: Limits) -> Finding | None:
+def _check_zip(source: io.BytesIO, display: str, limits: Limits) -> Finding | None:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(source) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         return make("fichier.tronque", display, detail=_short(exc))
@@ -195,20 +212,20 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def _hidden_cells(path: Path, sheet_name: str) -> dict[str, str]:
+def _hidden_cells(data: bytes, sheet_name: str) -> dict[str, str]:
     """Cells of one sheet that calamine reads as blank but are not: formulas without a
     cached value (<f> without <v>) and error cells (t="e")."""
     from defusedxml import ElementTree as DET
 
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             target = _sheet_part(zf, sheet_name)
             if target is None:
                 return {}
-            data = zf.read(target)
-        if b"<f" not in data and b":f" not in data and b't="e"' not in data:
+            xml = zf.read(target)
+        if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml:
             return {}
-        root = DET.fromstring(data)
+        root = DET.fromstring(xml)
     except Exception:  # unreadable here means nothing more to learn
         return {}
     out: dict[str, str] = {}
