@@ -196,6 +196,154 @@ def template(
             out.print(f"Modèle écrit : {output}")
 
 
+BilansOpt = Annotated[
+    Path | None, typer.Option("--bilans", help="Dossier des bilans reçus (défaut : celui de cess.toml).")
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Dossier de sortie (défaut : celui de cess.toml, sinon out/).")
+]
+
+
+def _years(text: str, ref) -> list[int]:  # type: ignore[no-untyped-def]
+    from .findings import CessError
+
+    try:
+        if "-" in text:
+            first, last = (int(p) for p in text.split("-", 1))
+        else:
+            first = last = int(text)
+    except ValueError:
+        raise CessError(
+            f"Période « {text} » illisible : écrivez une année (2015) ou une période (2014-2016)."
+        ) from None
+    years = list(range(first, last + 1))
+    outside = [y for y in years if y not in ref.periode]
+    if not years or outside:
+        raise CessError(f"Période « {text} » hors du contrat ({ref.periode[0]}-{ref.periode[-1]}).")
+    return years
+
+
+def _bilans_folder(cfg) -> Path:  # type: ignore[no-untyped-def]
+    from .findings import CessError
+
+    if not cfg.bilans.is_dir():
+        raise CessError(
+            f"Dossier des bilans introuvable : {cfg.bilans} (option --bilans ou clé « bilans » de cess.toml)."
+        )
+    return cfg.bilans
+
+
+@app.command()
+def consolidate(
+    periode: Annotated[str, typer.Argument(help="Une année (2015) ou une période (2014-2016).", show_default=False)],
+    bilans: BilansOpt = None,
+    out_dir: OutOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Code 1 si un bilan attendu manque, est invalide ou en conflit.")
+    ] = False,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Consolider les bilans valides : classeur d'évaluation pour le COPIL et CSV pour les analystes.
+
+    Exemples : cess consolidate 2015
+               cess consolidate 2014-2016 --bilans bilans/ --out sorties/
+    Écrit evaluation_<période>.xlsx et evaluation_<période>.csv dans le dossier de sortie.
+    Les bilans invalides, remplacés ou manquants sont listés (feuilles Sources, Complétude, Anomalies), jamais comptés.
+    """
+    with _guard():
+        from .consolidate import consolidate as run_consolidation
+        from .excel_out import write_evaluation, write_tidy_csv
+        from .sources import collect
+
+        cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
+        from .referential import load_referential
+
+        ref = load_referential(cfg.referentiel)
+        years = _years(periode, ref)
+        coll = collect([_bilans_folder(cfg)], ref, limits=cfg.limits())
+        ev = run_consolidation(coll, ref, years)
+        xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
+        csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
+        incomplete = _print_completeness_summary(ev)
+        out.print(f"Classeur d'évaluation : {xlsx}")
+        out.print(f"Données (CSV) : {csv_path}")
+    raise typer.Exit(Exit.FINDINGS if strict and incomplete else Exit.OK)
+
+
+def _print_completeness_summary(ev) -> bool:  # type: ignore[no-untyped-def]
+    df = ev.tables["completude"]
+    expected = len(df)
+    valid = int(df["valide"].sum()) if expected else 0
+    out.print(
+        Text(
+            f"Période {ev.label} : {valid} / {expected} bilans attendus comptés"
+            f" ({int(df['manquant'].sum()) if expected else 0} manquant(s)).",
+            style="bold",
+        )
+    )
+    problems = df[df["etat"] != "valide"] if expected else df
+    for r in problems.itertuples(index=False):
+        out.print(Text(f"  {r.code_action} {r.annee} : {r.etat}", style="yellow"))
+    for s in ev.sources:
+        if s.statut == "illisible":
+            out.print(Text(f"  {s.name} : illisible, non compté", style="yellow"))
+    return bool(len(problems)) or any(s.statut == "illisible" for s in ev.sources)
+
+
+@app.command()
+def status(
+    periode: Annotated[str, typer.Argument(help="Une année (2015) ou une période (2014-2016).", show_default=False)],
+    bilans: BilansOpt = None,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Complétude : quels bilans sont attendus, reçus, à l'heure, valides, manquants.
+
+    Exemple : cess status 2015
+    Code de sortie 1 si un bilan attendu manque, est invalide ou en conflit.
+    """
+    with _guard():
+        from rich.table import Table
+
+        from .consolidate import consolidate as run_consolidation
+        from .referential import load_referential
+        from .sources import collect
+
+        cfg = _config(config, schemas, bilans=bilans)
+        ref = load_referential(cfg.referentiel)
+        years = _years(periode, ref)
+        coll = collect([_bilans_folder(cfg)], ref, limits=cfg.limits())
+        df = run_consolidation(coll, ref, years).tables["completude"]
+        table = Table("Action", "Année", "Reçu", "À l'heure", "Valide du 1er coup", "Valide", "Versions", "État")
+        yes = {1: "oui", 0: "non"}
+        for r in df.itertuples(index=False):
+            style = {"valide": "green", "manquant": "red"}.get(r.etat, "yellow")
+            table.add_row(
+                r.code_action,
+                str(r.annee),
+                yes[r.recu],
+                yes[r.a_l_heure],
+                yes[r.valide_premiere],
+                yes[r.valide],
+                str(r.versions),
+                Text(r.etat, style=style),
+            )
+        out.print(table)
+        n = len(df)
+        for key, label in (
+            ("recu", "reçus"),
+            ("a_l_heure", "à l'heure"),
+            ("valide_premiere", "valides du premier coup"),
+            ("valide", "valides (comptés)"),
+            ("manquant", "manquants"),
+        ):
+            k = int(df[key].sum())
+            out.print(f"{label.capitalize()} : {k} / {n} ({k / n:.0%})".replace("%", " %") if n else f"{label} : 0")
+        incomplete = bool((df["etat"] != "valide").any())
+    raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)
+
+
 @schemas_app.command("check")
 def schemas_check(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
     """Vérifier le référentiel : fichiers, codes en double, références inconnues, ratios, cibles, règles."""

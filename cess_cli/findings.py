@@ -272,6 +272,20 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "referentiel.ratio_incomplet": (E, "{detail}", ""),
     "referentiel.cible": (E, "{detail}", ""),
     "referentiel.regle": (E, "{detail}", ""),
+    # consolidation
+    "bilan.conflit": (
+        E,
+        "Deux bilans différents portent la même action {detail}, la même année et la même version {trouve} (aussi : {attendu}) : aucun des deux n'est compté.",
+        "Demandez au porteur lequel est le bon et renvoyez-le avec une version supérieure.",
+    ),
+    "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
+    "cumul.ecart": (
+        W,
+        "Cumul sur la période de « {detail} » : {trouve} déclaré, {attendu} d'après les bilans annuels.",
+        "Vérifiez le cumul ou les bilans des années précédentes.",
+    ),
+    "plausibilite.ecart_annuel": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart, ou corrigez la valeur."),
+    "plausibilite.ecart_cible": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart à la cible."),
     # cross-indicator rules (one stable code per rule: regle.<code of the rule>)
     "regle": (E, "{detail} ({trouve}).", ""),
 }
@@ -348,6 +362,8 @@ class FileResult:
     action: str | None = None
     annee: int | None = None
     version: int | None = None
+    sha256: str | None = None
+    date_transmission: object = None  # datetime.date once read
 
     @property
     def errors(self) -> int:

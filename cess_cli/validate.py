@@ -7,6 +7,7 @@ positions survive pydantic validation (`_findings_from_pydantic`).
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -141,6 +142,7 @@ def read_bilan(
         run.result.findings.append(finding)
         return run.result, None
     run.book = book
+    run.result.sha256 = hashlib.sha256(book.data).hexdigest()
     try:
         bilan = _validate_book(run, book, limits)
     except Exception as exc:  # a reader surprise must never become a traceback
@@ -310,6 +312,7 @@ def _validate_book(run: _Run, book: Book, limits: Limits) -> Bilan | None:
     )
     if date_tr is not None:
         ident["date_transmission"] = date_tr
+        run.result.date_transmission = date_tr
     raw_version = raw.get("version")
     if not cells.is_blank(raw_version):
         version, vcode, _ = cells.parse_int(raw_version)

@@ -131,3 +131,43 @@ def test_installed_command_smoke(tmp_path):
     assert "fichier.pas_un_classeur" in proc.stdout
     proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "validate" in proc.stdout
+
+
+def test_consolidate_in_repository_uses_cess_toml(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = invoke("consolidate", "2015", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "evaluation_2015.xlsx").is_file() and (tmp_path / "evaluation_2015.csv").is_file()
+    assert "III_1.1.2 2015 : invalide" in result.output
+    assert invoke("consolidate", "2015", "--out", str(tmp_path), "--strict").exit_code == 1
+
+
+def test_consolidate_flags_override_config(ref, tmp_path, monkeypatch):
+    bilans = tmp_path / "recus"
+    bilans.mkdir()
+    make_bilan(ref, bilans, "ANIM", 2014)
+    (tmp_path / "cess.toml").write_text('bilans = "ailleurs"\nsortie = "sorties"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert invoke("consolidate", "2014").exit_code == 2  # cess.toml points to a folder that does not exist
+    result = invoke("consolidate", "2014", "--bilans", str(bilans))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "sorties" / "evaluation_2014.xlsx").is_file()  # sortie still from cess.toml
+
+
+@pytest.mark.parametrize("period", ["2013", "2015-2019", "deux-mille", "2016-2014"])
+def test_consolidate_bad_period_exits_2(period, tmp_path):
+    result = invoke("consolidate", period, "--bilans", str(tmp_path), "--out", str(tmp_path))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_status_matches_completeness_sheet(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    monkeypatch.chdir(ROOT)
+    result = invoke("status", "2016")
+    assert result.exit_code == 1  # a bilan is missing, some are invalid
+    assert "Manquants : 1 / 21" in result.output and "Valides (comptés) : 17 / 21" in result.output
+    invoke("consolidate", "2016", "--out", str(tmp_path))
+    ws = load_workbook(tmp_path / "evaluation_2016.xlsx")["Complétude"]
+    states = [r[11].value for r in ws.iter_rows(min_row=2) if r[0].value and r[2].value == 2016]
+    assert states.count("manquant") == 1 and states.count("valide") == 17

@@ -1,0 +1,39 @@
+"""Text that leaves cess for a spreadsheet or a CSV: no control characters, no formulas.
+
+Workbooks come from outside organisations; any text they carry may be written
+back into our outputs. Text that would start a formula in Excel (=, +, -, @,
+tab, CR) must stay plain text, and characters XML cannot hold are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.utils.exceptions import IllegalCharacterError  # noqa: F401  (documented failure we avoid)
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean_text(text: str) -> str:
+    """Remove control and XML-invalid characters (tab, LF, CR kept)."""
+    return _ILLEGAL.sub("", text)
+
+
+def set_cell(cell: Cell, value: Any) -> None:
+    """Write a value; text is cleaned and always stored as text, never as a formula."""
+    if isinstance(value, str):
+        cell.value = clean_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def csv_text(value: Any) -> Any:
+    """A CSV field: text that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        text = clean_text(value)
+        return "'" + text if text.startswith(FORMULA_START) else text
+    return value

@@ -1,0 +1,152 @@
+"""Which bilans count: read every file once, then keep, for each action and year,
+the highest version — and say why every other file does not count.
+
+Rules (SPEC §6, issue 3):
+- the bilan with the highest `version` of an action-year is the current one; if it
+  is invalid, the action-year is *invalide* and nothing of it is counted (an older
+  valid version is superseded all the same: its figures are no longer the
+  operator's word);
+- two different files (different SHA-256) with the same action, year and version
+  are a conflict: both are reported as an `erreur` and neither counts (a higher
+  version resolves it);
+- a byte-identical copy of a file counts once;
+- files that cannot be read or identified are listed too, never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .findings import Finding, Severity, make
+from .referential import Referential
+from .validate import Bilan, iter_bilan_files, read_bilan
+from .workbook import DEFAULT_LIMITS, Limits
+
+
+@dataclass(slots=True)
+class Source:
+    file: str
+    sha256: str | None
+    action: str | None
+    annee: int | None
+    version: int | None
+    date_transmission: date | None
+    erreurs: int
+    avertissements: int
+    findings: list[Finding]
+    statut: str = ""  # valide | invalide | illisible
+    retenu: bool = False
+    motif: str = ""
+
+    @property
+    def name(self) -> str:
+        return Path(self.file).name
+
+
+@dataclass(slots=True)
+class Collection:
+    """Every file read once: its source record and, when valid, its content."""
+
+    sources: list[Source] = field(default_factory=list)
+    bilans: dict[str, Bilan] = field(default_factory=dict)  # file -> content of valid bilans
+    conflicts: list[Finding] = field(default_factory=list)
+
+    def retained(self, years: Iterable[int] | None = None) -> list[Bilan]:
+        wanted = None if years is None else set(years)
+        return [self.bilans[s.file] for s in self.sources if s.retenu and (wanted is None or s.annee in wanted)]
+
+
+def _sha_of(path: Path) -> str | None:
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def collect(paths: Iterable[Path], ref: Referential, *, limits: Limits = DEFAULT_LIMITS) -> Collection:
+    """Read and validate every bilan file once, then decide which ones count."""
+    coll = Collection()
+    for path, display in iter_bilan_files(paths):
+        result, bilan = read_bilan(path, ref, display=display, limits=limits)
+        identified = result.action is not None and result.annee is not None
+        source = Source(
+            file=display,
+            sha256=result.sha256 or _sha_of(path),
+            action=result.action,
+            annee=result.annee,
+            version=result.version if identified else None,
+            date_transmission=result.date_transmission if isinstance(result.date_transmission, date) else None,
+            erreurs=result.errors,
+            avertissements=result.warnings,
+            findings=result.findings,
+            statut="valide" if result.valid else ("invalide" if identified else "illisible"),
+        )
+        coll.sources.append(source)
+        if bilan is not None:
+            coll.bilans[display] = bilan
+    select(coll)
+    return coll
+
+
+def select(coll: Collection) -> None:
+    """Mark, for each action-year, the bilan that counts; give every other its reason."""
+    groups: dict[tuple[str, int], list[Source]] = defaultdict(list)
+    for s in coll.sources:
+        if s.action is None or s.annee is None:
+            s.motif = "non identifié (action ou année illisible) : non compté"
+            continue
+        groups[(s.action, s.annee)].append(s)
+    coll.conflicts = []
+    for (action, _annee), group in sorted(groups.items()):
+        # a byte-identical copy counts once
+        seen: dict[str, Source] = {}
+        unique: list[Source] = []
+        for s in sorted(group, key=lambda x: x.file):
+            if s.sha256 is not None and s.sha256 in seen:
+                s.motif = f"copie identique de {seen[s.sha256].name} : comptée une fois"
+                continue
+            if s.sha256 is not None:
+                seen[s.sha256] = s
+            unique.append(s)
+        top = max(s.version or 1 for s in unique)
+        current = [s for s in unique if (s.version or 1) == top]
+        for s in unique:
+            if (s.version or 1) < top:
+                s.motif = f"remplacé par la version {top}"
+        if len(current) > 1:
+            names = ", ".join(s.name for s in current)
+            for s in current:
+                s.motif = f"conflit : même version {top} que {names} ; aucun n'est compté"
+                coll.conflicts.append(
+                    make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=names)
+                )
+            continue
+        [s] = current
+        if s.statut == "valide":
+            s.retenu = True
+            s.motif = "retenu"
+        else:
+            s.motif = f"invalide ({s.erreurs} erreur(s)) : non compté"
+
+
+def unreadable(coll: Collection) -> list[Source]:
+    return [s for s in coll.sources if s.statut == "illisible"]
+
+
+def all_findings(coll: Collection) -> list[Finding]:
+    return [f for s in coll.sources for f in s.findings] + coll.conflicts
+
+
+def has_errors(coll: Collection) -> bool:
+    return any(f.severity is Severity.ERREUR for f in all_findings(coll))

@@ -1,0 +1,379 @@
+"""Consolidation: figures written by hand for a small fixture set, and invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from cess_cli.consolidate import PERIODE, consolidate
+from cess_cli.excel_out import write_evaluation, write_tidy_csv
+from cess_cli.sources import Collection, Source, collect, select
+from cess_cli.validate import Bilan
+
+from .helpers import make_bilan, set_ident, set_ind
+
+
+@pytest.fixture(scope="module")
+def fixture_set(ref, tmp_path_factory):
+    d = tmp_path_factory.mktemp("bilans")
+    # ratio terms: II_2.1.2 and III_2.1.3
+    make_bilan(
+        ref,
+        d,
+        "II_2.1.2",
+        2014,
+        values={"personnes_en_parcours": 100, "sorties_emploi_durable": 40, "personnes_formees": 80},
+    )
+    make_bilan(
+        ref,
+        d,
+        "II_2.1.2",
+        2015,
+        values={"personnes_en_parcours": 200, "sorties_emploi_durable": 120, "personnes_formees": 150},
+    )
+    make_bilan(
+        ref,
+        d,
+        "III_2.1.3",
+        2014,
+        values={"personnes_en_parcours": 50, "personnes_formees": 40, "sorties_emploi_durable": 10},
+    )
+    # stock and a cumulative mismatch: II_3.1.1 over the three years
+    for year, ptce, coop in ((2014, 10, 10), (2015, 12, 12), (2016, 14, 15)):
+        make_bilan(
+            ref,
+            d,
+            "II_3.1.1",
+            year,
+            values={"ptce_actifs": ptce, "cooperations": coop, "structures_accompagnees": 15, "emplois_crees": 10},
+        )
+    cumul = d / "bilan_II_3.1.1_2016.xlsx"
+    wb = load_workbook(cumul)
+    set_ind(wb, "cooperations", 40, column=6)  # 10 + 12 + 15 = 37
+    set_ind(wb, "ptce_actifs", 14, column=6)
+    set_ind(wb, "structures_accompagnees", 45, column=6)
+    set_ind(wb, "emplois_crees", 30, column=6)
+    wb.save(cumul)
+    # a superseded version
+    make_bilan(ref, d, "III_1.1.3", 2015, values={"entreprises_reprises": 5})
+    make_bilan(
+        ref,
+        d,
+        "III_1.1.3",
+        2015,
+        name="bilan_III_1.1.3_2015_v2.xlsx",
+        values={"entreprises_reprises": 9},
+        edit=lambda wb: set_ident(wb, "version", 2),
+    )
+    # a conflicting pair: same action, year and version, different content
+    make_bilan(ref, d, "III_2.1.1", 2014, values={"structures_accompagnees": 100})
+    make_bilan(ref, d, "III_2.1.1", 2014, name="bilan_III_2.1.1_2014_bis.xlsx", values={"structures_accompagnees": 120})
+    # an invalid bilan
+    make_bilan(ref, d, "I_1.2", 2014, edit=lambda wb: set_ind(wb, "jeunes_sensibilises", None))
+    # a late one
+    make_bilan(
+        ref,
+        d,
+        "ANIM",
+        2014,
+        values={"reunions_instances": 6, "participants_instances": 120},
+        edit=lambda wb: set_ident(wb, "date_transmission", dt.datetime(2015, 6, 1)),
+    )
+    return d
+
+
+@pytest.fixture(scope="module")
+def coll(ref, fixture_set):
+    return collect([fixture_set], ref)
+
+
+def _fig(ev, level: str, annee: str, indicateur: str, **keys) -> pd.Series:
+    df = ev.tables[f"par_{level}"]
+    sel = (df["annee"] == annee) & (df["indicateur"] == indicateur)
+    for k, v in keys.items():
+        sel &= df[k] == v
+    [row] = df[sel].to_dict("records")
+    return row
+
+
+def test_ratio_is_a_ratio_of_sums(ref, coll):
+    ev = consolidate(coll, ref, [2014])
+    # contract 2014: (40 + 10) / (100 + 50), not the mean of 0.4 and 0.2
+    row = _fig(ev, "contrat", "2014", "taux_sorties_positives")
+    assert row["valeur"] == pytest.approx(50 / 150)
+    assert row["couverture"] == "2 / 2 bilans"
+    ev = consolidate(coll, ref, [2014, 2015, 2016])
+    row = _fig(ev, "action", PERIODE, "taux_sorties_positives", code_action="II_2.1.2")
+    assert row["valeur"] == pytest.approx((40 + 120) / (100 + 200))  # 0.5333, not (0.4 + 0.6) / 2
+    assert row["cible"] == pytest.approx(0.45)  # the referential's period target
+    assert row["couverture"] == "2 / 3 bilans"
+
+
+def test_flux_summed_and_stock_takes_last_year(ref, coll):
+    ev = consolidate(coll, ref, [2014, 2015, 2016])
+    coop = _fig(ev, "action", PERIODE, "cooperations", code_action="II_3.1.1")
+    assert coop["valeur"] == 37
+    assert coop["cible"] == 10 + 12 + 15
+    assert "somme des cibles annuelles" in coop["regle_cible"]
+    ptce = _fig(ev, "action", PERIODE, "ptce_actifs", code_action="II_3.1.1")
+    assert ptce["valeur"] == 14  # never 10 + 12 + 14
+    assert ptce["cible"] == 16 and "dernière année" in ptce["regle_cible"]
+    assert _fig(ev, "axe", "2015", "ptce_actifs", axe="II")["valeur"] == 12
+    assert _fig(ev, "action", "2015", "ptce_actifs", code_action="II_3.1.1")["taux_realisation"] == pytest.approx(
+        12 / 14
+    )
+
+
+def test_superseded_conflict_invalid_and_missing(ref, coll):
+    by_name = {s.name: s for s in coll.sources}
+    assert by_name["bilan_III_1.1.3_2015.xlsx"].motif == "remplacé par la version 2"
+    assert by_name["bilan_III_1.1.3_2015_v2.xlsx"].retenu
+    assert not by_name["bilan_III_2.1.1_2014.xlsx"].retenu and not by_name["bilan_III_2.1.1_2014_bis.xlsx"].retenu
+    assert by_name["bilan_III_2.1.1_2014_bis.xlsx"].motif.startswith("conflit")
+    assert by_name["bilan_I_1.2_2014.xlsx"].statut == "invalide" and not by_name["bilan_I_1.2_2014.xlsx"].retenu
+    ev = consolidate(coll, ref, [2014, 2015])
+    assert _fig(ev, "action", "2015", "entreprises_reprises", code_action="III_1.1.3")["valeur"] == 9
+    dla = _fig(ev, "action", "2014", "structures_accompagnees", code_action="III_2.1.1")
+    assert dla["valeur"] is None or dla["valeur"] != dla["valeur"]  # neither conflicting bilan counts
+    assert dla["couverture"] == "0 / 1 bilans"
+    codes = [(f.code, Path(f.file).name) for f in ev.anomalies]
+    assert ("bilan.conflit", "bilan_III_2.1.1_2014.xlsx") in codes and (
+        "bilan.conflit",
+        "bilan_III_2.1.1_2014_bis.xlsx",
+    ) in codes
+    assert ("bilan.manquant", "bilan_I_1.1.1_2014.xlsx") in codes
+    comp = ev.tables["completude"].set_index(["code_action", "annee"])
+    assert comp.loc[("III_2.1.1", 2014), "etat"] == "conflit"
+    assert comp.loc[("I_1.2", 2014), "etat"] == "invalide"
+    assert comp.loc[("I_1.1.1", 2014), "etat"] == "manquant"
+    assert comp.loc[("ANIM", 2014), "a_l_heure"] == 0
+    assert comp.loc[("III_1.1.3", 2015), "valide_premiere"] == 0 and comp.loc[("III_1.1.3", 2015), "valide"] == 1
+
+
+def test_completeness_by_hand(ref, coll):
+    ev = consolidate(coll, ref, [2014])
+    comp = ev.tables["completude"]
+    assert len(comp) == 21  # every action is active in 2014
+    # received 2014: II_2.1.2, III_2.1.3, II_3.1.1, III_2.1.1 (pair), I_1.2, ANIM = 6 action-years
+    assert int(comp["recu"].sum()) == 6
+    assert int(comp["valide"].sum()) == 4  # the conflict and the invalid one do not count
+    assert int(comp["manquant"].sum()) == 15
+    assert int(comp["a_l_heure"].sum()) == 5  # ANIM was late
+    q4 = ev.tables["q4"].set_index("chiffre")["valeur"]
+    assert q4["Réunions des instances tenues"] == 6
+    assert q4["Participants par réunion"] == pytest.approx(20)
+    assert 0 <= q4["Taux de réception"] <= 1 and q4["Taux de réception"] == pytest.approx(6 / 21)
+
+
+def test_cumulative_mismatch_names_both_figures(ref, coll):
+    ev = consolidate(coll, ref, [2016])
+    [f] = [f for f in ev.anomalies if f.code == "cumul.ecart"]
+    assert (Path(f.file).name, f.sheet, f.cell) == ("bilan_II_3.1.1_2016.xlsx", "Indicateurs", "F4")
+    assert "40" in f.message and "37" in f.message
+
+
+def test_workbook_read_back(ref, coll, tmp_path):
+    ev = consolidate(coll, ref, [2014, 2015, 2016])
+    path = write_evaluation(ev, ref, tmp_path / "evaluation_2014-2016.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == [
+        "Synthèse",
+        "Par axe",
+        "Par action",
+        "Financements",
+        "Territoires",
+        "Complétude",
+        "Q1 Effet structurant",
+        "Q2 Impact économique",
+        "Q3 Territoires",
+        "Q4 Gouvernance",
+        "Anomalies",
+        "Sources",
+    ]
+    with zipfile.ZipFile(path) as zf:
+        assert len([n for n in zf.namelist() if n.startswith("xl/charts/chart")]) == 2
+    ws = wb["Par action"]
+    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
+    [coop] = [
+        r for r in rows if r["Action"] == "II_3.1.1" and r["Indicateur"] == "cooperations" and r["Année"] == PERIODE
+    ]
+    assert coop["Valeur"] == 37 and coop["Couverture"] == "3 / 3 bilans"
+    val_cell = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "II" and r[3].value == "ptce_actifs")[8]
+    assert val_cell.number_format == "#,##0"
+    sources = {r[0].value: r for r in wb["Sources"].iter_rows(min_row=2)}
+    assert set(sources) == {s.name for s in coll.sources}
+    assert all(len(r[1].value) == 64 for r in sources.values())
+    assert sources["bilan_III_1.1.3_2015.xlsx"][10].value == "remplacé par la version 2"
+    anomalies = [r[0].value for r in wb["Anomalies"].iter_rows(min_row=2)]
+    assert "cumul.ecart" in anomalies and "bilan.conflit" in anomalies and "bilan.manquant" in anomalies
+    q2 = [c.value for c in wb["Q2 Impact économique"]["A"]]
+    assert "Q2 — Quel a été l'impact économique du CES ESS 2014-2016 ?" in q2
+    assert any(v and v.startswith("Développement du nombre d'entreprises créées ou reprises") for v in q2)
+    assert wb["Synthèse"]["B5"].value == 63  # bilans expected over the period
+
+
+def test_tidy_csv(ref, coll, tmp_path):
+    ev = consolidate(coll, ref, [2015])
+    path = write_tidy_csv(ev, tmp_path / "e.csv")
+    df = pd.read_csv(path, dtype={"departement": str})
+    assert list(df.columns) == [
+        "annee",
+        "axe",
+        "code_action",
+        "indicateur",
+        "unite",
+        "departement",
+        "valeur",
+        "dont_qpv",
+        "dont_zrr",
+        "source",
+    ]
+    row = df[(df["code_action"] == "III_1.1.3") & (df["indicateur"] == "entreprises_reprises")].iloc[0]
+    assert row["valeur"] == 9 and row["source"] == "bilan_III_1.1.3_2015_v2.xlsx!Indicateurs!E2"
+    terr = df[df["departement"].notna()]
+    assert set(terr["departement"]) == {"69"} and all("Territoires!A" in s for s in terr["source"])
+
+
+def test_formula_like_text_is_written_as_text(ref, tmp_path):
+    d = tmp_path / "b"
+    d.mkdir()
+    make_bilan(ref, d, "ANIM", 2014, name="=HYPERLINK(1).xlsx")
+    ev = consolidate(collect([d], ref), ref, [2014])
+    path = write_evaluation(ev, ref, tmp_path / "e.xlsx")
+    cell = load_workbook(path)["Sources"]["A2"]
+    assert cell.value == "=HYPERLINK(1).xlsx" and cell.data_type == "s"
+    csv = write_tidy_csv(ev, tmp_path / "e.csv").read_text(encoding="utf-8")
+    assert ",'=HYPERLINK(1).xlsx!Indicateurs!E2" in csv
+
+
+@pytest.mark.skipif(
+    not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) absent: .ci/run installs it"
+)
+def test_libreoffice_opens_the_workbook(ref, coll, tmp_path):
+    import subprocess
+
+    ev = consolidate(coll, ref, [2014, 2015, 2016])
+    path = write_evaluation(ev, ref, tmp_path / "evaluation.xlsx")
+    proc = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "pdf" / "evaluation.pdf").stat().st_size > 1000
+
+
+# -- invariants, on synthetic collections (no files) -------------------------------------
+
+
+def _bilan(
+    action: str, year: int, values: dict[str, float], version: int = 1, file: str | None = None
+) -> tuple[Source, Bilan]:
+    name = file or f"bilan_{action}_{year}_v{version}.xlsx"
+    cells = {k: f"Indicateurs!E{i}" for i, k in enumerate(values, start=2)}
+    b = Bilan(name, action, year, version, "P", dt.date(year + 1, 1, 15), dict(values), cells)
+    s = Source(name, name.encode().hex(), action, year, version, b.date_transmission, 0, 0, [], statut="valide")
+    return s, b
+
+
+def _collection(items: list[tuple[Source, Bilan]], extra: list[Source] = ()) -> Collection:
+    coll = Collection(sources=[s for s, _ in items] + list(extra), bilans={s.file: b for s, b in items})
+    select(coll)
+    return coll
+
+
+counts = st.integers(min_value=0, max_value=500)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(counts, counts), min_size=3, max_size=3), st.lists(counts, min_size=3, max_size=3), st.randoms()
+)
+def test_invariants(ref, parcours_sorties, ptce, rnd):
+    items = []
+    for year, (p, s) in zip((2014, 2015, 2016), parcours_sorties, strict=True):
+        items.append(
+            _bilan(
+                "II_2.1.2", year, {"personnes_en_parcours": p + s, "sorties_emploi_durable": s, "personnes_formees": 0}
+            )
+        )
+    for year, n in zip((2014, 2015, 2016), ptce, strict=True):
+        items.append(_bilan("II_3.1.1", year, {"ptce_actifs": n, "structures_accompagnees": 1, "cooperations": 1}))
+    years = [2014, 2015, 2016]
+    base = consolidate(_collection(items), ref, years)
+
+    # input order changes nothing
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    other = consolidate(_collection(shuffled), ref, years)
+    pd.testing.assert_frame_equal(base.tables["par_action"], other.tables["par_action"])
+
+    # a stock is never summed over years
+    ptce_row = _fig(base, "action", PERIODE, "ptce_actifs", code_action="II_3.1.1")
+    assert ptce_row["valeur"] == ptce[-1]
+
+    # a ratio is a ratio of sums
+    num = sum(s for _, s in parcours_sorties)
+    den = sum(p + s for p, s in parcours_sorties)
+    ratio = _fig(base, "contrat", PERIODE, "taux_sorties_positives")["valeur"]
+    if den:
+        assert ratio == pytest.approx(num / den)
+    else:
+        assert ratio is None or ratio != ratio
+
+    # an invalid or a superseded bilan changes no figure
+    old_s, old_b = _bilan(
+        "II_3.1.1",
+        2015,
+        {"ptce_actifs": 999, "structures_accompagnees": 999, "cooperations": 999},
+        version=0,
+        file="old.xlsx",
+    )
+    invalid = Source("bad.xlsx", "ff", "II_2.1.2", 2014, 1, None, 3, 0, [], statut="invalide")
+    invalid.version = 0  # an older, invalid submission: superseded, never counted
+    worse = _collection([*items, (old_s, old_b)], extra=[invalid])
+    after = consolidate(worse, ref, years)
+    pd.testing.assert_frame_equal(base.tables["par_action"], after.tables["par_action"])
+    pd.testing.assert_frame_equal(base.tables["par_contrat"], after.tables["par_contrat"])
+
+
+def test_random_order_of_files_gives_same_workbook_figures(ref, fixture_set):
+    files = sorted(fixture_set.glob("*.xlsx"))
+    random.Random(4).shuffle(files)
+    a = consolidate(collect(files, ref), ref, [2014, 2015, 2016])
+    b = consolidate(collect(sorted(files), ref), ref, [2014, 2015, 2016])
+    pd.testing.assert_frame_equal(a.tables["par_action"], b.tables["par_action"])
+
+
+def test_plausibility_flags_need_no_comment(ref):
+    items = [
+        _bilan("II_3.1.1", 2014, {"ptce_actifs": 12, "structures_accompagnees": 15, "cooperations": 10}),
+        _bilan("II_3.1.1", 2015, {"ptce_actifs": 12, "structures_accompagnees": 60, "cooperations": 11}),
+    ]
+    ev = consolidate(_collection(items), ref, [2015])
+    flags = [(f.code, f.cell) for f in ev.anomalies if f.code.startswith("plausibilite")]
+    # 15 -> 60 is a x4 jump; 60 against a target of 18 is 333 % of the target
+    assert flags == [("plausibilite.ecart_annuel", "E3"), ("plausibilite.ecart_cible", "E3")]
+    items[1][1].commentaires["structures_accompagnees"] = "Nouveau partenariat avec trois PTCE."
+    ev = consolidate(_collection(items), ref, [2015])
+    assert not [f for f in ev.anomalies if f.code.startswith("plausibilite")]
