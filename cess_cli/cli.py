@@ -141,7 +141,7 @@ def validate(
         from .validate import validate_paths
 
         cfg, ref = _referential(config, schemas)
-        report = validate_paths(paths, ref, limits=cfg.limits())
+        report = validate_paths(paths, ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier)
         if format == "json":
             sys.stdout.write(report_json(report) + "\n")
         else:
@@ -261,7 +261,9 @@ def consolidate(
 
         ref = load_referential(cfg.referentiel)
         years = _years(periode, ref)
-        coll = collect([_bilans_folder(cfg)], ref, limits=cfg.limits())
+        coll = collect(
+            [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
+        )
         ev = run_consolidation(coll, ref, years)
         xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
         csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
@@ -313,7 +315,9 @@ def status(
         cfg = _config(config, schemas, bilans=bilans)
         ref = load_referential(cfg.referentiel)
         years = _years(periode, ref)
-        coll = collect([_bilans_folder(cfg)], ref, limits=cfg.limits())
+        coll = collect(
+            [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
+        )
         df = run_consolidation(coll, ref, years).tables["completude"]
         table = Table("Action", "Année", "Reçu", "À l'heure", "Valide du 1er coup", "Valide", "Versions", "État")
         yes = {1: "oui", 0: "non"}

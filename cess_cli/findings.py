@@ -66,6 +66,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Fichier ignoré : {detail}.",
         "Placez un vrai fichier .xlsx dans le dossier des bilans.",
     ),
+    "fichier.delai": (
+        E,
+        "Fichier abandonné : {detail}.",
+        "Le classeur est anormalement lourd ou malformé : renvoyez le bilan produit depuis le modèle.",
+    ),
     "fichier.illisible": (
         E,
         "Le classeur n'a pas pu être lu : {detail}.",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .findings import Finding, Severity, make
 from .referential import Referential
-from .validate import Bilan, iter_bilan_files, read_bilan
+from .validate import Bilan, iter_bilan_files
 from .workbook import DEFAULT_LIMITS, Limits
 
 
@@ -74,11 +74,22 @@ def _sha_of(path: Path) -> str | None:
         return None
 
 
-def collect(paths: Iterable[Path], ref: Referential, *, limits: Limits = DEFAULT_LIMITS) -> Collection:
+def collect(
+    paths: Iterable[Path],
+    ref: Referential,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    isolate: bool = False,
+    timeout: float = 30.0,
+) -> Collection:
     """Read and validate every bilan file once, then decide which ones count."""
+    from .isolation import read_many
+
     coll = Collection()
-    for path, display in iter_bilan_files(paths):
-        result, bilan = read_bilan(path, ref, display=display, limits=limits)
+    files = list(iter_bilan_files(paths))
+    for (path, display), (result, bilan) in zip(
+        files, read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout), strict=True
+    ):
         identified = result.action is not None and result.annee is not None
         source = Source(
             file=display,

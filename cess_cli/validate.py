@@ -96,11 +96,23 @@ def validate_workbook(
     return read_bilan(path, ref, display=display, limits=limits)[0]
 
 
-def validate_paths(paths: Iterable[Path], ref: Referential, *, limits: Limits = DEFAULT_LIMITS) -> Report:
-    """Validate files and folders (recursively, *.xlsx and look-alikes), one file at a time."""
+def validate_paths(
+    paths: Iterable[Path],
+    ref: Referential,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    isolate: bool = False,
+    timeout: float = 30.0,
+) -> Report:
+    """Validate files and folders (recursively, *.xlsx and look-alikes), one file at a time.
+
+    With `isolate`, files are read in worker processes (see isolation.py): a file that
+    crashes the reader or exceeds `timeout` seconds gets a finding, the others go on."""
+    from .isolation import read_many
+
     report = Report()
-    for path, display in iter_bilan_files(paths):
-        report.files.append(validate_workbook(path, ref, display=display, limits=limits))
+    for result, _ in read_many(iter_bilan_files(paths), ref, limits=limits, isolate=isolate, timeout=timeout):
+        report.files.append(result)
     return report
 
 
