@@ -125,6 +125,13 @@ def validate(
         str, typer.Option("--format", "-f", help="table (lisible) ou json (pour un programme).")
     ] = "table",
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Dossier où écrire, pour chaque bilan à corriger, une copie annotée (_corrections.xlsx) et un texte (_retour.txt).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
@@ -142,6 +149,11 @@ def validate(
 
         cfg, ref = _referential(config, schemas)
         report = validate_paths(paths, ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier)
+        if feedback is not None:
+            from .feedback import write_all_feedback
+
+            written = write_all_feedback([(r, Path(r.file)) for r in report.files], feedback)
+            err.print(Text(f"{len(written)} retour(s) écrit(s) dans {feedback}"))
         if format == "json":
             sys.stdout.write(report_json(report) + "\n")
         else:
@@ -346,6 +358,57 @@ def status(
             out.print(f"{label.capitalize()} : {k} / {n} ({k / n:.0%})".replace("%", " %") if n else f"{label} : 0")
         incomplete = bool((df["etat"] != "valide").any())
     raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)
+
+
+@app.command()
+def batch(
+    bilans: BilansOpt = None,
+    out_dir: OutOpt = None,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Exécution complète sans surveillance avant un COPIL (cron, minuterie systemd).
+
+    Valide chaque bilan une seule fois, écrit un retour par bilan à corriger, consolide chaque année et la
+    période, et laisse un dossier <sortie>/runs/<date-heure>/ (classeurs, CSV, retours, manifest.json,
+    batch.log) ; le lien <sortie>/latest n'y est déplacé qu'une fois l'exécution terminée.
+    Exemple : cess batch --config /etc/cess/cess.toml
+    Codes de sortie : 0 tout est valide et complet, 1 un bilan est invalide ou manquant,
+    2 erreur de configuration ou exécution déjà en cours.
+    """
+    with _guard():
+        from .batch import run_batch
+        from .referential import load_referential
+
+        cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
+        ref = load_referential(cfg.referentiel)
+        if out.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(
+                TextColumn("Bilans"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=out,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("bilans", total=None)
+
+                def progress(done: int, total: int, file: str, status: str) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = run_batch(cfg, ref, progress=progress)
+            out.print(f"Exécution terminée : {result.run_dir}")
+        else:
+            plain = Console(no_color=True, highlight=False, force_terminal=False, soft_wrap=True)
+            result = run_batch(cfg, ref, say=lambda line: plain.print(Text(line)))
+        summary = result.manifest["resume"]
+        out.print(
+            f"{summary['fichiers']} fichier(s) : {summary['valides']} valide(s), {summary['invalides']} invalide(s), "
+            f"{summary['illisibles']} illisible(s), {summary['retenus']} retenu(s). Dossier : {result.run_dir}"
+        )
+    raise typer.Exit(result.exit_code)
 
 
 @schemas_app.command("check")

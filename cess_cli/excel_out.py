@@ -20,7 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .atomic import atomic_path
+from .atomic import atomic_path, save_workbook
 from .consolidate import PERIODE, TIDY_COLUMNS, Evaluation
 from .referential import Referential
 from .safety import csv_text, set_cell
@@ -116,10 +116,7 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
 
 
 def write_evaluation(ev: Evaluation, ref: Referential, target: Path) -> Path:
-    wb = build_workbook(ev, ref)
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
-    return target
+    return save_workbook(build_workbook(ev, ref), target)
 
 
 def write_tidy_csv(ev: Evaluation, target: Path) -> Path:

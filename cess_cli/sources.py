@@ -19,12 +19,12 @@ import hashlib
 import os
 import stat
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .findings import Finding, Severity, make
+from .findings import FileResult, Finding, Severity, make
 from .referential import Referential
 from .validate import Bilan, iter_bilan_files
 from .workbook import DEFAULT_LIMITS, Limits
@@ -32,6 +32,7 @@ from .workbook import DEFAULT_LIMITS, Limits
 
 @dataclass(slots=True)
 class Source:
+    path: Path | None
     file: str
     sha256: str | None
     action: str | None
@@ -81,17 +82,22 @@ def collect(
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = False,
     timeout: float = 30.0,
+    on_file: Callable[[int, int, FileResult, Path], None] | None = None,
 ) -> Collection:
-    """Read and validate every bilan file once, then decide which ones count."""
+    """Read and validate every bilan file once, then decide which ones count.
+
+    `on_file(done, total, result, path)` is called after each file (progress, logs)."""
     from .isolation import read_many
 
     coll = Collection()
     files = list(iter_bilan_files(paths))
-    for (path, display), (result, bilan) in zip(
-        files, read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout), strict=True
-    ):
+    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout)
+    for i, ((path, display), (result, bilan)) in enumerate(zip(files, results, strict=True), start=1):
+        if on_file is not None:
+            on_file(i, len(files), result, path)
         identified = result.action is not None and result.annee is not None
         source = Source(
+            path=path,
             file=display,
             sha256=result.sha256 or _sha_of(path),
             action=result.action,

@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .atomic import atomic_path
+from .atomic import save_workbook
 from .bilan_format import (
     FINANCEMENTS,
     IDENTIFICATION,
@@ -45,10 +45,7 @@ def template_filename(action: str, year: int) -> str:
 
 def write_template(ref: Referential, action_code: str, year: int, target: Path) -> Path:
     """Write the blank bilan of one action and year to `target` (atomically)."""
-    wb = build_template(ref, action_code, year)
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
-    return target
+    return save_workbook(build_template(ref, action_code, year), target)
 
 
 def build_template(ref: Referential, action_code: str, year: int) -> Workbook:

@@ -11,8 +11,10 @@ import io
 import os
 import re
 import stat
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -172,15 +174,17 @@ def _sniff(head: bytes) -> str:
 def _check_zip(source: io.BytesIO, display: str, limits: Limits) -> Finding | None:
     try:
         with zipfile.ZipFile(source) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            return _check_entries(zf, display, limits)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return make("fichier.tronque", display, detail=_short(exc))
+
+
+def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Finding | None:
+    infos = zf.infolist()
     names = {i.filename for i in infos}
     if len(infos) > limits.max_entries:
         return make(
-            "fichier.trop_gros",
-            display,
-            detail=f"{len(infos)} éléments dans l'archive (limite {limits.max_entries})",
+            "fichier.trop_gros", display, detail=f"{len(infos)} éléments dans l'archive (limite {limits.max_entries})"
         )
     total = sum(i.file_size for i in infos)
     if total > limits.max_inflated_bytes:
@@ -204,6 +208,57 @@ def _check_zip(source: io.BytesIO, display: str, limits: Limits) -> Finding | No
         return make("fichier.pas_un_classeur", display, detail="archive zip sans classeur Excel")
     if "xl/vbaProject.bin" in names:
         return make("fichier.format_non_pris_en_charge", display, detail="classeur avec macros (.xlsm)")
+    sheets = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+    return _check_dimensions(zf, sheets, display, limits)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+
+
+def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, size: int = 1024) -> bytes:
+    """The first bytes of an entry. From the in-memory archive, inflate straight from the
+    entry's offsets (zipfile parsed them) instead of opening a ZipExtFile: this runs on
+    every file of every run."""
+    if data is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+        start = info.header_offset + 30
+        name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+        raw = data[start + name_len + extra_len : start + name_len + extra_len + min(info.compress_size, 65536)]
+        try:
+            return zlib.decompressobj(-15).decompress(raw, size)
+        except zlib.error:
+            pass
+    with zf.open(info) as fh:
+        return fh.read(size)
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _check_dimensions(
+    zf: zipfile.ZipFile, sheets: list[zipfile.ZipInfo], display: str, limits: Limits
+) -> Finding | None:
+    """Refuse a sheet whose <dimension> claims more rows or columns than a bilan can have
+    (some readers trust it). Only the first bytes of each sheet are inflated. An
+    understated dimension is not caught here: the isolated workers are (isolation.py)."""
+    data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
+    for info in sheets:
+        head = _head(zf, info, data)
+        m = _DIMENSION.search(head)
+        if m is None:
+            continue
+        last_col = m.group(3) or m.group(1) or b"A"
+        last_row = int(m.group(4) or m.group(2) or 1)
+        cols = _col_number(last_col)
+        if last_row > limits.max_rows or cols > limits.max_columns:
+            return make(
+                "fichier.trop_gros",
+                display,
+                detail=f"une feuille annonce {last_row} lignes et {cols} colonnes (limites {limits.max_rows} et {limits.max_columns})",
+            )
     return None
 
 

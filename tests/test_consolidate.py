@@ -292,7 +292,7 @@ def _bilan(
     name = file or f"bilan_{action}_{year}_v{version}.xlsx"
     cells = {k: f"Indicateurs!E{i}" for i, k in enumerate(values, start=2)}
     b = Bilan(name, action, year, version, "P", dt.date(year + 1, 1, 15), dict(values), cells)
-    s = Source(name, name.encode().hex(), action, year, version, b.date_transmission, 0, 0, [], statut="valide")
+    s = Source(None, name, name.encode().hex(), action, year, version, b.date_transmission, 0, 0, [], statut="valide")
     return s, b
 
 
@@ -349,7 +349,7 @@ def test_invariants(ref, parcours_sorties, ptce, rnd):
         version=0,
         file="old.xlsx",
     )
-    invalid = Source("bad.xlsx", "ff", "II_2.1.2", 2014, 1, None, 3, 0, [], statut="invalide")
+    invalid = Source(None, "bad.xlsx", "ff", "II_2.1.2", 2014, 1, None, 3, 0, [], statut="invalide")
     invalid.version = 0  # an older, invalid submission: superseded, never counted
     worse = _collection([*items, (old_s, old_b)], extra=[invalid])
     after = consolidate(worse, ref, years)
