@@ -2,8 +2,8 @@
 consolidate each year and the period, and leave a run folder with a manifest.
 
 Safety of the run itself:
-- one run at a time: an exclusive `flock` on `<out>/.cess-batch.lock`; the kernel
-  drops it when a run dies, so a lock left by a crashed run is recovered;
+- one run at a time: an exclusive POSIX lock (`lockf`) on `<out>/.cess-batch.lock`;
+  the kernel drops it when a run dies, so a lock left by a crashed run is recovered;
 - a run builds `<out>/runs/.<stamp>.partial/`, renames it to `<out>/runs/<stamp>/`
   only once everything is written, and only then moves the `latest` symbolic link
   (itself replaced atomically): a run killed at any moment, SIGKILL included, leaves
@@ -51,6 +51,7 @@ class BatchResult:
     run_dir: Path
     exit_code: int
     manifest: dict[str, Any]
+    collection: Collection
 
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, file, status)
@@ -63,8 +64,10 @@ def batch_lock(out: Path, log: Callable[[str], None]) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # a POSIX record lock: held by this process only (worker processes forked later
+            # do not inherit it) and dropped by the kernel when the process dies
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "inconnue"
             raise BatchLocked(
                 f"Un autre « cess batch » est déjà en cours sur {out} ({holder}). Attendez qu'il se termine."
@@ -181,7 +184,7 @@ def run_batch(
         final = runs / stamp
         os.rename(work, final)
         _point_latest(out, final)
-    return BatchResult(final, exit_code, manifest)
+    return BatchResult(final, exit_code, manifest, coll)
 
 
 def _point_latest(out: Path, final: Path) -> None:

@@ -178,6 +178,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Ligne incomplète : « {attendu} » n'est pas renseigné.",
         "Complétez la ligne ou supprimez-la.",
     ),
+    "valeur.trop_longue": (
+        E,
+        "Texte de {trouve} caractères : au-delà de la limite d'une cellule Excel ({attendu}).",
+        "Raccourcissez le texte.",
+    ),
     "valeur.invalide": (E, "Valeur « {trouve} » invalide ({detail}).", ""),
     "date.invalide": (E, "Date « {trouve} » illisible : une date JJ/MM/AAAA est attendue.", ""),
     "date.texte": (

@@ -12,6 +12,7 @@ Results come back in input order. With two workers the two cores share the work.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,7 @@ from .workbook import DEFAULT_LIMITS, Limits
 
 def _worker(conn: Connection, ref: Referential, limits: Limits) -> None:
     # A parser that aborts prints its own (Rust) backtrace: keep it away from the user.
+    faulthandler.disable()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)

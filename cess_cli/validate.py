@@ -242,8 +242,19 @@ def _rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
                 break
 
 
+MAX_TEXT = 32767  # Excel's own limit for one cell
+
+
 def _get(row: list[Any], idx: int | None) -> Any:
     return row[idx] if idx is not None and idx < len(row) else None
+
+
+def _too_long(run: _Run, value: Any, sheet: str, cell: str) -> bool:
+    """A text longer than Excel allows in a cell: reported, and the value is not used."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        run.add("valeur.trop_longue", sheet, cell, trouve=len(value), attendu=MAX_TEXT)
+        return True
+    return False
 
 
 def _validate_book(run: _Run, book: Book, limits: Limits) -> Bilan | None:
@@ -436,8 +447,12 @@ def _identification_rows(run: _Run, sheet: Sheet, cols: dict[str, int]) -> tuple
                 detail=where[key],
             )
             continue
-        raw[key] = _get(row, c_val)
+        value = _get(row, c_val)
         where[key] = cell
+        if _too_long(run, value, sheet.name, cell):
+            run.reported.add(("identification", key))
+            continue
+        raw[key] = value
     for key, _label, required in IDENTIFICATION_KEYS:
         if key not in where and required:
             where[key] = None  # type: ignore[assignment]
@@ -498,7 +513,12 @@ def _indicators(
         elif cells.is_blank(raw) and _hidden(run, sheet, cell):
             run.reported.add(("indicateurs", code))
         if c_comment is not None:
-            comment = cells.parse_text(_get(row, c_comment))
+            raw_comment = _get(row, c_comment)
+            comment = (
+                None
+                if _too_long(run, raw_comment, sheet.name, f"{col_letter(c_comment)}{r}")
+                else cells.parse_text(raw_comment)
+            )
             if comment:
                 comments[code] = comment
         if final_year and c_cumul is not None:
@@ -648,8 +668,13 @@ def _qualitatif(run: _Run, sheet: Sheet | None) -> dict[str, Any]:
                 attendu=", ".join(sorted(known)),
             )
             continue
-        run.addr[("qualitatif", key)] = (sheet.name, f"{col_letter(cols['texte'])}{r}")
-        text = cells.parse_text(_get(row, cols["texte"]))
+        tcell = f"{col_letter(cols['texte'])}{r}"
+        run.addr[("qualitatif", key)] = (sheet.name, tcell)
+        raw_text = _get(row, cols["texte"])
+        if _too_long(run, raw_text, sheet.name, tcell):
+            run.reported.add(("qualitatif", key))
+            continue
+        text = cells.parse_text(raw_text)
         if text is not None:
             out[key] = text
     return out

@@ -263,6 +263,13 @@ def _check_dimensions(
 
 
 def _short(exc: BaseException) -> str:
+    text = str(exc)
+    if "entity" in text:
+        return "contenu XML refusé (entités ou déclaration DTD)"
+    return _first_line(exc)
+
+
+def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
 

@@ -1,0 +1,315 @@
+"""cess batch: hostile inputs, feedback, run folders, lock, kill safety, reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from cess_cli.batch import run_batch
+from cess_cli.cli import app
+from cess_cli.config import resolve
+
+from .helpers import make_bilan, set_ident, set_ind
+from .hostile import build_corpus, on, rezip
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMITS = """
+[limites]
+taille_max_fichier_mo = 2
+taille_decompressee_max_mo = 20
+taux_compression_max = 100
+entrees_zip_max = 100
+lignes_max = 10000
+secondes_par_fichier = 20
+"""
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.is_symlink() and not p.is_fifo():
+            out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def hostile_run(ref, tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    bilans = base / "bilans"
+    bilans.mkdir()
+    outside = base / "ailleurs"
+    outside.mkdir()
+    good = make_bilan(ref, outside, "I_1.1.1", 2014)  # a good file outside the bilans folder
+    expected = build_corpus(bilans, good.read_bytes(), good)
+    # good files that must still consolidate to the right figures
+    make_bilan(
+        ref, bilans, "ANIM", 2014, values={"reunions_instances": 7, "participants_instances": 140, "evenements": 3}
+    )
+    make_bilan(
+        ref, bilans, "II_3.1.1", 2014, values={"ptce_actifs": 11, "structures_accompagnees": 17, "cooperations": 9}
+    )
+    odd = "bilan $(touch pwned) 'é' \"q\" ;&.xlsx"
+    make_bilan(ref, bilans, "III_1.1.3", 2014, name=odd, values={"entreprises_reprises": 6})
+    expected[odd] = ()
+
+    def injection(wb):
+        # text that a spreadsheet would take for a formula, stored as text by the operator's tool
+        for cell, text in (
+            (wb["Financements"]["A3"], '=HYPERLINK("http://x","clic")'),
+            (wb["Indicateurs"]["G5"], "+cmd|' /C calc'!A0"),
+            (wb["Identification"]["C4"], "@SUM(1+1)*cmd"),
+        ):
+            cell.value = text
+            cell.data_type = "s"
+        wb["Financements"]["C3"] = 10
+
+    make_bilan(ref, bilans, "I_1.2", 2014, name="injection.xlsx", edit=injection)
+    expected["injection.xlsx"] = ("financeur.inconnu",)
+    big = make_bilan(ref, outside, "III_1.1.4", 2014, name="cellule_1mo.xlsx")
+    huge = (
+        b'<c r="B3" t="inlineStr"><is><t>'
+        + "".join(random.Random(0).choices(string.ascii_letters, k=1_000_000)).encode()
+        + b"</t></is></c>"
+    )
+    sheet5 = on(
+        "xl/worksheets/sheet5.xml",
+        lambda d: re.sub(rb'<c r="B3"[^>]*?(/>|>.*?</c>)', lambda _: huge, d, count=1, flags=re.S),
+    )
+    (bilans / "cellule_1mo.xlsx").write_bytes(rezip(big.read_bytes(), sheet5))
+    expected["cellule_1mo.xlsx"] = ("valeur.trop_longue",)
+    make_bilan(
+        ref,
+        bilans,
+        "III_1.1.5",
+        2014,
+        name="controle.xlsx",
+        edit=lambda wb: set_ident(wb, "porteur", "Asso_x001B_[31m rouge_x0007_"),
+    )
+    expected["controle.xlsx"] = ()
+
+    def merged(wb):
+        ws = wb["Indicateurs"]
+        ws.protection.sheet = False
+        ws.merge_cells("A1:H3")
+
+    make_bilan(ref, bilans, "III_1.2", 2014, name="fusion.xlsx", edit=merged)
+    expected["fusion.xlsx"] = ("colonne.manquante",)
+    (base / "cess.toml").write_text(f'bilans = "bilans"\nsortie = "sortie"\n{LIMITS}', encoding="utf-8")
+    before = _hashes(bilans) | _hashes(outside)
+    cfg = resolve(base / "cess.toml")
+    t0 = time.monotonic()
+    result = run_batch(cfg, ref)
+    elapsed = time.monotonic() - t0
+    return {
+        "base": base,
+        "bilans": bilans,
+        "outside": outside,
+        "expected": expected,
+        "result": result,
+        "elapsed": elapsed,
+        "before": before,
+    }
+
+
+def test_corpus_is_large_enough(hostile_run):
+    assert len([n for n, codes in hostile_run["expected"].items() if codes]) >= 25
+
+
+def test_every_hostile_file_gets_its_finding(hostile_run):
+    sources = {Path(s.file).name: s for s in hostile_run["result"].collection.sources}
+    for name, codes in hostile_run["expected"].items():
+        assert name in sources, name
+        found = [f.code for f in sources[name].findings if str(f.severity) == "erreur"]
+        if codes:
+            assert found and found[0] in codes, (name, found)
+            assert not sources[name].retenu
+        else:
+            assert found == [] and sources[name].retenu, (name, found)
+
+
+def test_bounded_time_and_inputs_untouched(hostile_run):
+    assert hostile_run["elapsed"] < 180
+    after = _hashes(hostile_run["bilans"]) | _hashes(hostile_run["outside"])
+    assert after == hostile_run["before"]
+    assert not (Path.cwd() / "pwned").exists()
+
+
+def test_good_files_consolidate_to_the_right_figures(hostile_run):
+    run = hostile_run["result"].run_dir
+    wb = load_workbook(run / "evaluation_2014.xlsx")
+    rows = [[c.value for c in r] for r in wb["Par action"].iter_rows(min_row=2)]
+    value = {(r[1], r[3]): r[8] for r in rows}
+    assert value[("ANIM", "reunions_instances")] == 7
+    assert value[("II_3.1.1", "ptce_actifs")] == 11
+    assert value[("III_1.1.3", "entreprises_reprises")] == 6
+    assert hostile_run["result"].exit_code == 1
+
+
+def test_outputs_hold_no_formula_and_no_control_character(hostile_run):
+    run = hostile_run["result"].run_dir
+    for csv in run.glob("*.csv"):
+        text = csv.read_text(encoding="utf-8")
+        assert "\x1b" not in text and "\x07" not in text
+    corrections = load_workbook(run / "retours" / "injection_corrections.xlsx")["Corrections"]
+    messages = [c for c in corrections["D"] if c.value and "HYPERLINK" in c.value]
+    assert messages and all(c.data_type == "s" for c in messages)
+    for xlsx in run.glob("evaluation_*.xlsx"):
+        for ws in load_workbook(xlsx):
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (xlsx.name, ws.title, c.coordinate)
+                    if isinstance(c.value, str):
+                        assert "\x1b" not in c.value
+
+
+def test_run_folder_manifest_and_latest(hostile_run):
+    result = hostile_run["result"]
+    out = hostile_run["base"] / "sortie"
+    assert (out / "latest").resolve() == result.run_dir.resolve()
+    manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["referentiel"]["sha256"] and manifest["cess_version"]
+    names = {e["fichier"] for e in manifest["entrees"]}
+    assert set(hostile_run["expected"]) <= names
+    for entry in manifest["sorties"]:
+        path = result.run_dir / entry["fichier"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    produced = {e["fichier"] for e in manifest["sorties"]}
+    assert {"evaluation_2014.xlsx", "evaluation_2014-2016.csv", "batch.log"} <= produced
+    assert "retours/injection_retour.txt" in produced
+    log = (result.run_dir / "batch.log").read_text(encoding="utf-8")
+    assert "\x1b[" not in log and "tube.xlsx" in log
+
+
+def test_feedback_copy_keeps_original_and_marks_cells(hostile_run):
+    run = hostile_run["result"].run_dir
+    wb = load_workbook(run / "retours" / "injection_corrections.xlsx")
+    assert wb.sheetnames[0] == "Corrections"
+    cell = wb["Financements"]["A3"]
+    assert cell.comment is not None and "inconnu" in cell.comment.text
+    assert cell.fill.fgColor.rgb.endswith("F4B6B6")
+    assert wb["Indicateurs"]["B2"].value  # the operator's own content is kept
+    text = (run / "retours" / "injection_retour.txt").read_text(encoding="utf-8")
+    assert text.startswith("Bonjour,") and "Financements!A3" in text
+    assert (run / "retours" / "vide_retour.txt").is_file() and not (run / "retours" / "vide_corrections.xlsx").exists()
+
+
+def test_validate_feedback_by_hand(ref, tmp_path):
+    bad = make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", -2))
+    before = hashlib.sha256(bad.read_bytes()).hexdigest()
+    result = CliRunner().invoke(app, ["validate", str(bad), "--feedback", str(tmp_path / "retours")])
+    assert result.exit_code == 1
+    assert (tmp_path / "retours" / f"{bad.stem}_corrections.xlsx").is_file()
+    assert hashlib.sha256(bad.read_bytes()).hexdigest() == before
+
+
+def _small_setup(ref, base: Path, n: int = 4) -> Path:
+    bilans = base / "bilans"
+    bilans.mkdir(parents=True)
+    for code in ["ANIM", "I_1.1.1", "I_1.1.2", "I_1.2", "II_1.1", "II_2.1.1"][:n]:
+        make_bilan(ref, bilans, code, 2014)
+    (base / "cess.toml").write_text('bilans = "bilans"\nsortie = "sortie"\n', encoding="utf-8")
+    return base / "cess.toml"
+
+
+def _comparable(manifest: dict) -> dict:
+    m = {k: v for k, v in manifest.items() if k not in ("execution", "debut", "fin")}
+    m["sorties"] = [s for s in m["sorties"] if s["fichier"] != "batch.log"]
+    return m
+
+
+def test_same_inputs_same_manifest(ref, tmp_path):
+    cfg = resolve(_small_setup(ref, tmp_path))
+    first = run_batch(cfg, ref)
+    second = run_batch(cfg, ref)
+    assert first.run_dir != second.run_dir
+    assert _comparable(first.manifest) == _comparable(second.manifest)
+    assert (tmp_path / "sortie" / "latest").resolve() == second.run_dir.resolve()
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from cess_cli.batch import batch_lock
+with batch_lock(Path(sys.argv[1]), lambda _: None):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_second_batch_exits_2_while_one_runs(ref, tmp_path, monkeypatch):
+    config = _small_setup(ref, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "sortie")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(app, ["batch", "--config", str(config)])
+        assert result.exit_code == 2
+        assert "déjà en cours" in result.output
+    finally:
+        holder.kill()  # dies holding the lock, like a crashed run
+        holder.wait()
+    # a lock left by a dead run is recovered by the next one
+    result = CliRunner().invoke(app, ["batch", "--config", str(config)])
+    assert result.exit_code == 1, result.output  # bilans are missing for most actions
+    log = (tmp_path / "sortie" / "latest" / "batch.log").read_text(encoding="utf-8")
+    assert "Verrou laissé par une exécution interrompue" in log
+
+
+def test_config_error_exits_2(tmp_path):
+    (tmp_path / "cess.toml").write_text("bilans = [\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["batch", "--config", str(tmp_path / "cess.toml")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    (tmp_path / "bad.toml").write_text('inconnue = "x"\n', encoding="utf-8")
+    assert CliRunner().invoke(app, ["batch", "--config", str(tmp_path / "bad.toml")]).exit_code == 2
+
+
+def test_killed_batch_leaves_previous_outputs_whole(ref, tmp_path):
+    config = _small_setup(ref, tmp_path, n=6)
+    bilans = tmp_path / "bilans"
+    for i in range(40):  # enough files for the run to be killed in the middle
+        src = next(bilans.glob("bilan_ANIM_2014.xlsx"))
+        (bilans / f"copie_{i:02d}.xlsx").write_bytes(src.read_bytes())
+    cfg = resolve(config)
+    first = run_batch(cfg, ref)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.run_dir.rglob("*") if p.is_file()}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cess_cli.cli import main; main()", "batch", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[") and "/" in line.split("]")[0]:
+            done = int(line[1:].split("/")[0])
+            if done >= 10:
+                break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    latest = tmp_path / "sortie" / "latest"
+    assert latest.resolve() == first.run_dir.resolve()
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.run_dir.rglob("*") if p.is_file()} == before
+    runs = sorted(p.name for p in (tmp_path / "sortie" / "runs").iterdir())
+    assert [r for r in runs if not r.startswith(".")] == [first.run_dir.name]
+    again = run_batch(cfg, ref)
+    assert latest.resolve() == again.run_dir.resolve()
+    assert not list((tmp_path / "sortie" / "runs").glob(".*.partial"))
