@@ -52,6 +52,7 @@ class BatchResult:
     exit_code: int
     manifest: dict[str, Any]
     collection: Collection
+    timings: dict[str, float]
 
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, file, status)
@@ -144,11 +145,15 @@ def run_batch(
             timeout=cfg.limites.secondes_par_fichier,
             on_file=on_file,
         )
+        timings = {"validation": time.monotonic() - t0}
+        t1 = time.monotonic()
         feedback_dir = work / "retours"
         feedback_dir.mkdir()
         written = write_all_feedback(results, feedback_dir)
         log(f"{len(written)} retour(s) aux porteurs écrit(s)")
 
+        timings["retours"] = time.monotonic() - t1
+        t1 = time.monotonic()
         outputs: list[Path] = []
         periods = [[y] for y in ref.periode] + ([list(ref.periode)] if len(ref.periode) > 1 else [])
         incomplete = False
@@ -161,6 +166,12 @@ def run_batch(
             bad = df[df["etat"] != "valide"]
             incomplete = incomplete or bool(len(bad))
             log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")
+        timings["consolidation"] = time.monotonic() - t1
+        log(
+            "Durées : lecture et validation {validation:.2f} s, retours {retours:.2f} s, consolidation {consolidation:.2f} s".format(
+                **timings
+            )
+        )
         unreadable = [s for s in coll.sources if s.statut == "illisible"]
         any_error = any(f.severity is Severity.ERREUR for s in coll.sources for f in s.findings) or bool(coll.conflicts)
         exit_code = 1 if (incomplete or unreadable or any_error) else 0
@@ -184,7 +195,7 @@ def run_batch(
         final = runs / stamp
         os.rename(work, final)
         _point_latest(out, final)
-    return BatchResult(final, exit_code, manifest, coll)
+    return BatchResult(final, exit_code, manifest, coll, timings)
 
 
 def _point_latest(out: Path, final: Path) -> None:

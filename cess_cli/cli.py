@@ -318,7 +318,7 @@ def status(
     Code de sortie 1 si un bilan attendu manque, est invalide ou en conflit.
     """
     with _guard():
-        from rich.table import Table
+        from rich.table import Column, Table
 
         from .consolidate import consolidate as run_consolidation
         from .referential import load_referential
@@ -331,7 +331,16 @@ def status(
             [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
         )
         df = run_consolidation(coll, ref, years).tables["completude"]
-        table = Table("Action", "Année", "Reçu", "À l'heure", "Valide du 1er coup", "Valide", "Versions", "État")
+        table = Table(
+            Column("Action", no_wrap=True, min_width=9),
+            "Année",
+            "Reçu",
+            "À l'heure",
+            "Valide du 1er coup",
+            "Valide",
+            "Versions",
+            "État",
+        )
         yes = {1: "oui", 0: "non"}
         for r in df.itertuples(index=False):
             style = {"valide": "green", "manquant": "red"}.get(r.etat, "yellow")

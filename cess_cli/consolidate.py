@@ -416,13 +416,17 @@ def _missing(coll: Collection, ref: Referential, years: list[int]) -> list[Findi
     return out
 
 
-def _cumulative(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
-    """The final-year cumul_periode against the earlier bilans (sum for flux, last value for stock)."""
+def _by_action(bilans: list[Any]) -> dict[str, dict[int, Any]]:
     by_action: dict[str, dict[int, Any]] = defaultdict(dict)
     for b in bilans:
         by_action[b.action][b.annee] = b
+    return by_action
+
+
+def _cumulative(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
+    """The final-year cumul_periode against the earlier bilans (sum for flux, last value for stock)."""
     out = []
-    for code, per_year in sorted(by_action.items()):
+    for code, per_year in sorted(_by_action(bilans).items()):
         action = ref.actions[code]
         final = max(action.annees)
         if final not in years or final not in per_year:
@@ -440,8 +444,7 @@ def _cumulative(bilans: list[Any], ref: Referential, years: list[int]) -> list[F
                 expected = sum(per_year[y].valeurs[ind_code] for y in action.annees)
                 basis = "somme des bilans annuels"
             if expected is not None and abs(expected - declared) > 1e-6:
-                cell = last.cellules[ind_code].replace("!E", "!F")
-                sheet, _, ref_cell = cell.partition("!")
+                sheet, _, ref_cell = last.cellules_cumul[ind_code].partition("!")
                 out.append(
                     make(
                         "cumul.ecart",
@@ -458,11 +461,8 @@ def _cumulative(bilans: list[Any], ref: Referential, years: list[int]) -> list[F
 
 def _plausibility(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
     """Year-on-year jumps and values far from target, flagged when the bilan gives no commentaire."""
-    by_action: dict[str, dict[int, Any]] = defaultdict(dict)
-    for b in bilans:
-        by_action[b.action][b.annee] = b
     out = []
-    for code, per_year in sorted(by_action.items()):
+    for code, per_year in sorted(_by_action(bilans).items()):
         action = ref.actions[code]
         targets = {ia.code: ia.cibles for ia in action.indicateurs}
         for y in sorted(per_year):

@@ -48,6 +48,7 @@ class Bilan:
     valeurs: dict[str, float] = field(default_factory=dict)
     cellules: dict[str, str] = field(default_factory=dict)  # indicator -> "Indicateurs!E7"
     cumuls: dict[str, float] = field(default_factory=dict)
+    cellules_cumul: dict[str, str] = field(default_factory=dict)  # indicator -> "Indicateurs!F7"
     commentaires: dict[str, str] = field(default_factory=dict)
     financements: list[tuple[str, float | None, float | None, str]] = field(default_factory=list)
     territoires: list[tuple[str, str, float, float | None, float | None, str]] = field(default_factory=list)
@@ -395,6 +396,7 @@ def _validate_book(run: _Run, book: Book, limits: Limits) -> Bilan | None:
         valeurs=dict(indic),
         cellules={k: f"{run.addr[('indicateurs', k)][0]}!{run.addr[('indicateurs', k)][1]}" for k in indic},
         cumuls=cumuls,
+        cellules_cumul={k: f"{run.addr[('cumuls', k)][0]}!{run.addr[('cumuls', k)][1]}" for k in cumuls},
         commentaires=comments,
         financements=[
             (
