@@ -222,7 +222,7 @@ def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, size: 
     if data is not None and info.compress_type == zipfile.ZIP_DEFLATED:
         start = info.header_offset + 30
         name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
-        raw = data[start + name_len + extra_len : start + name_len + extra_len + min(info.compress_size, 65536)]
+        raw = data[start + name_len + extra_len : start + name_len + extra_len + min(info.compress_size, 4 * size)]
         try:
             return zlib.decompressobj(-15).decompress(raw, size)
         except zlib.error:
