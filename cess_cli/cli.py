@@ -112,10 +112,14 @@ def _config(config: Path | None, schemas: Path | None = None, **flags: Path | No
 
 
 def _referential(config: Path | None, schemas: Path | None):  # type: ignore[no-untyped-def]
-    from .referential import load_referential
-
     cfg = _config(config, schemas)
-    return cfg, load_referential(cfg.referentiel)
+    return cfg, _load(cfg)
+
+
+def _load(cfg):  # type: ignore[no-untyped-def]
+    from .config import load_configured_referential
+
+    return load_configured_referential(cfg)
 
 
 @app.command()
@@ -269,9 +273,7 @@ def consolidate(
         from .sources import collect
 
         cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
-        from .referential import load_referential
-
-        ref = load_referential(cfg.referentiel)
+        ref = _load(cfg)
         years = _years(periode, ref)
         coll = collect(
             [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
@@ -321,11 +323,10 @@ def status(
         from rich.table import Column, Table
 
         from .consolidate import consolidate as run_consolidation
-        from .referential import load_referential
         from .sources import collect
 
         cfg = _config(config, schemas, bilans=bilans)
-        ref = load_referential(cfg.referentiel)
+        ref = _load(cfg)
         years = _years(periode, ref)
         coll = collect(
             [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
@@ -387,10 +388,9 @@ def batch(
     """
     with _guard():
         from .batch import run_batch
-        from .referential import load_referential
 
         cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
-        ref = load_referential(cfg.referentiel)
+        ref = _load(cfg)
         if out.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -7,13 +7,16 @@ Relative paths in `cess.toml` are relative to the folder holding that file.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .findings import CessError
+from .referential import Referential, load_referential
 from .workbook import Limits
 
 
@@ -45,10 +48,23 @@ class Config(BaseModel):
     sortie: Path = Path("out")
     referentiel: Path | None = None  # None: the referential shipped with cess
     limites: LimitsConfig = LimitsConfig()
+    echeances: dict[int, date] = {}  # overrides the referential's transmission deadlines
     source: Path | None = None  # the cess.toml that was read, if any
 
     def limits(self) -> Limits:
         return self.limites.to_limits()
+
+
+def load_configured_referential(cfg: Config) -> Referential:
+    """The referential named by the configuration, with its deadlines overridden if asked."""
+    ref = load_referential(cfg.referentiel)
+    if not cfg.echeances:
+        return ref
+    outside = sorted(y for y in cfg.echeances if y not in ref.periode)
+    if outside:
+        raise CessError(f"Configuration : échéance pour {outside[0]}, hors de la période du contrat.")
+    contrat = ref.contrat.model_copy(update={"echeances": {**ref.contrat.echeances, **cfg.echeances}})
+    return dataclasses.replace(ref, contrat=contrat, _models={})
 
 
 def resolve(

@@ -73,6 +73,9 @@ def write_table(
                 cell.number_format = fmt
     last = start + len(rows)
     ws.freeze_panes = ws.cell(row=start + 1, column=1)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.auto_filter.ref = f"A{start}:{col_letter(len(cols) - 1)}{max(last, start + 1)}"
     return last + 2
 

@@ -95,6 +95,9 @@ def annotate(source: Path, findings: list[Finding], target: Path) -> Path:
         ws.cell(row=i, column=1).fill = ERROR_FILL if f.severity is Severity.ERREUR else WARNING_FILL
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:F{max(2, len(findings) + 1)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.active = 0
     return save_workbook(wb, target)
 

@@ -102,7 +102,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "identification.cle_inconnue": (
         W,
         "Clé « {trouve} » inconnue dans l'identification ; elle est ignorée.",
-        "",
+        "Supprimez cette ligne ou rétablissez la clé du modèle.",
     ),
     "identification.cle_dupliquee": (
         E,
@@ -114,11 +114,15 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Action « {trouve} » inconnue du contrat.",
         "Indiquez le code de votre action tel qu'il figure dans le plan d'actions (ex. III_1.1.3).",
     ),
-    "annee.hors_contrat": (E, "Année {trouve} hors de la période du contrat ({attendu}).", ""),
+    "annee.hors_contrat": (
+        E,
+        "Année {trouve} hors de la période du contrat ({attendu}).",
+        "Indiquez l'année du bilan (2014, 2015 ou 2016), ou partez du modèle de la bonne année.",
+    ),
     "annee.action_inactive": (
         E,
         "L'action {detail} n'est pas active en {trouve} (années actives : {attendu}).",
-        "",
+        "Vérifiez l'année et le code de l'action, ou demandez le modèle de la bonne année à la CRESS.",
     ),
     "identification.email_invalide": (
         E,
@@ -133,25 +137,33 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "identification.date_future": (
         E,
         "La date de transmission {trouve} est dans le futur (aujourd'hui : {attendu}).",
-        "",
+        "Indiquez la date réelle d'envoi du bilan (JJ/MM/AAAA).",
     ),
     "identification.version_invalide": (
         E,
         "Version « {trouve} » invalide : un entier à partir de 1 est attendu.",
-        "",
+        "Indiquez 1 pour un premier envoi, puis 2, 3… pour un bilan corrigé.",
     ),
-    "transmission.retard": (W, "Bilan transmis le {trouve}, après l'échéance du {attendu}.", ""),
+    "transmission.retard": (
+        W,
+        "Bilan transmis le {trouve}, après l'échéance du {attendu}.",
+        "Pour information : le bilan est compté, son retard apparaît dans le suivi de complétude.",
+    ),
     # values
-    "valeur.non_numerique": (E, "Valeur « {trouve} » : un nombre est attendu.", ""),
+    "valeur.non_numerique": (
+        E,
+        "Valeur « {trouve} » : un nombre est attendu.",
+        "Saisissez un nombre, sans texte (par exemple 1234 ou 1234,5).",
+    ),
     "valeur.non_entiere": (
         E,
         "Valeur {trouve} : un nombre entier est attendu (unité « nombre »).",
-        "",
+        "Saisissez un nombre entier (sans décimale).",
     ),
     "valeur.negative": (
         E,
         "Valeur {trouve} négative : une valeur positive ou nulle est attendue.",
-        "",
+        "Saisissez une valeur positive, ou 0 si elle est réellement nulle.",
     ),
     "valeur.erreur_excel": (
         E,
@@ -183,8 +195,12 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Texte de {trouve} caractères : au-delà de la limite d'une cellule Excel ({attendu}).",
         "Raccourcissez le texte.",
     ),
-    "valeur.invalide": (E, "Valeur « {trouve} » invalide ({detail}).", ""),
-    "date.invalide": (E, "Date « {trouve} » illisible : une date JJ/MM/AAAA est attendue.", ""),
+    "valeur.invalide": (E, "Valeur « {trouve} » invalide ({detail}).", "Corrigez la valeur de la cellule."),
+    "date.invalide": (
+        E,
+        "Date « {trouve} » illisible : une date JJ/MM/AAAA est attendue.",
+        "Saisissez la date au format JJ/MM/AAAA.",
+    ),
     "date.texte": (
         W,
         "Date saisie comme texte « {trouve} », lue comme le {attendu}.",
@@ -209,7 +225,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "indicateur.calcule": (
         W,
         "« {trouve} » est calculé par cess ; la valeur saisie est ignorée.",
-        "",
+        "Laissez la cellule vide : cess calcule ce taux à partir de ses deux termes.",
     ),
     "cumul.manquant": (
         E,
@@ -247,12 +263,12 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "territoire.qpv_superieur": (
         E,
         "dont_qpv ({trouve}) dépasse la valeur de la ligne ({attendu}).",
-        "",
+        "La part en QPV est comprise entre 0 et la valeur de la ligne.",
     ),
     "territoire.zrr_superieur": (
         E,
         "dont_zrr ({trouve}) dépasse la valeur de la ligne ({attendu}).",
-        "",
+        "La part en ZRR est comprise entre 0 et la valeur de la ligne.",
     ),
     "territoire.duplique": (
         E,
@@ -297,7 +313,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "plausibilite.ecart_annuel": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart, ou corrigez la valeur."),
     "plausibilite.ecart_cible": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart à la cible."),
     # cross-indicator rules (one stable code per rule: regle.<code of the rule>)
-    "regle": (E, "{detail} ({trouve}).", ""),
+    "regle": (E, "{detail} ({trouve}).", "Corrigez l'une des deux valeurs pour que la règle soit respectée."),
 }
 
 

@@ -171,3 +171,14 @@ def test_status_matches_completeness_sheet(tmp_path, monkeypatch):
     ws = load_workbook(tmp_path / "evaluation_2016.xlsx")["Complétude"]
     states = [r[11].value for r in ws.iter_rows(min_row=2) if r[0].value and r[2].value == 2016]
     assert states.count("manquant") == 1 and states.count("valide") == 17
+
+
+def test_deadlines_from_cess_toml(ref, tmp_path, monkeypatch):
+    path = make_bilan(ref, tmp_path, "ANIM", 2014)  # transmitted on 15/03/2015
+    assert invoke("validate", str(path)).exit_code == 0
+    (tmp_path / "cess.toml").write_text("[echeances]\n2014 = 2015-01-31\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("validate", str(path), "--strict")
+    assert result.exit_code == 1 and "transmission.retard" in result.output and "31/01/2015" in result.output
+    (tmp_path / "cess.toml").write_text("[echeances]\n2019 = 2020-01-31\n", encoding="utf-8")
+    assert invoke("validate", str(path)).exit_code == 2
