@@ -213,11 +213,11 @@ def _columns(run: _Run, sheet: Sheet, spec: SheetSpec) -> dict[str, int] | None:
     header = sheet.header()
     by_norm = {name: i for i, name in reversed(list(enumerate(header))) if name}
     index = {col: by_norm[normalize(col)] for col in spec.columns if normalize(col) in by_norm}
-    found = ", ".join(str(v) for v in (sheet.rows[0] if sheet.rows else []) if not cells.is_blank(v)) or "rien"
     ok = True
     for pos, col in enumerate(spec.columns):
         if col in index:
             continue
+        found = ", ".join(str(v) for v in (sheet.rows[0] if sheet.rows else []) if not cells.is_blank(v)) or "rien"
         severity = None if col in spec.essential else Severity.AVERTISSEMENT
         run.result.findings.append(
             make(
