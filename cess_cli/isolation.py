@@ -15,6 +15,7 @@ import contextlib
 import faulthandler
 import multiprocessing as mp
 import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -89,8 +90,6 @@ class IsolatedReader:
 
     def read_all(self, files: Iterable[tuple[Path, str]]) -> Iterator[tuple[FileResult, Bilan | None]]:
         """Read every file; yield (result, bilan) in input order."""
-        import time
-
         pending = iter(enumerate(files))
         done: dict[int, tuple[FileResult, Bilan | None]] = {}
         next_out = 0

@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from openpyxl.cell.cell import Cell
-from openpyxl.utils.exceptions import IllegalCharacterError  # noqa: F401  (documented failure we avoid)
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .findings import FileResult, Finding, Severity, make
+from .findings import FileResult, Finding, make
 from .referential import Referential
 from .validate import Bilan, iter_bilan_files
 from .workbook import DEFAULT_LIMITS, Limits
@@ -155,15 +155,3 @@ def select(coll: Collection) -> None:
             s.motif = "retenu"
         else:
             s.motif = f"invalide ({s.erreurs} erreur(s)) : non compté"
-
-
-def unreadable(coll: Collection) -> list[Source]:
-    return [s for s in coll.sources if s.statut == "illisible"]
-
-
-def all_findings(coll: Collection) -> list[Finding]:
-    return [f for s in coll.sources for f in s.findings] + coll.conflicts
-
-
-def has_errors(coll: Collection) -> bool:
-    return any(f.severity is Severity.ERREUR for f in all_findings(coll))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -128,7 +129,7 @@ def iter_bilan_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             found = []
-            for root, dirs, files in _walk(path):
+            for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in [*files, *dirs]:
                     if name.lower().endswith(suffixes) and not name.startswith(("~$", ".~lock")):
@@ -137,12 +138,6 @@ def iter_bilan_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
                 yield f, str(f)
         else:
             yield path, str(path)
-
-
-def _walk(path: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    import os
-
-    yield from os.walk(path, followlinks=False)
 
 
 def read_bilan(
