@@ -144,6 +144,7 @@ def run_batch(
             isolate=True,
             timeout=cfg.limites.secondes_par_fichier,
             on_file=on_file,
+            exclude=[out],
         )
         timings = {"validation": time.monotonic() - t0}
         t1 = time.monotonic()

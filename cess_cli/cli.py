@@ -276,7 +276,12 @@ def consolidate(
         ref = _load(cfg)
         years = _years(periode, ref)
         coll = collect(
-            [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
+            [_bilans_folder(cfg)],
+            ref,
+            limits=cfg.limits(),
+            isolate=True,
+            timeout=cfg.limites.secondes_par_fichier,
+            exclude=[cfg.sortie],
         )
         ev = run_consolidation(coll, ref, years)
         xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
@@ -329,7 +334,12 @@ def status(
         ref = _load(cfg)
         years = _years(periode, ref)
         coll = collect(
-            [_bilans_folder(cfg)], ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier
+            [_bilans_folder(cfg)],
+            ref,
+            limits=cfg.limits(),
+            isolate=True,
+            timeout=cfg.limites.secondes_par_fichier,
+            exclude=[cfg.sortie],
         )
         df = run_consolidation(coll, ref, years).tables["completude"]
         table = Table(

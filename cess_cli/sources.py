@@ -83,6 +83,7 @@ def collect(
     isolate: bool = False,
     timeout: float = 30.0,
     on_file: Callable[[int, int, FileResult, Path], None] | None = None,
+    exclude: Iterable[Path] = (),
 ) -> Collection:
     """Read and validate every bilan file once, then decide which ones count.
 
@@ -90,7 +91,7 @@ def collect(
     from .isolation import read_many
 
     coll = Collection()
-    files = list(iter_bilan_files(paths))
+    files = list(iter_bilan_files(paths, exclude))
     results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout)
     for i, ((path, display), (result, bilan)) in enumerate(zip(files, results, strict=True), start=1):
         if on_file is not None:

@@ -313,3 +313,13 @@ def test_killed_batch_leaves_previous_outputs_whole(ref, tmp_path):
     again = run_batch(cfg, ref)
     assert latest.resolve() == again.run_dir.resolve()
     assert not list((tmp_path / "sortie" / "runs").glob(".*.partial"))
+
+
+def test_output_folder_inside_bilans_folder_is_not_read_back(ref, tmp_path):
+    make_bilan(ref, tmp_path, "ANIM", 2014, edit=lambda wb: set_ind(wb, "evenements", -1))
+    (tmp_path / "cess.toml").write_text('bilans = "."\nsortie = "sorties"\n', encoding="utf-8")
+    cfg = resolve(tmp_path / "cess.toml")
+    first = run_batch(cfg, ref)
+    second = run_batch(cfg, ref)
+    assert [e["fichier"] for e in second.manifest["entrees"]] == ["bilan_ANIM_2014.xlsx"]
+    assert _comparable(first.manifest) == _comparable(second.manifest)
