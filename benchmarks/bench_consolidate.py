@@ -95,7 +95,7 @@ def main() -> None:
         t = time.perf_counter()
         validate_paths(files, ref, isolate=True)
         best["validate"] = min(best["validate"], time.perf_counter() - t)
-        run = run_batch(Config(bilans=args.dir, sortie=out / "batch"), ref)
+        run = run_batch(Config(bilans=args.dir, sortie=out / "batch"), ref, feedback=False)
         spent = run.timings["validation"] + run.timings["consolidation"]
         if not batch_best or spent < batch_best["validation"] + batch_best["consolidation"]:
             batch_best = run.timings
@@ -113,7 +113,7 @@ def main() -> None:
     )
     print(
         f"batch: validation {batch_best['validation']:.3f} s + consolidation of 3 years and the period "
-        f"{batch_best['consolidation']:.3f} s (feedback {batch_best['retours']:.3f} s) "
+        f"{batch_best['consolidation']:.3f} s (feedback to operators not counted) "
         f"vs validate {best['validate']:.3f} s + consolidate {best['isolated']:.3f} s"
     )
     print(f"peak RSS: {peak:.0f} MiB in this process, {children:.0f} MiB in the largest worker (target < 200)")

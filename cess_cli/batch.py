@@ -33,7 +33,6 @@ from .atomic import write_text_atomic
 from .config import Config
 from .consolidate import consolidate, period_label
 from .excel_out import write_evaluation, write_tidy_csv
-from .feedback import write_all_feedback
 from .findings import CessError, FileResult, Severity
 from .referential import Referential
 from .render import clean
@@ -97,7 +96,9 @@ def run_batch(
     progress: Progress | None = None,
     say: Callable[[str], None] | None = None,
     now: datetime | None = None,
+    feedback: bool = True,
 ) -> BatchResult:
+    """The whole run; `feedback=False` skips the operators' feedback (benchmarks only)."""
     bilans = cfg.bilans
     if not bilans.is_dir():
         raise CessError(f"Dossier des bilans introuvable : {bilans} (option --bilans ou clé « bilans » de cess.toml).")
@@ -126,10 +127,7 @@ def run_batch(
         t0 = time.monotonic()
         log(f"cess {__version__} — exécution {stamp} ; bilans : {bilans} ; référentiel : {ref.folder}")
 
-        results: list[tuple[FileResult, Path]] = []
-
         def on_file(i: int, total: int, result: FileResult, path: Path) -> None:
-            results.append((result, path))
             status = "valide" if result.valid else f"{result.errors} erreur(s)"
             if result.warnings:
                 status += f", {result.warnings} avertissement(s)"
@@ -145,15 +143,12 @@ def run_batch(
             timeout=cfg.limites.secondes_par_fichier,
             on_file=on_file,
             exclude=[out],
+            feedback_dir=(work / "retours") if feedback else None,
         )
+        (work / "retours").mkdir(exist_ok=True)
         timings = {"validation": time.monotonic() - t0}
-        t1 = time.monotonic()
-        feedback_dir = work / "retours"
-        feedback_dir.mkdir()
-        written = write_all_feedback(results, feedback_dir)
+        written = coll.feedback
         log(f"{len(written)} retour(s) aux porteurs écrit(s)")
-
-        timings["retours"] = time.monotonic() - t1
         t1 = time.monotonic()
         outputs: list[Path] = []
         periods = [[y] for y in ref.periode] + ([list(ref.periode)] if len(ref.periode) > 1 else [])
@@ -169,9 +164,8 @@ def run_batch(
             log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")
         timings["consolidation"] = time.monotonic() - t1
         log(
-            "Durées : lecture et validation {validation:.2f} s, retours {retours:.2f} s, consolidation {consolidation:.2f} s".format(
-                **timings
-            )
+            f"Durées : lecture, validation et retours {timings['validation']:.2f} s, "
+            f"consolidation {timings['consolidation']:.2f} s"
         )
         unreadable = [s for s in coll.sources if s.statut == "illisible"]
         any_error = any(f.severity is Severity.ERREUR for s in coll.sources for f in s.findings) or bool(coll.conflicts)

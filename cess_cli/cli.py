@@ -152,12 +152,17 @@ def validate(
         from .validate import validate_paths
 
         cfg, ref = _referential(config, schemas)
-        report = validate_paths(paths, ref, limits=cfg.limits(), isolate=True, timeout=cfg.limites.secondes_par_fichier)
+        report = validate_paths(
+            paths,
+            ref,
+            limits=cfg.limits(),
+            isolate=True,
+            timeout=cfg.limites.secondes_par_fichier,
+            feedback_dir=feedback,
+        )
         if feedback is not None:
-            from .feedback import write_all_feedback
-
-            written = write_all_feedback([(r, Path(r.file)) for r in report.files], feedback)
-            err.print(Text(f"{len(written)} retour(s) écrit(s) dans {feedback}"))
+            written = sum(bool(r.findings) for r in report.files)
+            err.print(Text(f"{written} retour(s) écrit(s) dans {feedback}"))
         if format == "json":
             sys.stdout.write(report_json(report) + "\n")
         else:

@@ -137,19 +137,3 @@ def summary_text(result: FileResult) -> str:
         ]
     lines += ["", "Cordialement,", "La CRESS Rhône-Alpes", ""]
     return clean_text("\n".join(lines))
-
-
-def write_all_feedback(results: list[tuple[FileResult, Path]], folder: Path) -> list[Feedback]:
-    """Feedback for every file with findings; stems made unique within the folder."""
-    used: set[str] = set()
-    out = []
-    for result, source in results:
-        if not result.findings:
-            continue
-        stem = base = feedback_stem(result.file)
-        n = 2
-        while stem in used:
-            stem, n = f"{base}_{n}", n + 1
-        used.add(stem)
-        out.append(write_feedback(result, source, folder, stem=stem))
-    return out

@@ -7,6 +7,8 @@ therefore read and validated by a worker process: if the worker dies, the file
 gets one `erreur` finding and a new worker takes the next file; if it takes
 longer than the time bound, the worker is killed and the file gets a finding.
 Results come back in input order. With two workers the two cores share the work.
+Feedback for the operator (an annotated copy of the workbook, openpyxl) is written
+by the same worker, under the same time bound.
 """
 
 from __future__ import annotations
@@ -22,10 +24,25 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from .feedback import Feedback, feedback_stem, write_feedback
 from .findings import FileResult, make
 from .referential import Referential
 from .validate import Bilan, read_bilan
 from .workbook import DEFAULT_LIMITS, Limits
+
+Target = tuple[str, str] | None  # (feedback folder, file-name stem), or no feedback wanted
+Outcome = tuple[FileResult, Bilan | None, Feedback | None]
+
+
+def _process(path: Path, display: str, ref: Referential, limits: Limits, target: Target) -> Outcome:
+    """Read and validate one file; write its feedback when it has findings and it is asked for."""
+    result, bilan = read_bilan(path, ref, display=display, limits=limits)
+    feedback = None
+    if target is not None and result.findings:
+        folder, stem = target
+        with contextlib.suppress(OSError):  # no feedback file is no reason to lose the findings
+            feedback = write_feedback(result, path, Path(folder), stem=stem)
+    return result, bilan, feedback
 
 
 def _worker(conn: Connection, ref: Referential, limits: Limits) -> None:
@@ -41,15 +58,15 @@ def _worker(conn: Connection, ref: Referential, limits: Limits) -> None:
             return
         if task is None:
             return
-        index, path, display = task
-        conn.send((index, *read_bilan(Path(path), ref, display=display, limits=limits)))
+        index, path, display, target = task
+        conn.send((index, *_process(Path(path), display, ref, limits, target)))
 
 
 @dataclass
 class _Slot:
     process: Any
     conn: Connection
-    task: tuple[int, str, str] | None = None
+    task: tuple[int, str, str, Target] | None = None
     started: float = 0.0
 
 
@@ -88,21 +105,21 @@ class IsolatedReader:
             slot.conn.close()
         self._slots = []
 
-    def read_all(self, files: Iterable[tuple[Path, str]]) -> Iterator[tuple[FileResult, Bilan | None]]:
-        """Read every file; yield (result, bilan) in input order."""
+    def read_all(self, files: Iterable[tuple[Path, str, Target]]) -> Iterator[Outcome]:
+        """Read every file; yield (result, bilan, feedback) in input order."""
         pending = iter(enumerate(files))
-        done: dict[int, tuple[FileResult, Bilan | None]] = {}
+        done: dict[int, Outcome] = {}
         next_out = 0
         exhausted = False
         while True:
             for slot in self._slots:
                 if slot.task is None and not exhausted:
                     try:
-                        index, (path, display) = next(pending)
+                        index, (path, display, target) = next(pending)
                     except StopIteration:
                         exhausted = True
                         break
-                    slot.task = (index, str(path), display)
+                    slot.task = (index, str(path), display, target)
                     slot.started = time.monotonic()
                     slot.conn.send(slot.task)
             busy = [s for s in self._slots if s.task is not None]
@@ -113,22 +130,22 @@ class IsolatedReader:
             ready = wait([s.conn for s in busy], timeout=wait_for)
             for slot in busy:
                 assert slot.task is not None
-                index, _path, display = slot.task
+                index, _path, display, _target = slot.task
                 if slot.conn in ready:
                     try:
                         got = slot.conn.recv()
                     except (EOFError, OSError):
-                        done[index] = (self._crashed(display, slot), None)
+                        done[index] = (self._crashed(display, slot), None, None)
                         self._replace(slot)
                         continue
-                    done[index] = (got[1], got[2])
+                    done[index] = (got[1], got[2], got[3])
                     slot.task = None
                 elif time.monotonic() - slot.started >= self.timeout:
                     result = FileResult(display)
                     result.findings.append(
                         make("fichier.delai", display, detail=f"lecture interrompue après {self.timeout:g} s")
                     )
-                    done[index] = (result, None)
+                    done[index] = (result, None, None)
                     self._replace(slot)
             while next_out in done:
                 yield done.pop(next_out)
@@ -162,11 +179,32 @@ def read_many(
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = False,
     timeout: float = 30.0,
-) -> Iterator[tuple[FileResult, Bilan | None]]:
-    """Read and validate files in order: in this process, or isolated in worker processes."""
+    feedback_dir: Path | None = None,
+) -> Iterator[Outcome]:
+    """Read and validate files in order: in this process, or isolated in worker processes.
+
+    With `feedback_dir`, each file with findings also gets its feedback files there."""
+    tasks = list(_with_targets(list(files), feedback_dir))
     if not isolate:
-        for path, display in files:
-            yield read_bilan(path, ref, display=display, limits=limits)
+        for path, display, target in tasks:
+            yield _process(path, display, ref, limits, target)
         return
     with IsolatedReader(ref, limits, timeout) as reader:
-        yield from reader.read_all(files)
+        yield from reader.read_all(tasks)
+
+
+def _with_targets(files: list[tuple[Path, str]], folder: Path | None) -> Iterator[tuple[Path, str, Target]]:
+    """Give each file a feedback stem, unique within the folder, in input order."""
+    if folder is None:
+        for path, display in files:
+            yield path, display, None
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+    for path, display in files:
+        stem = base = feedback_stem(display)
+        n = 2
+        while stem in used:
+            stem, n = f"{base}_{n}", n + 1
+        used.add(stem)
+        yield path, display, (str(folder), stem)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .feedback import Feedback
 from .findings import FileResult, Finding, make
 from .referential import Referential
 from .validate import Bilan, iter_bilan_files
@@ -58,6 +59,7 @@ class Collection:
     sources: list[Source] = field(default_factory=list)
     bilans: dict[str, Bilan] = field(default_factory=dict)  # file -> content of valid bilans
     conflicts: list[Finding] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)  # files written for operators
 
     def retained(self, years: Iterable[int] | None = None) -> list[Bilan]:
         wanted = None if years is None else set(years)
@@ -84,6 +86,7 @@ def collect(
     timeout: float = 30.0,
     on_file: Callable[[int, int, FileResult, Path], None] | None = None,
     exclude: Iterable[Path] = (),
+    feedback_dir: Path | None = None,
 ) -> Collection:
     """Read and validate every bilan file once, then decide which ones count.
 
@@ -92,8 +95,10 @@ def collect(
 
     coll = Collection()
     files = list(iter_bilan_files(paths, exclude))
-    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout)
-    for i, ((path, display), (result, bilan)) in enumerate(zip(files, results, strict=True), start=1):
+    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
+    for i, ((path, display), (result, bilan, feedback)) in enumerate(zip(files, results, strict=True), start=1):
+        if feedback is not None:
+            coll.feedback.append(feedback)
         if on_file is not None:
             on_file(i, len(files), result, path)
         identified = result.action is not None and result.annee is not None

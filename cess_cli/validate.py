@@ -105,15 +105,20 @@ def validate_paths(
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = False,
     timeout: float = 30.0,
+    feedback_dir: Path | None = None,
 ) -> Report:
     """Validate files and folders (recursively, *.xlsx and look-alikes), one file at a time.
 
     With `isolate`, files are read in worker processes (see isolation.py): a file that
-    crashes the reader or exceeds `timeout` seconds gets a finding, the others go on."""
+    crashes the reader or exceeds `timeout` seconds gets a finding, the others go on.
+    With `feedback_dir`, every file with findings gets its feedback files there."""
     from .isolation import read_many
 
     report = Report()
-    for result, _ in read_many(iter_bilan_files(paths), ref, limits=limits, isolate=isolate, timeout=timeout):
+    files = iter_bilan_files(paths)
+    for result, _, _ in read_many(
+        files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir
+    ):
         report.files.append(result)
     return report
 

@@ -28,14 +28,14 @@ def test_hang_and_crash_cost_one_file_each(ref, tmp_path, monkeypatch):
         return real(path, ref, **kw)
 
     monkeypatch.setattr(isolation, "read_bilan", misbehaving)
-    files = [(p, p.name) for p in (good[0], hang, good[1], crash, good[2])]
+    files = [(p, p.name, None) for p in (good[0], hang, good[1], crash, good[2])]
     t0 = time.monotonic()
     with IsolatedReader(ref, timeout=2.0) as reader:
         results = list(reader.read_all(files))
     assert time.monotonic() - t0 < 60
-    names = [r.file for r, _ in results]
-    assert names == [name for _, name in files]  # input order kept
-    by_name = {r.file: (r, b) for r, b in results}
+    names = [r.file for r, _, _ in results]
+    assert names == [name for _, name, _ in files]  # input order kept
+    by_name = {r.file: (r, b) for r, b, _ in results}
     assert [f.code for f in by_name["lent.xlsx"][0].findings] == ["fichier.delai"]
     assert [f.code for f in by_name["crash.xlsx"][0].findings] == ["fichier.illisible"]
     for p in good:
@@ -56,6 +56,6 @@ def test_single_worker_also_recovers(ref, tmp_path, monkeypatch):
     boom = tmp_path / "boom.xlsx"
     boom.write_bytes(good.read_bytes())
     with IsolatedReader(ref, timeout=30, workers=1) as reader:
-        results = list(reader.read_all([(boom, "boom.xlsx"), (good, "good.xlsx"), (boom, "boom2")]))
-    assert [r.valid for r, _ in results] == [False, True, False]
+        results = list(reader.read_all([(boom, "boom.xlsx", None), (good, "good.xlsx", None), (boom, "boom2", None)]))
+    assert [r.valid for r, _, _ in results] == [False, True, False]
     assert "code 3" in results[0][0].findings[0].message
