@@ -254,6 +254,20 @@ def _bilans_folder(cfg) -> Path:  # type: ignore[no-untyped-def]
     return cfg.bilans
 
 
+def _collect(cfg, ref):  # type: ignore[no-untyped-def]
+    """Every file of the bilans folder, read once in isolated workers (never cess's own outputs)."""
+    from .sources import collect
+
+    return collect(
+        [_bilans_folder(cfg)],
+        ref,
+        limits=cfg.limits(),
+        isolate=True,
+        timeout=cfg.limites.secondes_par_fichier,
+        exclude=[cfg.sortie],
+    )
+
+
 @app.command()
 def consolidate(
     periode: Annotated[str, typer.Argument(help="Une année (2015) ou une période (2014-2016).", show_default=False)],
@@ -275,19 +289,11 @@ def consolidate(
     with _guard():
         from .consolidate import consolidate as run_consolidation
         from .excel_out import write_evaluation, write_tidy_csv
-        from .sources import collect
 
         cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = _load(cfg)
         years = _years(periode, ref)
-        coll = collect(
-            [_bilans_folder(cfg)],
-            ref,
-            limits=cfg.limits(),
-            isolate=True,
-            timeout=cfg.limites.secondes_par_fichier,
-            exclude=[cfg.sortie],
-        )
+        coll = _collect(cfg, ref)
         ev = run_consolidation(coll, ref, years)
         xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
         csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
@@ -333,19 +339,11 @@ def status(
         from rich.table import Column, Table
 
         from .consolidate import consolidate as run_consolidation
-        from .sources import collect
 
         cfg = _config(config, schemas, bilans=bilans)
         ref = _load(cfg)
         years = _years(periode, ref)
-        coll = collect(
-            [_bilans_folder(cfg)],
-            ref,
-            limits=cfg.limits(),
-            isolate=True,
-            timeout=cfg.limites.secondes_par_fichier,
-            exclude=[cfg.sortie],
-        )
+        coll = _collect(cfg, ref)
         df = run_consolidation(coll, ref, years).tables["completude"]
         table = Table(
             Column("Action", no_wrap=True, min_width=9),
