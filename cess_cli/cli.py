@@ -356,17 +356,17 @@ def status(
             "État",
         )
         yes = {1: "oui", 0: "non"}
-        for r in df.itertuples(index=False):
-            style = {"valide": "green", "manquant": "red"}.get(r.etat, "yellow")
+        for r in df.to_dict("records"):
+            style = {"valide": "green", "manquant": "red"}.get(r["etat"], "yellow")
             table.add_row(
-                r.code_action,
-                str(r.annee),
-                yes[r.recu],
-                yes[r.a_l_heure],
-                yes[r.valide_premiere],
-                yes[r.valide],
-                str(r.versions),
-                Text(r.etat, style=style),
+                r["code_action"],
+                str(r["annee"]),
+                yes[r["recu"]],
+                yes[r["a_l_heure"]],
+                yes[r["valide_premiere"]],
+                yes[r["valide"]],
+                str(r["versions"]),
+                Text(r["etat"], style=style),
             )
         out.print(table)
         n = len(df)

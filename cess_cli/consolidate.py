@@ -84,7 +84,7 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
 
 
 def _facts(bilans: list[Any], ref: Referential) -> pd.DataFrame:
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for b in bilans:
         axe = ref.axe_of(b.action)
         name = b.file.rsplit("/", 1)[-1]
@@ -98,7 +98,7 @@ def _facts(bilans: list[Any], ref: Referential) -> pd.DataFrame:
 def _expected(ref: Referential, years: list[int]) -> pd.DataFrame:
     """One row per (action, year, indicator) the referential expects, with its target."""
     ratios = [i for i in ref.indicateurs.values() if i.nature == "ratio"]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for code, action in ref.actions.items():
         listed = {ia.code: ia for ia in action.indicateurs}
         # a ratio is computed wherever both its terms are reported, listed or not
@@ -258,7 +258,7 @@ def _financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Data
             acc[0] += prevu or 0.0
             acc[1] += obtenu or 0.0
             acc[2] += 1
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     funders = [f for f in ref.codes_financeurs if any(k[0] == f for k in sums)] or []
     signatories = [code for code, f in ref.financeurs.items() if f.enveloppes]
     for funder in dict.fromkeys([*signatories, *funders]):
@@ -316,7 +316,7 @@ def _territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Da
                 a[1] += qpv or 0.0
                 a[2] += zrr or 0.0
     order = {d: i for i, d in enumerate(ref.departements)}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for (annee, dep, ind), (value, qpv, zrr) in sorted(
         acc.items(), key=lambda kv: (kv[0][0], kv[0][2], order.get(kv[0][1], 99))
     ):
@@ -359,7 +359,7 @@ def _completeness(coll: Collection, ref: Referential, years: list[int]) -> tuple
     for s in coll.sources:
         if s.action is not None and s.annee is not None:
             by_key[(s.action, s.annee)].append(s)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, action in ref.actions.items():
         for y in years:
             if y not in action.annees:
@@ -511,7 +511,7 @@ def _fr(x: float) -> str:
 
 def _tidy(bilans: list[Any], ref: Referential) -> pd.DataFrame:
     """The tidy CSV: one row per action x indicator x year, plus one per territorial line."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for b in sorted(bilans, key=lambda b: (b.annee, b.action)):
         axe = ref.axe_of(b.action)
         name = b.file.rsplit("/", 1)[-1]
@@ -543,7 +543,7 @@ def _tidy(bilans: list[Any], ref: Referential) -> pd.DataFrame:
 def _q4(facts: pd.DataFrame, ref: Referential, years: list[int], completeness: dict[str, Any]) -> pd.DataFrame:
     """Governance figures: meetings held against planned, participation, bilan completeness."""
     planned = sum(i.reunions_min_par_an for i in ref.instances)
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     anim = facts[facts["code_action"] == "ANIM"]
     for y in years:
         year = anim[anim["annee"] == y]
@@ -568,7 +568,7 @@ def _q4(facts: pd.DataFrame, ref: Referential, years: list[int], completeness: d
 
 def _questions(contract: pd.DataFrame, ref: Referential) -> pd.DataFrame:
     """Question -> expected effect -> indicator -> contract-level figure per year, with coverage."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for q in ref.questions:
         for effet in q.effets:
             if not effet.indicateurs:

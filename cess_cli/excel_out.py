@@ -81,7 +81,7 @@ def write_table(
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return df.to_dict("records") if len(df) else []
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")] if len(df) else []
 
 
 FIGURE_COLS = [
@@ -303,7 +303,7 @@ def _completude(ws: Worksheet, ev: Evaluation) -> None:
     ]
     nxt = write_table(ws, rows, cols)
     total = len(df)
-    summary = [("Bilans attendus", total, INT)]
+    summary: list[tuple[str, Any, str]] = [("Bilans attendus", total, INT)]
     for key, label in (
         ("recu", "Reçus"),
         ("a_l_heure", "Transmis à l'heure"),

@@ -104,7 +104,7 @@ def build_action_model(ref: Referential, action: Action) -> type[BaseModel]:
     identification = create_model(
         f"Identification_{name}",
         __base__=_Strict,
-        code_action=(Literal[action.code], ...),
+        code_action=(_lit([action.code]), ...),
         annee=(_lit(action.annees), ...),
         porteur=(NonEmpty, ...),
         siret=(Annotated[str, AfterValidator(_check_siret)] | None, None),
@@ -120,11 +120,8 @@ def build_action_model(ref: Referential, action: Action) -> type[BaseModel]:
         annotated = Annotated[base, Field(ge=0, description=f"{ind.libelle} ({ind.unite}, {ind.nature})")]
         fields[ind.code] = (annotated, ...) if ia.obligatoire else (annotated | None, None)
     indicateurs = create_model(f"Indicateurs_{name}", __base__=_Strict, **fields)
-    cumuls = create_model(
-        f"Cumuls_{name}",
-        __base__=_Strict,
-        **{code: (Annotated[float, Field(ge=0)] | None, None) for code in fields},
-    )
+    cumul_fields: dict[str, Any] = {code: (Annotated[float, Field(ge=0)] | None, None) for code in fields}
+    cumuls = create_model(f"Cumuls_{name}", __base__=_Strict, **cumul_fields)
     montant = Annotated[float, Field(ge=0)] | None
     financement = create_model(
         f"Financement_{name}",

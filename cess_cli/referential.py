@@ -561,8 +561,8 @@ def _cross_checks(folder: Path, parsed: dict[str, Any]) -> list[Finding]:
                     detail=f"{path}.indicateurs[{seen[ia.code]}]",
                 )
             seen.setdefault(ia.code, j)
-            ind = by_code.get(ia.code)
-            if ind is None:
+            known = by_code.get(ia.code)
+            if known is None:
                 err(
                     "referentiel.reference_inconnue",
                     "actions.yaml",
@@ -572,14 +572,14 @@ def _cross_checks(folder: Path, parsed: dict[str, Any]) -> list[Finding]:
                     attendu=" du catalogue (indicateurs.yaml)",
                 )
                 continue
-            if ind.nature == "ratio":
-                for side in (ind.numerateur, ind.denominateur):
-                    if side and side not in listed:
+            if known.nature == "ratio":
+                for term in (known.numerateur, known.denominateur):
+                    if term and term not in listed:
                         err(
                             "referentiel.ratio_incomplet",
                             "actions.yaml",
                             f"{ipath}.code",
-                            detail=f"L'action {action.code} suit le ratio {ind.code} sans l'indicateur {side} dont il dépend.",
+                            detail=f"L'action {action.code} suit le ratio {known.code} sans l'indicateur {term} dont il dépend.",
                         )
             for year in ia.cibles:
                 if year not in action.annees:
@@ -633,8 +633,8 @@ def _cross_checks(folder: Path, parsed: dict[str, Any]) -> list[Finding]:
                 trouve=c.departement,
             )
 
-    for i, q in enumerate(questions):
-        for j, effet in enumerate(q.effets):
+    for i, question in enumerate(questions):
+        for j, effet in enumerate(question.effets):
             for k, code in enumerate(effet.indicateurs):
                 if code not in by_code:
                     err(
@@ -645,11 +645,11 @@ def _cross_checks(folder: Path, parsed: dict[str, Any]) -> list[Finding]:
                         trouve=code,
                     )
 
-    term = re.compile(r"^[a-z][a-z0-9_]*$")
+    code_pattern = re.compile(r"^[a-z][a-z0-9_]*$")
     for i, r in enumerate(regles):
         for side in ("gauche", "droite"):
             for t in r.termes(getattr(r, side)):
-                if not term.match(t):
+                if not code_pattern.match(t):
                     err(
                         "referentiel.regle",
                         "regles.yaml",
