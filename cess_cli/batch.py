@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .atomic import write_text_atomic
+from .atomic import file_sha256, write_text_atomic
 from .config import Config
 from .consolidate import consolidate, period_label
 from .excel_out import write_evaluation, write_tidy_csv
@@ -82,11 +81,6 @@ def batch_lock(out: Path, log: Callable[[str], None]) -> Iterator[None]:
         os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing releases the lock
-
-
-def _sha(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def run_batch(
@@ -233,7 +227,7 @@ def _manifest(
                 "motif": s.motif,
             }
         )
-    outs = [{"fichier": str(p.relative_to(work)), "sha256": _sha(p)} for p in sorted(set(outputs))]
+    outs = [{"fichier": str(p.relative_to(work)), "sha256": file_sha256(p)} for p in sorted(set(outputs))]
     return {
         "cess_version": __version__,
         "execution": stamp,

@@ -164,8 +164,3 @@ def parse_text(raw: Any) -> str | None:
     if isinstance(raw, datetime | date):
         return raw.strftime("%d/%m/%Y")
     return str(raw).strip()
-
-
-def parse_code(raw: Any) -> str | None:
-    text = parse_text(raw)
-    return None if text is None else text.strip()

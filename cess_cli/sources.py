@@ -15,7 +15,6 @@ Rules (SPEC §6, issue 3):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections import defaultdict
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .atomic import file_sha256
 from .feedback import Feedback
 from .findings import FileResult, Finding, make
 from .referential import Referential
@@ -67,12 +67,9 @@ class Collection:
 
 
 def _sha_of(path: Path) -> str | None:
+    """SHA-256 of a regular file refused before it was read (over the size limit)."""
     try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return file_sha256(path) if stat.S_ISREG(os.lstat(path).st_mode) else None
     except OSError:
         return None
 

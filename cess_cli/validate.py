@@ -7,7 +7,6 @@ positions survive pydantic validation (`_findings_from_pydantic`).
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import os
 from collections.abc import Iterable, Iterator
@@ -152,13 +151,12 @@ def read_bilan(
     path: Path, ref: Referential, *, display: str | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[FileResult, Bilan | None]:
     run = _Run(display or str(path), ref)
-    book, finding = open_book(path, run.display, limits)
+    book, finding, run.result.sha256 = open_book(path, run.display, limits)
     if book is None:
         assert finding is not None
         run.result.findings.append(finding)
         return run.result, None
     run.book = book
-    run.result.sha256 = hashlib.sha256(book.data).hexdigest()
     try:
         bilan = _validate_book(run, book, limits)
     except Exception as exc:  # a reader surprise must never become a traceback
@@ -166,7 +164,7 @@ def read_bilan(
         bilan = None
     finally:
         book.close()
-    return run.result, (bilan if run.result.valid else None)
+    return run.result, bilan
 
 
 def _locate_sheets(run: _Run, book: Book, limits: Limits) -> dict[str, Sheet | None]:
@@ -295,7 +293,7 @@ def _validate_book(run: _Run, book: Book, limits: Limits) -> Bilan | None:
         )
         return None
 
-    code = cells.parse_code(raw.get("code_action"))
+    code = cells.parse_text(raw.get("code_action"))
     if code is None:
         run.add("identification.manquant", title, where.get("code_action"), attendu="code_action")
         return None
@@ -458,9 +456,6 @@ def _identification_rows(run: _Run, sheet: Sheet, cols: dict[str, int]) -> tuple
             run.reported.add(("identification", key))
             continue
         raw[key] = value
-    for key, _label, required in IDENTIFICATION_KEYS:
-        if key not in where and required:
-            where[key] = None  # type: ignore[assignment]
     return raw, where
 
 
@@ -484,7 +479,7 @@ def _indicators(
     c_cumul, c_comment = cols.get("cumul_periode"), cols.get("commentaire")
     seen: dict[str, str] = {}
     for r, row in _rows(sheet):
-        code_text = cells.parse_code(_get(row, c_code))
+        code_text = cells.parse_text(_get(row, c_code))
         code_cell = f"{col_letter(c_code)}{r}"
         if code_text is None:
             continue
@@ -563,7 +558,7 @@ def _financements(run: _Run, sheet: Sheet | None) -> list[dict[str, Any]]:
         fcell = f"{col_letter(cols['financeur'])}{r}"
         run.addr[("financements", i)] = (sheet.name, fcell)
         run.addr[("financements", i, "financeur")] = (sheet.name, fcell)
-        funder = cells.parse_code(_get(row, cols["financeur"]))
+        funder = cells.parse_text(_get(row, cols["financeur"]))
         if funder is not None:
             funder = funder.upper().replace(" ", "_")
             if funder in seen:
@@ -606,7 +601,7 @@ def _territoires(run: _Run, sheet: Sheet | None) -> list[dict[str, Any]]:
             line["departement"] = dep
         icell = f"{col_letter(cols['indicateur'])}{r}"
         run.addr[("territoires", i, "indicateur")] = (sheet.name, icell)
-        ind = cells.parse_code(_get(row, cols["indicateur"]))
+        ind = cells.parse_text(_get(row, cols["indicateur"]))
         if ind is not None:
             line["indicateur"] = ind.lower()
         for col in ("valeur", "dont_qpv", "dont_zrr"):

@@ -7,6 +7,7 @@ values are returned raw; `cells.py` interprets them (French numbers, dates).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -55,7 +56,6 @@ class Sheet:
 
 @dataclass(slots=True)
 class Book:
-    path: Path
     sheet_names: list[str]
     _wb: Any = field(repr=False)
     data: bytes = field(default=b"", repr=False)
@@ -99,47 +99,61 @@ def col_letter(index: int) -> str:
     return _LETTERS[index]
 
 
-def open_book(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Book | None, Finding | None]:
-    """Pre-flight checks, then open with calamine. Returns (book, None) or (None, finding)."""
+def open_book(
+    path: Path, display: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Book | None, Finding | None, str | None]:
+    """Pre-flight checks, then open with calamine.
+
+    Returns (book, None, sha256) or (None, finding, sha256); the SHA-256 of the bytes is
+    given whenever the file was read (None for what was refused before reading)."""
     try:
         st = os.lstat(path)
     except OSError:
-        return None, make("fichier.introuvable", display, detail="aucun fichier à cet emplacement")
+        return None, make("fichier.introuvable", display, detail="aucun fichier à cet emplacement"), None
     if stat.S_ISLNK(st.st_mode):
-        return None, make("fichier.ignore", display, detail="lien symbolique, non suivi")
+        return None, make("fichier.ignore", display, detail="lien symbolique, non suivi"), None
     if stat.S_ISDIR(st.st_mode):
-        return None, make("fichier.ignore", display, detail="c'est un dossier")
+        return None, make("fichier.ignore", display, detail="c'est un dossier"), None
     if not stat.S_ISREG(st.st_mode):
-        return None, make("fichier.ignore", display, detail="fichier spécial (tube, périphérique…)")
+        return None, make("fichier.ignore", display, detail="fichier spécial (tube, périphérique…)"), None
     if st.st_size == 0:
-        return None, make("fichier.vide", display)
+        return None, make("fichier.vide", display), None
     if st.st_size > limits.max_file_bytes:
-        return None, make(
-            "fichier.trop_gros",
-            display,
-            detail=f"{st.st_size} octets (limite {limits.max_file_bytes})",
+        return (
+            None,
+            make(
+                "fichier.trop_gros",
+                display,
+                detail=f"{st.st_size} octets (limite {limits.max_file_bytes})",
+            ),
+            None,
         )
     try:
         data = _read_regular(path, limits.max_file_bytes)
     except OSError as exc:
-        return None, make("fichier.illisible", display, detail=exc.strerror or str(exc))
+        return None, make("fichier.illisible", display, detail=exc.strerror or str(exc)), None
     if data is None:
-        return None, make("fichier.ignore", display, detail="n'est plus un fichier ordinaire au moment de l'ouvrir")
+        return (
+            None,
+            make("fichier.ignore", display, detail="n'est plus un fichier ordinaire au moment de l'ouvrir"),
+            None,
+        )
+    sha = hashlib.sha256(data).hexdigest()
     head = data[:8]
     if head.startswith(OLE_MAGIC):
         if _ENCRYPTION_MARK in data:
-            return None, make("fichier.chiffre", display)
-        return None, make("fichier.xls", display)
+            return None, make("fichier.chiffre", display), sha
+        return None, make("fichier.xls", display), sha
     if not head.startswith(ZIP_MAGIC):
-        return None, make("fichier.pas_un_classeur", display, detail=_sniff(head))
+        return None, make("fichier.pas_un_classeur", display, detail=_sniff(head)), sha
     finding = _check_zip(io.BytesIO(data), display, limits)
     if finding is not None:
-        return None, finding
+        return None, finding, sha
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several error types for broken files
-        return None, make("fichier.illisible", display, detail=_short(exc))
-    return Book(path, list(wb.sheet_names), wb, data), None
+        return None, make("fichier.illisible", display, detail=_short(exc)), sha
+    return Book(list(wb.sheet_names), wb, data), None, sha
 
 
 def _read_regular(path: Path, max_bytes: int) -> bytes | None:
