@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .findings import CessError
-from .referential import Referential, load_referential
-from .workbook import Limits
+from cess_cli.findings import CessError
+from cess_cli.reading.workbook import Limits
+from cess_cli.referential.loading import Referential, load_referential
 
 
 class LimitsConfig(BaseModel):

@@ -22,8 +22,8 @@ from typing import Any
 from openpyxl import load_workbook
 from stdnum import luhn
 
-from cess_cli.referential import Referential, load_referential
-from cess_cli.template import template_filename, write_template
+from cess_cli.outputs.template import template_filename, write_template
+from cess_cli.referential.loading import Referential, load_referential
 
 SEED = 20141218
 FIXED_TIME = dt.datetime(2017, 4, 1, 12, 0, 0)

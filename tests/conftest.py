@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cess_cli.referential import Referential, load_referential
+from cess_cli.referential.loading import Referential, load_referential
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
-from cess_cli.referential import Referential
-from cess_cli.template import write_template
+from cess_cli.outputs.template import write_template
+from cess_cli.referential.loading import Referential
 
 IDENT = {
     "porteur": "Union régionale des Scop",

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cess_cli.batch import run_batch
-from cess_cli.cli import app
+from cess_cli.cli.app import app
 from cess_cli.config import resolve
 
 from .helpers import make_bilan, set_ident, set_ind

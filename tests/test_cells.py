@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cess_cli.cells import parse_date, parse_int, parse_number
+from cess_cli.reading.cells import parse_date, parse_int, parse_number
 
 
 @pytest.mark.parametrize(

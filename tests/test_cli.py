@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cess_cli.cli import app
-from cess_cli.validate import validate_paths
+from cess_cli.checking.validate import validate_paths
+from cess_cli.cli.app import app
 
 from .helpers import make_bilan, set_ind
 

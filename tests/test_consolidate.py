@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from cess_cli.consolidate import PERIODE, consolidate
-from cess_cli.excel_out import write_evaluation, write_tidy_csv
-from cess_cli.sources import Collection, Source, collect, select
-from cess_cli.validate import Bilan
+from cess_cli.checking.validate import Bilan
+from cess_cli.consolidation.evaluation import PERIODE, consolidate
+from cess_cli.consolidation.sources import Collection, Source, collect, select
+from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
 
 from .helpers import make_bilan, set_ident, set_ind
 

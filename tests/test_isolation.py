@@ -6,8 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from cess_cli import isolation
-from cess_cli.isolation import IsolatedReader
+from cess_cli.reading import isolation
+from cess_cli.reading.isolation import IsolatedReader
 
 from .helpers import make_bilan
 

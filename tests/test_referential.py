@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cess_cli.findings import CessError
-from cess_cli.referential import check_referential, default_schemas_dir, load_referential
+from cess_cli.referential.loading import check_referential, default_schemas_dir, load_referential
 
 
 def test_shipped_referential_is_valid_and_complete(ref):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from cess_cli.template import write_template
-from cess_cli.validate import read_bilan, validate_workbook
+from cess_cli.checking.validate import read_bilan, validate_workbook
+from cess_cli.outputs.template import write_template
 
 from .helpers import fill_valid
 

@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import cells
-from .bilan_format import (
+from cess_cli.findings import FileResult, Finding, Report, Severity, make
+from cess_cli.reading import cells
+from cess_cli.reading.workbook import DEFAULT_LIMITS, Book, Limits, Sheet, col_letter, normalize, open_book
+from cess_cli.referential.bilan_format import (
     FINANCEMENTS,
     IDENTIFICATION,
     IDENTIFICATION_KEYS,
@@ -28,9 +30,7 @@ from .bilan_format import (
     TERRITOIRES,
     SheetSpec,
 )
-from .findings import FileResult, Finding, Report, Severity, make
-from .referential import Referential
-from .workbook import DEFAULT_LIMITS, Book, Limits, Sheet, col_letter, normalize, open_book
+from cess_cli.referential.loading import Referential
 
 Loc = tuple[Any, ...]
 
@@ -111,7 +111,7 @@ def validate_paths(
     With `isolate`, files are read in worker processes (see isolation.py): a file that
     crashes the reader or exceeds `timeout` seconds gets a finding, the others go on.
     With `feedback_dir`, every file with findings gets its feedback files there."""
-    from .isolation import read_many
+    from cess_cli.reading.isolation import read_many
 
     report = Report()
     files = iter_bilan_files(paths)

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .findings import CessError, Finding, Severity, make
+from cess_cli.findings import CessError, Finding, Severity, make
 
 FILES = (
     "contrat.yaml",
@@ -270,7 +270,7 @@ class Referential:
         """The pydantic model a bilan of this action is validated against (cached)."""
         model = self._models.get(action_code)
         if model is None:
-            from .models import build_action_model
+            from cess_cli.referential.action_models import build_action_model
 
             model = build_action_model(self, self.actions[action_code])
             self._models[action_code] = model
@@ -279,11 +279,11 @@ class Referential:
 
 def default_schemas_dir() -> Path:
     """The referential shipped with cess: bundled in the wheel, or the repository's."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_schemas", here.parent / "schemas"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "_schemas", package.parent / "schemas"):
         if (candidate / "contrat.yaml").is_file():
             return candidate
-    return here.parent / "schemas"
+    return package.parent / "schemas"
 
 
 def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
+from cess_cli import __version__
 
 
 class Exit(IntEnum):
@@ -80,7 +80,7 @@ def _main(
 @contextlib.contextmanager
 def _guard() -> Iterator[None]:
     """The one place where exceptions become French messages and exit codes."""
-    from .findings import CessError
+    from cess_cli.findings import CessError
 
     try:
         yield
@@ -106,7 +106,7 @@ def _guard() -> Iterator[None]:
 
 
 def _config(config: Path | None, schemas: Path | None = None, **flags: Path | None):  # type: ignore[no-untyped-def]
-    from .config import resolve
+    from cess_cli.config import resolve
 
     return resolve(config, referentiel=schemas, **flags)
 
@@ -117,7 +117,7 @@ def _referential(config: Path | None, schemas: Path | None):  # type: ignore[no-
 
 
 def _load(cfg):  # type: ignore[no-untyped-def]
-    from .config import load_configured_referential
+    from cess_cli.config import load_configured_referential
 
     return load_configured_referential(cfg)
 
@@ -148,8 +148,8 @@ def validate(
         err.print(Text(f"Format « {format} » inconnu : choisissez table ou json.", style="red"))
         raise typer.Exit(Exit.USAGE)
     with _guard():
-        from .render import print_report, report_json
-        from .validate import validate_paths
+        from cess_cli.checking.validate import validate_paths
+        from cess_cli.cli.render import print_report, report_json
 
         cfg, ref = _referential(config, schemas)
         report = validate_paths(
@@ -190,8 +190,8 @@ def template(
                cess template --all 2015 -o modeles_2015/
     """
     with _guard():
-        from .findings import CessError
-        from .template import template_filename, write_template
+        from cess_cli.findings import CessError
+        from cess_cli.outputs.template import template_filename, write_template
 
         _, ref = _referential(config, schemas)
         expected = 1 if all_actions else 2
@@ -226,7 +226,7 @@ OutOpt = Annotated[
 
 
 def _years(text: str, ref) -> list[int]:  # type: ignore[no-untyped-def]
-    from .findings import CessError
+    from cess_cli.findings import CessError
 
     try:
         if "-" in text:
@@ -245,7 +245,7 @@ def _years(text: str, ref) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 def _bilans_folder(cfg) -> Path:  # type: ignore[no-untyped-def]
-    from .findings import CessError
+    from cess_cli.findings import CessError
 
     if not cfg.bilans.is_dir():
         raise CessError(
@@ -256,7 +256,7 @@ def _bilans_folder(cfg) -> Path:  # type: ignore[no-untyped-def]
 
 def _collect(cfg, ref):  # type: ignore[no-untyped-def]
     """Every file of the bilans folder, read once in isolated workers (never cess's own outputs)."""
-    from .sources import collect
+    from cess_cli.consolidation.sources import collect
 
     return collect(
         [_bilans_folder(cfg)],
@@ -287,8 +287,8 @@ def consolidate(
     Les bilans invalides, remplacés ou manquants sont listés (feuilles Sources, Complétude, Anomalies), jamais comptés.
     """
     with _guard():
-        from .consolidate import consolidate as run_consolidation
-        from .excel_out import write_evaluation, write_tidy_csv
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
 
         cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = _load(cfg)
@@ -338,7 +338,7 @@ def status(
     with _guard():
         from rich.table import Column, Table
 
-        from .consolidate import consolidate as run_consolidation
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
 
         cfg = _config(config, schemas, bilans=bilans)
         ref = _load(cfg)
@@ -400,7 +400,7 @@ def batch(
     2 erreur de configuration ou exécution déjà en cours.
     """
     with _guard():
-        from .batch import run_batch
+        from cess_cli.batch import run_batch
 
         cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = _load(cfg)
@@ -437,14 +437,14 @@ def batch(
 def schemas_check(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
     """Vérifier le référentiel : fichiers, codes en double, références inconnues, ratios, cibles, règles."""
     with _guard():
-        from .referential import check_referential, default_schemas_dir
+        from cess_cli.referential.loading import check_referential, default_schemas_dir
 
         cfg = _config(config, schemas)
         folder = cfg.referentiel or default_schemas_dir()
         ref, problems = check_referential(folder)
         if problems:
-            from .findings import FileResult, Report
-            from .render import print_report
+            from cess_cli.cli.render import print_report
+            from cess_cli.findings import FileResult, Report
 
             by_file: dict[str, FileResult] = {}
             for problem in problems:
@@ -492,7 +492,7 @@ def schemas_show(
 
         from rich.table import Table
 
-        from .findings import CessError
+        from cess_cli.findings import CessError
 
         _, ref = _referential(config, schemas)
         key = code.upper() if code.upper() in ref.actions else code

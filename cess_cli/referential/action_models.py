@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
 if TYPE_CHECKING:
-    from .referential import Action, Referential
+    from cess_cli.referential.loading import Action, Referential
 
 _today = date.today
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-from .findings import Finding, make
+from cess_cli.findings import Finding, make
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -20,11 +20,11 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .atomic import atomic_path, save_workbook
-from .consolidate import PERIODE, TIDY_COLUMNS, Evaluation
-from .referential import Referential
-from .safety import csv_text, set_cell
-from .workbook import col_letter
+from cess_cli.consolidation.evaluation import PERIODE, TIDY_COLUMNS, Evaluation
+from cess_cli.outputs.atomic import atomic_path, save_workbook
+from cess_cli.outputs.safety import csv_text, set_cell
+from cess_cli.reading.workbook import col_letter
+from cess_cli.referential.loading import Referential
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .atomic import file_sha256
-from .feedback import Feedback
-from .findings import FileResult, Finding, make
-from .referential import Referential
-from .validate import Bilan, iter_bilan_files
-from .workbook import DEFAULT_LIMITS, Limits
+from cess_cli.checking.validate import Bilan, iter_bilan_files
+from cess_cli.findings import FileResult, Finding, make
+from cess_cli.outputs.atomic import file_sha256
+from cess_cli.outputs.feedback import Feedback
+from cess_cli.reading.workbook import DEFAULT_LIMITS, Limits
+from cess_cli.referential.loading import Referential
 
 
 @dataclass(slots=True)
@@ -88,7 +88,7 @@ def collect(
     """Read and validate every bilan file once, then decide which ones count.
 
     `on_file(done, total, result, path)` is called after each file (progress, logs)."""
-    from .isolation import read_many
+    from cess_cli.reading.isolation import read_many
 
     coll = Collection()
     files = list(iter_bilan_files(paths, exclude))

@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .atomic import save_workbook, write_text_atomic
-from .findings import FileResult, Finding, Severity
-from .safety import clean_text, set_cell
+from cess_cli.findings import FileResult, Finding, Severity
+from cess_cli.outputs.atomic import save_workbook, write_text_atomic
+from cess_cli.outputs.safety import clean_text, set_cell
 
 ERROR_FILL = PatternFill("solid", fgColor="F4B6B6")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")

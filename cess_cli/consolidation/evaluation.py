@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from .findings import Finding, make
-from .referential import Referential
-from .sources import Collection, Source
+from cess_cli.consolidation.sources import Collection, Source
+from cess_cli.findings import Finding, make
+from cess_cli.referential.loading import Referential
 
 PERIODE = "période"
 TIDY_COLUMNS = [

@@ -16,8 +16,10 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .atomic import save_workbook
-from .bilan_format import (
+from cess_cli.findings import CessError
+from cess_cli.outputs.atomic import save_workbook
+from cess_cli.reading.workbook import col_letter
+from cess_cli.referential.bilan_format import (
     FINANCEMENTS,
     IDENTIFICATION,
     IDENTIFICATION_KEYS,
@@ -27,9 +29,7 @@ from .bilan_format import (
     QUALITATIF,
     TERRITOIRES,
 )
-from .findings import CessError
-from .referential import Referential
-from .workbook import col_letter
+from cess_cli.referential.loading import Referential
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
