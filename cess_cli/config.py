@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cess_cli.findings import CessError
-from cess_cli.reading.workbook import Limits
+from cess_cli.reading.limits import Limits
 from cess_cli.referential.loading import Referential, load_referential
 
 

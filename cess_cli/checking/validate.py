@@ -17,9 +17,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cess_cli.findings import FileResult, Finding, Report, Severity, make
+from cess_cli.catalogue import make
+from cess_cli.findings import FileResult, Finding, Report, Severity
 from cess_cli.reading import cells
-from cess_cli.reading.workbook import DEFAULT_LIMITS, Book, Limits, Sheet, col_letter, normalize, open_book
+from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
+from cess_cli.reading.workbook import Book, Sheet, col_letter, normalize, open_book
 from cess_cli.referential.bilan_format import (
     FINANCEMENTS,
     IDENTIFICATION,

@@ -17,8 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from cess_cli.catalogue import make
 from cess_cli.consolidation.sources import Collection, Source
-from cess_cli.findings import Finding, make
+from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
 
 PERIODE = "période"

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from cess_cli.catalogue import make
 from cess_cli.checking.validate import Bilan, iter_bilan_files
-from cess_cli.findings import FileResult, Finding, make
+from cess_cli.findings import FileResult, Finding
 from cess_cli.outputs.atomic import file_sha256
 from cess_cli.outputs.feedback import Feedback
-from cess_cli.reading.workbook import DEFAULT_LIMITS, Limits
+from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.referential.loading import Referential
 
 

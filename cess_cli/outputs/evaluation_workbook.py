@@ -18,12 +18,12 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import PERIODE, TIDY_COLUMNS, Evaluation
 from cess_cli.outputs.atomic import atomic_path, save_workbook
 from cess_cli.outputs.safety import csv_text, set_cell
-from cess_cli.reading.workbook import col_letter
 from cess_cli.referential.loading import Referential
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -62,7 +62,7 @@ def write_table(
         set_cell(cell, col.title)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[col_letter(j - 1)].width = col.width
+        ws.column_dimensions[get_column_letter(j)].width = col.width
     for i, row in enumerate(rows, start=start + 1):
         unit_fmt = UNIT_FORMAT.get(row.get(unit_key, "")) if unit_key else None
         for j, col in enumerate(cols, start=1):
@@ -76,7 +76,7 @@ def write_table(
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.auto_filter.ref = f"A{start}:{col_letter(len(cols) - 1)}{max(last, start + 1)}"
+    ws.auto_filter.ref = f"A{start}:{get_column_letter(len(cols))}{max(last, start + 1)}"
     return last + 2
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.findings import CessError
 from cess_cli.outputs.atomic import save_workbook
-from cess_cli.reading.workbook import col_letter
 from cess_cli.referential.bilan_format import (
     FINANCEMENTS,
     IDENTIFICATION,
@@ -76,7 +76,7 @@ def _header(ws: Worksheet, columns: tuple[str, ...], widths: dict[str, int]) -> 
     for i, name in enumerate(columns):
         cell = ws.cell(row=1, column=i + 1, value=name)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        ws.column_dimensions[col_letter(i)].width = widths.get(name, max(14, len(name) + 4))
+        ws.column_dimensions[get_column_letter(i + 1)].width = widths.get(name, max(14, len(name) + 4))
     ws.freeze_panes = "A2"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
@@ -144,7 +144,7 @@ def _indicators(ws: Worksheet, ref: Referential, action_code: str, year: int) ->
     decimal.error = "Un nombre positif ou nul est attendu."
     ws.add_data_validation(whole)
     ws.add_data_validation(decimal)
-    letters = {name: col_letter(i) for i, name in enumerate(columns)}
+    letters = {name: get_column_letter(i + 1) for i, name in enumerate(columns)}
     for r, (ia, ind) in enumerate(ref.typed_indicators(action_code), start=2):
         ws.cell(row=r, column=1, value=ind.code)
         ws.cell(row=r, column=2, value=ind.libelle)

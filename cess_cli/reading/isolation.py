@@ -24,10 +24,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from cess_cli.catalogue import make
 from cess_cli.checking.validate import Bilan, read_bilan
-from cess_cli.findings import FileResult, make
+from cess_cli.findings import FileResult
 from cess_cli.outputs.feedback import Feedback, feedback_stem, write_feedback
-from cess_cli.reading.workbook import DEFAULT_LIMITS, Limits
+from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.referential.loading import Referential
 
 Target = tuple[str, str] | None  # (feedback folder, file-name stem), or no feedback wanted

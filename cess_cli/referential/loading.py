@@ -20,7 +20,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cess_cli.findings import CessError, Finding, Severity, make
+from cess_cli.catalogue import make
+from cess_cli.findings import CessError, Finding, Severity
 
 FILES = (
     "contrat.yaml",

@@ -1,0 +1,348 @@
+"""The catalogue of finding codes: severity, French message template and hint, in one table.
+
+A code always means the same thing and reads the same way; `make` builds a
+`Finding` from it. Every code a user can meet is listed here (README, SPEC §5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cess_cli.findings import Finding, Severity
+
+E, W = Severity.ERREUR, Severity.AVERTISSEMENT
+
+
+# code -> (severity, message template, hint). Templates use str.format fields.
+CATALOGUE: dict[str, tuple[Severity, str, str]] = {
+    # the file itself
+    "fichier.introuvable": (E, "Fichier introuvable : {detail}.", "Vérifiez le chemin."),
+    "fichier.vide": (
+        E,
+        "Le fichier est vide (0 octet).",
+        "Renvoyez le bilan enregistré depuis Excel.",
+    ),
+    "fichier.tronque": (
+        E,
+        "Le fichier est incomplet ou endommagé : ce n'est pas un classeur .xlsx lisible ({detail}).",
+        "Renvoyez le fichier : il a probablement été coupé pendant l'envoi ou la copie.",
+    ),
+    "fichier.chiffre": (
+        E,
+        "Le classeur est protégé par un mot de passe et ne peut pas être lu.",
+        "Enlevez le mot de passe d'ouverture (Fichier > Informations > Protéger le classeur) puis renvoyez-le.",
+    ),
+    "fichier.xls": (
+        E,
+        "Le fichier est au format Excel 97-2003 (.xls), que cess ne lit pas.",
+        "Ouvrez-le dans Excel et enregistrez-le au format « Classeur Excel (.xlsx) ».",
+    ),
+    "fichier.pas_un_classeur": (
+        E,
+        "Le fichier n'est pas un classeur Excel ({detail}).",
+        "Partez du modèle fourni par la CRESS (`cess template`) et enregistrez-le en .xlsx.",
+    ),
+    "fichier.format_non_pris_en_charge": (
+        E,
+        "Format de fichier non pris en charge : {detail}.",
+        "Enregistrez le bilan au format « Classeur Excel (.xlsx) ».",
+    ),
+    "fichier.trop_gros": (
+        E,
+        "Le fichier dépasse une limite de sécurité : {detail}.",
+        "Renvoyez le bilan tel que produit par le modèle, sans données ajoutées.",
+    ),
+    "fichier.ignore": (
+        E,
+        "Fichier ignoré : {detail}.",
+        "Placez un vrai fichier .xlsx dans le dossier des bilans.",
+    ),
+    "fichier.delai": (
+        E,
+        "Fichier abandonné : {detail}.",
+        "Le classeur est anormalement lourd ou malformé : renvoyez le bilan produit depuis le modèle.",
+    ),
+    "fichier.illisible": (
+        E,
+        "Le classeur n'a pas pu être lu : {detail}.",
+        "Ouvrez-le dans Excel, enregistrez-le à nouveau en .xlsx et renvoyez-le.",
+    ),
+    # structure
+    "feuille.manquante": (
+        E,
+        "La feuille « {attendu} » est absente (feuilles trouvées : {trouve}).",
+        "Partez du modèle fourni et ne renommez pas ses feuilles.",
+    ),
+    "colonne.manquante": (
+        E,
+        "La colonne « {attendu} » est absente de la ligne d'en-tête (trouvé : {trouve}).",
+        "Rétablissez l'en-tête du modèle en ligne 1.",
+    ),
+    "modele.version_inconnue": (
+        E,
+        "Version de modèle « {trouve} » inconnue ou retirée (versions acceptées : {attendu}).",
+        "Téléchargez le modèle à jour (`cess template`) et recopiez-y vos chiffres.",
+    ),
+    "modele.version_absente": (
+        W,
+        "La version du modèle (version_modele) n'est pas indiquée ; le format {attendu} est supposé.",
+        "Partez du modèle fourni par la CRESS.",
+    ),
+    # identification
+    "identification.manquant": (E, "« {attendu} » n'est pas renseigné.", "Complétez la cellule."),
+    "identification.cle_inconnue": (
+        W,
+        "Clé « {trouve} » inconnue dans l'identification ; elle est ignorée.",
+        "Supprimez cette ligne ou rétablissez la clé du modèle.",
+    ),
+    "identification.cle_dupliquee": (
+        E,
+        "La clé « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne.",
+    ),
+    "action.inconnue": (
+        E,
+        "Action « {trouve} » inconnue du contrat.",
+        "Indiquez le code de votre action tel qu'il figure dans le plan d'actions (ex. III_1.1.3).",
+    ),
+    "annee.hors_contrat": (
+        E,
+        "Année {trouve} hors de la période du contrat ({attendu}).",
+        "Indiquez l'année du bilan (2014, 2015 ou 2016), ou partez du modèle de la bonne année.",
+    ),
+    "annee.action_inactive": (
+        E,
+        "L'action {detail} n'est pas active en {trouve} (années actives : {attendu}).",
+        "Vérifiez l'année et le code de l'action, ou demandez le modèle de la bonne année à la CRESS.",
+    ),
+    "identification.email_invalide": (
+        E,
+        "Adresse électronique invalide : « {trouve} » ({detail}).",
+        "Indiquez une adresse de la forme nom@domaine.fr.",
+    ),
+    "identification.siret_invalide": (
+        E,
+        "SIRET invalide : « {trouve} » ({detail}).",
+        "Le SIRET compte 14 chiffres ; recopiez-le depuis l'avis de situation INSEE.",
+    ),
+    "identification.date_future": (
+        E,
+        "La date de transmission {trouve} est dans le futur (aujourd'hui : {attendu}).",
+        "Indiquez la date réelle d'envoi du bilan (JJ/MM/AAAA).",
+    ),
+    "identification.version_invalide": (
+        E,
+        "Version « {trouve} » invalide : un entier à partir de 1 est attendu.",
+        "Indiquez 1 pour un premier envoi, puis 2, 3… pour un bilan corrigé.",
+    ),
+    "transmission.retard": (
+        W,
+        "Bilan transmis le {trouve}, après l'échéance du {attendu}.",
+        "Pour information : le bilan est compté, son retard apparaît dans le suivi de complétude.",
+    ),
+    # values
+    "valeur.non_numerique": (
+        E,
+        "Valeur « {trouve} » : un nombre est attendu.",
+        "Saisissez un nombre, sans texte (par exemple 1234 ou 1234,5).",
+    ),
+    "valeur.non_entiere": (
+        E,
+        "Valeur {trouve} : un nombre entier est attendu (unité « nombre »).",
+        "Saisissez un nombre entier (sans décimale).",
+    ),
+    "valeur.negative": (
+        E,
+        "Valeur {trouve} négative : une valeur positive ou nulle est attendue.",
+        "Saisissez une valeur positive, ou 0 si elle est réellement nulle.",
+    ),
+    "valeur.erreur_excel": (
+        E,
+        "La cellule contient l'erreur Excel {trouve}.",
+        "Corrigez la formule ou saisissez la valeur.",
+    ),
+    "nombre.ambigu": (
+        E,
+        "Nombre ambigu « {trouve} » : séparateur de milliers ou virgule décimale ?",
+        "Saisissez le nombre sans séparateur de milliers (ex. 1234 ou 1,234).",
+    ),
+    "nombre.texte": (
+        W,
+        "Nombre saisi comme texte « {trouve} », lu comme {attendu}.",
+        "Saisissez-le comme un nombre.",
+    ),
+    "formule.sans_valeur": (
+        E,
+        "La cellule contient une formule sans valeur calculée enregistrée.",
+        "Ouvrez le classeur dans Excel ou LibreOffice, laissez-le recalculer, enregistrez-le puis renvoyez-le.",
+    ),
+    "ligne.incomplete": (
+        E,
+        "Ligne incomplète : « {attendu} » n'est pas renseigné.",
+        "Complétez la ligne ou supprimez-la.",
+    ),
+    "valeur.trop_longue": (
+        E,
+        "Texte de {trouve} caractères : au-delà de la limite d'une cellule Excel ({attendu}).",
+        "Raccourcissez le texte.",
+    ),
+    "valeur.invalide": (E, "Valeur « {trouve} » invalide ({detail}).", "Corrigez la valeur de la cellule."),
+    "date.invalide": (
+        E,
+        "Date « {trouve} » illisible : une date JJ/MM/AAAA est attendue.",
+        "Saisissez la date au format JJ/MM/AAAA.",
+    ),
+    "date.texte": (
+        W,
+        "Date saisie comme texte « {trouve} », lue comme le {attendu}.",
+        "Saisissez-la comme une date.",
+    ),
+    # indicators
+    "indicateur.manquant": (
+        E,
+        "L'indicateur obligatoire « {attendu} » n'a pas de valeur (une cellule vide n'est pas un zéro).",
+        "Saisissez la valeur, ou 0 si elle est réellement nulle.",
+    ),
+    "indicateur.inconnu": (
+        E,
+        "Indicateur « {trouve} » inconnu pour l'action {detail}.",
+        "Gardez les lignes du modèle.",
+    ),
+    "indicateur.duplique": (
+        E,
+        "L'indicateur « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne.",
+    ),
+    "indicateur.calcule": (
+        W,
+        "« {trouve} » est calculé par cess ; la valeur saisie est ignorée.",
+        "Laissez la cellule vide : cess calcule ce taux à partir de ses deux termes.",
+    ),
+    "cumul.manquant": (
+        E,
+        "Le cumul sur la période de « {attendu} » est obligatoire dans le bilan de la dernière année ({detail}).",
+        "Indiquez le total 2014-2016 dans la colonne cumul_periode.",
+    ),
+    # financing
+    "financeur.inconnu": (
+        E,
+        "Financeur « {trouve} » inconnu.",
+        "Utilisez un code de la liste : {attendu}.",
+    ),
+    "financeur.duplique": (
+        E,
+        "Le financeur « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne par financeur.",
+    ),
+    # territories
+    "departement.inconnu": (E, "Département « {trouve} » inconnu.", "Codes acceptés : {attendu}."),
+    "departement.format": (
+        W,
+        "Département « {trouve} » lu comme « {attendu} ».",
+        "Saisissez le code sur deux chiffres.",
+    ),
+    "territoire.indicateur_inconnu": (
+        E,
+        "« {trouve} » n'est pas un indicateur territorialisé de l'action.",
+        "Indicateurs à ventiler : {attendu}.",
+    ),
+    "territoire.somme": (
+        E,
+        "La ventilation par département de « {detail} » totalise {trouve}, différent de la valeur déclarée {attendu}.",
+        "La somme des lignes Territoires doit égaler la valeur de la feuille Indicateurs.",
+    ),
+    "territoire.qpv_superieur": (
+        E,
+        "dont_qpv ({trouve}) dépasse la valeur de la ligne ({attendu}).",
+        "La part en QPV est comprise entre 0 et la valeur de la ligne.",
+    ),
+    "territoire.zrr_superieur": (
+        E,
+        "dont_zrr ({trouve}) dépasse la valeur de la ligne ({attendu}).",
+        "La part en ZRR est comprise entre 0 et la valeur de la ligne.",
+    ),
+    "territoire.duplique": (
+        E,
+        "La ligne {trouve} apparaît plusieurs fois (aussi en {detail}).",
+        "Gardez une seule ligne par département et indicateur.",
+    ),
+    # qualitative
+    "qualitatif.manquant": (
+        E,
+        "La rubrique « {attendu} » du bilan qualitatif est vide.",
+        "Décrivez les réalisations de l'année.",
+    ),
+    "qualitatif.rubrique_inconnue": (
+        W,
+        "Rubrique « {trouve} » inconnue ; elle est ignorée.",
+        "Rubriques : {attendu}.",
+    ),
+    # the referential itself (schemas/)
+    "referentiel.fichier": (
+        E,
+        "{detail}",
+        "Vérifiez le dossier du référentiel (option --schemas ou cess.toml).",
+    ),
+    "referentiel.format": (E, "{detail}", ""),
+    "referentiel.doublon": (E, "Code « {trouve} » en double (déjà défini en {detail}).", ""),
+    "referentiel.reference_inconnue": (E, "{detail} « {trouve} » inconnu{attendu}.", ""),
+    "referentiel.ratio_incomplet": (E, "{detail}", ""),
+    "referentiel.cible": (E, "{detail}", ""),
+    "referentiel.regle": (E, "{detail}", ""),
+    # consolidation
+    "bilan.conflit": (
+        E,
+        "Deux bilans différents portent la même action {detail}, la même année et la même version {trouve} (aussi : {attendu}) : aucun des deux n'est compté.",
+        "Demandez au porteur lequel est le bon et renvoyez-le avec une version supérieure.",
+    ),
+    "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
+    "cumul.ecart": (
+        W,
+        "Cumul sur la période de « {detail} » : {trouve} déclaré, {attendu} d'après les bilans annuels.",
+        "Vérifiez le cumul ou les bilans des années précédentes.",
+    ),
+    "plausibilite.ecart_annuel": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart, ou corrigez la valeur."),
+    "plausibilite.ecart_cible": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart à la cible."),
+    # cross-indicator rules (one stable code per rule: regle.<code of the rule>)
+    "regle": (E, "{detail} ({trouve}).", "Corrigez l'une des deux valeurs pour que la règle soit respectée."),
+}
+
+
+def make(
+    code: str,
+    file: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    *,
+    severity: Severity | None = None,
+    message: str | None = None,
+    **fields: Any,
+) -> Finding:
+    """Build a finding from the catalogue. Unknown template fields render as empty."""
+    base = code.split(".", 1)[0] if code.startswith("regle.") else code
+    sev, template, hint = CATALOGUE[base]
+    values = _Blank({k: _fmt(v) for k, v in fields.items()})
+    return Finding(
+        code=code,
+        severity=severity or sev,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        message=message or template.format_map(values),
+        hint=hint.format_map(values),
+    )
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if value.is_integer():
+            return f"{int(value):,}".replace(",", "\u202f")
+        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", "\u202f")
+    return str(value)
