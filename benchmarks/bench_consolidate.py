@@ -29,11 +29,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_validate import read_all_calamine  # noqa: E402
 
 from cess_cli.batch import run_batch  # noqa: E402
-from cess_cli.checking.validate import validate_paths  # noqa: E402
 from cess_cli.config import Config  # noqa: E402
 from cess_cli.consolidation.evaluation import consolidate  # noqa: E402
-from cess_cli.consolidation.sources import collect  # noqa: E402
 from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv  # noqa: E402
+from cess_cli.pipeline import collect, validate_paths  # noqa: E402
 from cess_cli.referential.loading import load_referential  # noqa: E402
 
 VERSION_CELL = re.compile(rb'(<c r="C9"[^>]*>(?:<f>[^<]*</f>)?<v>)(\d+)(</v>)')

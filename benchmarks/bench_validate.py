@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from cess_cli.checking.validate import validate_paths  # noqa: E402
+from cess_cli.pipeline import validate_paths  # noqa: E402
 from cess_cli.referential.loading import load_referential  # noqa: E402
 
 

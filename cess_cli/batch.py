@@ -31,10 +31,11 @@ from cess_cli import __version__
 from cess_cli.cli.render import clean
 from cess_cli.config import Config
 from cess_cli.consolidation.evaluation import consolidate, period_label
-from cess_cli.consolidation.sources import Collection, collect
+from cess_cli.consolidation.sources import Collection
 from cess_cli.findings import CessError, FileResult, Severity
 from cess_cli.outputs.atomic import file_sha256, write_text_atomic
 from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
+from cess_cli.pipeline import collect
 from cess_cli.referential.loading import Referential
 
 LOCK_NAME = ".cess-batch.lock"

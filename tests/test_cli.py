@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cess_cli.checking.validate import validate_paths
 from cess_cli.cli.app import app
+from cess_cli.pipeline import validate_paths
 
 from .helpers import make_bilan, set_ind
 

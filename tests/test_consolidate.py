@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from cess_cli.checking.validate import Bilan
+from cess_cli.checking.bilan import Bilan
 from cess_cli.consolidation.evaluation import PERIODE, consolidate
-from cess_cli.consolidation.sources import Collection, Source, collect, select
+from cess_cli.consolidation.sources import Collection, Source, select
 from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
+from cess_cli.pipeline import collect
 
 from .helpers import make_bilan, set_ident, set_ind
 

@@ -6,8 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from cess_cli.reading import isolation
-from cess_cli.reading.isolation import IsolatedReader
+from cess_cli import pipeline
 
 from .helpers import make_bilan
 
@@ -18,7 +17,7 @@ def test_hang_and_crash_cost_one_file_each(ref, tmp_path, monkeypatch):
     crash = tmp_path / "crash.xlsx"
     hang.write_bytes(good[0].read_bytes())
     crash.write_bytes(good[0].read_bytes())
-    real = isolation.read_bilan
+    real = pipeline.read_bilan
 
     def misbehaving(path, ref, **kw):  # runs in the forked worker
         if path.name == "lent.xlsx":
@@ -27,14 +26,13 @@ def test_hang_and_crash_cost_one_file_each(ref, tmp_path, monkeypatch):
             os.abort()
         return real(path, ref, **kw)
 
-    monkeypatch.setattr(isolation, "read_bilan", misbehaving)
-    files = [(p, p.name, None) for p in (good[0], hang, good[1], crash, good[2])]
+    monkeypatch.setattr(pipeline, "read_bilan", misbehaving)
+    files = [(p, p.name) for p in (good[0], hang, good[1], crash, good[2])]
     t0 = time.monotonic()
-    with IsolatedReader(ref, timeout=2.0) as reader:
-        results = list(reader.read_all(files))
+    results = list(pipeline.read_many(files, ref, isolate=True, timeout=2.0))
     assert time.monotonic() - t0 < 60
     names = [r.file for r, _, _ in results]
-    assert names == [name for _, name, _ in files]  # input order kept
+    assert names == [name for _, name in files]  # input order kept
     by_name = {r.file: (r, b) for r, b, _ in results}
     assert [f.code for f in by_name["lent.xlsx"][0].findings] == ["fichier.delai"]
     assert [f.code for f in by_name["crash.xlsx"][0].findings] == ["fichier.illisible"]
@@ -45,17 +43,17 @@ def test_hang_and_crash_cost_one_file_each(ref, tmp_path, monkeypatch):
 
 def test_single_worker_also_recovers(ref, tmp_path, monkeypatch):
     good = make_bilan(ref, tmp_path, "ANIM", 2014)
-    real = isolation.read_bilan
+    real = pipeline.read_bilan
 
     def first_crashes(path, ref, **kw):
         if Path(path).name == "boom.xlsx":
             os._exit(3)
         return real(path, ref, **kw)
 
-    monkeypatch.setattr(isolation, "read_bilan", first_crashes)
+    monkeypatch.setattr(pipeline, "read_bilan", first_crashes)
     boom = tmp_path / "boom.xlsx"
     boom.write_bytes(good.read_bytes())
-    with IsolatedReader(ref, timeout=30, workers=1) as reader:
-        results = list(reader.read_all([(boom, "boom.xlsx", None), (good, "good.xlsx", None), (boom, "boom2", None)]))
+    files = [(boom, "boom.xlsx"), (good, "good.xlsx"), (boom, "boom2")]
+    results = list(pipeline.read_many(files, ref, isolate=True, timeout=30, workers=1))
     assert [r.valid for r, _, _ in results] == [False, True, False]
     assert "code 3" in results[0][0].findings[0].message

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from openpyxl.workbook import Workbook
 
-from cess_cli.checking.validate import read_bilan, validate_paths, validate_workbook
+from cess_cli.checking.validate import read_bilan, validate_workbook
 from cess_cli.findings import Severity
+from cess_cli.pipeline import validate_paths
 from cess_cli.referential.loading import load_referential
 
 from .helpers import make_bilan, row_of, set_ident, set_ind

@@ -148,8 +148,8 @@ def validate(
         err.print(Text(f"Format « {format} » inconnu : choisissez table ou json.", style="red"))
         raise typer.Exit(Exit.USAGE)
     with _guard():
-        from cess_cli.checking.validate import validate_paths
         from cess_cli.cli.render import print_report, report_json
+        from cess_cli.pipeline import validate_paths
 
         cfg, ref = _referential(config, schemas)
         report = validate_paths(
@@ -256,7 +256,7 @@ def _bilans_folder(cfg) -> Path:  # type: ignore[no-untyped-def]
 
 def _collect(cfg, ref):  # type: ignore[no-untyped-def]
     """Every file of the bilans folder, read once in isolated workers (never cess's own outputs)."""
-    from cess_cli.consolidation.sources import collect
+    from cess_cli.pipeline import collect
 
     return collect(
         [_bilans_folder(cfg)],

@@ -1,5 +1,5 @@
-"""Which bilans count: read every file once, then keep, for each action and year,
-the highest version — and say why every other file does not count.
+"""Which bilans count: for each action and year, the highest version — and why every
+other file does not count. (Every file is read once before, by `pipeline.collect`.)
 
 Rules (SPEC §6, issue 3):
 - the bilan with the highest `version` of an action-year is the current one; if it
@@ -15,21 +15,16 @@ Rules (SPEC §6, issue 3):
 
 from __future__ import annotations
 
-import os
-import stat
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from cess_cli.catalogue import make
-from cess_cli.checking.validate import Bilan, iter_bilan_files
-from cess_cli.findings import FileResult, Finding
-from cess_cli.outputs.atomic import file_sha256
+from cess_cli.checking.bilan import Bilan
+from cess_cli.findings import Finding
 from cess_cli.outputs.feedback import Feedback
-from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
-from cess_cli.referential.loading import Referential
 
 
 @dataclass(slots=True)
@@ -65,59 +60,6 @@ class Collection:
     def retained(self, years: Iterable[int] | None = None) -> list[Bilan]:
         wanted = None if years is None else set(years)
         return [self.bilans[s.file] for s in self.sources if s.retenu and (wanted is None or s.annee in wanted)]
-
-
-def _sha_of(path: Path) -> str | None:
-    """SHA-256 of a regular file refused before it was read (over the size limit)."""
-    try:
-        return file_sha256(path) if stat.S_ISREG(os.lstat(path).st_mode) else None
-    except OSError:
-        return None
-
-
-def collect(
-    paths: Iterable[Path],
-    ref: Referential,
-    *,
-    limits: Limits = DEFAULT_LIMITS,
-    isolate: bool = False,
-    timeout: float = 30.0,
-    on_file: Callable[[int, int, FileResult, Path], None] | None = None,
-    exclude: Iterable[Path] = (),
-    feedback_dir: Path | None = None,
-) -> Collection:
-    """Read and validate every bilan file once, then decide which ones count.
-
-    `on_file(done, total, result, path)` is called after each file (progress, logs)."""
-    from cess_cli.reading.isolation import read_many
-
-    coll = Collection()
-    files = list(iter_bilan_files(paths, exclude))
-    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
-    for i, ((path, display), (result, bilan, feedback)) in enumerate(zip(files, results, strict=True), start=1):
-        if feedback is not None:
-            coll.feedback.append(feedback)
-        if on_file is not None:
-            on_file(i, len(files), result, path)
-        identified = result.action is not None and result.annee is not None
-        source = Source(
-            path=path,
-            file=display,
-            sha256=result.sha256 or _sha_of(path),
-            action=result.action,
-            annee=result.annee,
-            version=result.version if identified else None,
-            date_transmission=result.date_transmission if isinstance(result.date_transmission, date) else None,
-            erreurs=result.errors,
-            avertissements=result.warnings,
-            findings=result.findings,
-            statut="valide" if result.valid else ("invalide" if identified else "illisible"),
-        )
-        coll.sources.append(source)
-        if bilan is not None:
-            coll.bilans[display] = bilan
-    select(coll)
-    return coll
 
 
 def select(coll: Collection) -> None:

@@ -1,0 +1,79 @@
+"""Turn a pydantic `ValidationError` into findings, each at its sheet and cell (SPEC §5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+from cess_cli.checking.state import FileCheck, Loc
+from cess_cli.referential.bilan_format import FINANCEMENTS, IDENTIFICATION, INDICATEURS, QUALITATIF, TERRITOIRES
+
+
+def findings_from_pydantic(run: FileCheck, exc: ValidationError, action_code: str) -> None:
+    """Turn a pydantic ValidationError into findings, each at its sheet and cell."""
+    for err in exc.errors(include_url=False):
+        loc: Loc = tuple(err["loc"])
+        if loc in run.reported or loc[:2] in run.reported:
+            continue
+        sheet, cell = run.addr.get(loc) or run.addr.get(loc[:2]) or (_sheet_of(loc[0]), None)
+        etype = err["type"]
+        found = err.get("input")
+        shown = found if not isinstance(found, dict | list) else ""
+        section = loc[0]
+        field_name = str(loc[-1])
+        code, fields = _classify(run, section, field_name, etype, err, action_code)
+        fields.setdefault("trouve", shown)
+        run.add(code, sheet, cell, **fields)
+
+
+def _classify(
+    run: FileCheck, section: str, name: str, etype: str, err: Any, action_code: str
+) -> tuple[str, dict[str, Any]]:
+    ctx = err.get("ctx") or {}
+    if "." in etype:  # custom checks use the finding code as their error type
+        return etype, {k: v for k, v in ctx.items()} | {"attendu": date.today().strftime("%d/%m/%Y")}
+    if etype in ("missing", "string_too_short"):
+        if section == "identification":
+            return "identification.manquant", {"attendu": name}
+        if section == "indicateurs":
+            ind = run.ref.indicateurs[name]
+            return "indicateur.manquant", {"attendu": f"{name} — {ind.libelle}"}
+        if section == "qualitatif":
+            return "qualitatif.manquant", {"attendu": name}
+        return "ligne.incomplete", {"attendu": name}
+    if etype == "greater_than_equal":
+        return "valeur.negative", {}
+    if etype in ("int_from_float",):
+        return "valeur.non_entiere", {"attendu": name}
+    if etype == "literal_error":
+        if name == "annee":
+            action = run.ref.actions[action_code]
+            return "annee.action_inactive", {
+                "attendu": ", ".join(map(str, action.annees)),
+                "detail": action_code,
+            }
+        if name == "financeur":
+            return "financeur.inconnu", {"attendu": ", ".join(run.ref.codes_financeurs)}
+        if name == "departement":
+            return "departement.inconnu", {"attendu": ", ".join(run.ref.departements)}
+        if name == "indicateur":
+            territorial = [ind.code for _, ind in run.ref.typed_indicators(action_code) if ind.territorial]
+            return "territoire.indicateur_inconnu", {"attendu": ", ".join(territorial) or "aucun"}
+    if etype in ("int_type", "int_parsing", "float_type", "float_parsing"):
+        return "valeur.non_numerique", {}
+    if etype.startswith("date"):
+        return "date.invalide", {}
+    return "valeur.invalide", {"detail": err.get("msg", etype)}
+
+
+def _sheet_of(section: str) -> str | None:
+    return {
+        "identification": IDENTIFICATION.title,
+        "indicateurs": INDICATEURS.title,
+        "cumuls": INDICATEURS.title,
+        "financements": FINANCEMENTS.title,
+        "territoires": TERRITOIRES.title,
+        "qualitatif": QUALITATIF.title,
+    }.get(section)

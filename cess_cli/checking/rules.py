@@ -1,0 +1,71 @@
+"""Checks across values: territorial breakdowns against their totals, and the referential's rules."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from cess_cli.checking.state import FileCheck
+from cess_cli.reading import cells
+
+_OPS = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def check_territories(
+    run: FileCheck,
+    action_code: str,
+    indic: dict[str, Any],
+    lines: list[dict[str, Any]],
+    sheet_present: bool,
+) -> None:
+    if not sheet_present:
+        return
+    broken = {line.get("indicateur") for i, line in enumerate(lines) if ("territoires", i, "valeur") in run.reported}
+    totals: dict[str, float] = {}
+    for i, line in enumerate(lines):
+        ind, value = line.get("indicateur"), line.get("valeur")
+        if ind is None or value is None:
+            continue
+        totals[ind] = totals.get(ind, 0) + value
+        for col, code in (
+            ("dont_qpv", "territoire.qpv_superieur"),
+            ("dont_zrr", "territoire.zrr_superieur"),
+        ):
+            part = line.get(col)
+            if part is not None and part > value + 1e-9:
+                sheet, cell = run.addr[("territoires", i, col)]
+                run.add(code, sheet, cell, trouve=part, attendu=value)
+    for _, ind in run.ref.typed_indicators(action_code):
+        if not ind.territorial or ind.code not in indic or ind.code in broken:
+            continue
+        declared = indic[ind.code]
+        total = totals.get(ind.code, 0)
+        if abs(total - declared) > 1e-6:
+            sheet, cell = run.addr[("indicateurs", ind.code)]
+            run.add("territoire.somme", sheet, cell, trouve=total, attendu=declared, detail=ind.code)
+
+
+def check_rules(run: FileCheck, indic: dict[str, Any]) -> None:
+    for rule in run.ref.regles:
+        left_terms, right_terms = rule.termes(rule.gauche), rule.termes(rule.droite)
+        if not all(t in indic for t in (*left_terms, *right_terms)):
+            continue
+        left = sum(indic[t] for t in left_terms)
+        right = sum(indic[t] for t in right_terms)
+        if not _OPS[rule.operateur](left, right):
+            sheet, cell = run.addr[("indicateurs", left_terms[0])]
+            run.add(
+                f"regle.{rule.code}",
+                sheet,
+                cell,
+                severity=rule.gravite,
+                detail=rule.message.rstrip("."),
+                trouve=f"{rule.gauche} = {cells._show(left)}, {rule.droite} = {cells._show(right)}",
+            )

@@ -1,0 +1,236 @@
+"""The data sheets of a bilan: Indicateurs, Financements, Territoires, Bilan qualitatif.
+
+Each reader turns rows into the dict the action's pydantic model validates, records
+the cell of every value, and reports what a parser refused (SPEC §4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cess_cli.checking.state import FileCheck
+from cess_cli.checking.structure import cell_value, columns_of, data_rows, too_long
+from cess_cli.reading import cells
+from cess_cli.reading.workbook import Sheet, col_letter, normalize
+from cess_cli.referential.bilan_format import FINANCEMENTS, INDICATEURS, QUALITATIF, TERRITOIRES
+
+
+def read_indicators(
+    run: FileCheck, sheet: Sheet | None, action_code: str, final_year: bool
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    cumuls: dict[str, Any] = {}
+    comments: dict[str, str] = {}
+    if sheet is None:
+        for ia, _ in run.ref.typed_indicators(action_code):
+            run.reported.add(("indicateurs", ia.code))
+        return values, cumuls, comments
+    cols = columns_of(run, sheet, INDICATEURS)
+    if cols is None:
+        for ia, _ in run.ref.typed_indicators(action_code):
+            run.reported.add(("indicateurs", ia.code))
+        return values, cumuls, comments
+    typed = {ia.code: (ia, ind) for ia, ind in run.ref.typed_indicators(action_code)}
+    c_code, c_val = cols["code"], cols["valeur"]
+    c_cumul, c_comment = cols.get("cumul_periode"), cols.get("commentaire")
+    seen: dict[str, str] = {}
+    for r, row in data_rows(sheet):
+        code_text = cells.parse_text(cell_value(row, c_code))
+        code_cell = f"{col_letter(c_code)}{r}"
+        if code_text is None:
+            continue
+        code = code_text.lower()
+        if code in seen:
+            run.add("indicateur.duplique", sheet.name, code_cell, trouve=code, detail=seen[code])
+            run.reported.add(("indicateurs", code))
+            values.pop(code, None)
+            continue
+        seen[code] = code_cell
+        if code not in typed:
+            known = run.ref.indicateurs.get(code)
+            if known is not None and known.nature == "ratio":
+                run.add("indicateur.calcule", sheet.name, code_cell, trouve=code)
+            else:
+                run.add(
+                    "indicateur.inconnu",
+                    sheet.name,
+                    code_cell,
+                    trouve=code_text,
+                    detail=action_code,
+                )
+            continue
+        _, ind = typed[code]
+        cell = f"{col_letter(c_val)}{r}"
+        raw = cell_value(row, c_val)
+        parser = cells.parse_int if ind.unite == "nombre" else cells.parse_number
+        value = run.parsed(("indicateurs", code), parser(raw), sheet.name, cell)
+        if value is not None:
+            values[code] = value
+        elif cells.is_blank(raw) and report_hidden(run, sheet, cell):
+            run.reported.add(("indicateurs", code))
+        if c_comment is not None:
+            raw_comment = cell_value(row, c_comment)
+            comment = (
+                None
+                if too_long(run, raw_comment, sheet.name, f"{col_letter(c_comment)}{r}")
+                else cells.parse_text(raw_comment)
+            )
+            if comment:
+                comments[code] = comment
+        if final_year and c_cumul is not None:
+            ccell = f"{col_letter(c_cumul)}{r}"
+            raw_cumul = cell_value(row, c_cumul)
+            cumul = run.parsed(("cumuls", code), cells.parse_number(raw_cumul), sheet.name, ccell)
+            if cumul is not None:
+                cumuls[code] = cumul
+            elif cells.is_blank(raw_cumul) and value is not None and not report_hidden(run, sheet, ccell):
+                run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
+    return values, cumuls, comments
+
+
+def report_hidden(run: FileCheck, sheet: Sheet, cell: str) -> bool:
+    """Report a cell read as blank that holds an uncomputed formula or an Excel error."""
+    content = run.book.hidden_content(sheet.name, cell) if run.book is not None else None
+    if content is None:
+        return False
+    if content == "formule":
+        run.add("formule.sans_valeur", sheet.name, cell)
+    else:
+        run.add("valeur.erreur_excel", sheet.name, cell, trouve=content)
+    return True
+
+
+def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if sheet is None:
+        return out
+    cols = columns_of(run, sheet, FINANCEMENTS)
+    if cols is None:
+        return out
+    seen: dict[str, str] = {}
+    for r, row in data_rows(sheet):
+        i = len(out)
+        line: dict[str, Any] = {}
+        fcell = f"{col_letter(cols['financeur'])}{r}"
+        run.addr[("financements", i)] = (sheet.name, fcell)
+        run.addr[("financements", i, "financeur")] = (sheet.name, fcell)
+        funder = cells.parse_text(cell_value(row, cols["financeur"]))
+        if funder is not None:
+            funder = funder.upper().replace(" ", "_")
+            if funder in seen:
+                run.add("financeur.duplique", sheet.name, fcell, trouve=funder, detail=seen[funder])
+            seen.setdefault(funder, fcell)
+            line["financeur"] = funder
+        for col in ("montant_prevu", "montant_obtenu"):
+            idx = cols.get(col)
+            if idx is None:
+                continue
+            cell = f"{col_letter(idx)}{r}"
+            value = run.parsed(("financements", i, col), cells.parse_number(cell_value(row, idx)), sheet.name, cell)
+            if value is not None:
+                line[col] = value
+        if cols.get("commentaire") is not None:
+            comment = cells.parse_text(cell_value(row, cols["commentaire"]))
+            if comment:
+                line["commentaire"] = comment
+        out.append(line)
+    return out
+
+
+def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if sheet is None:
+        return out
+    cols = columns_of(run, sheet, TERRITOIRES)
+    if cols is None:
+        return out
+    deps = set(run.ref.departements)
+    seen: dict[tuple[str, str], str] = {}
+    for r, row in data_rows(sheet):
+        i = len(out)
+        line: dict[str, Any] = {}
+        dcell = f"{col_letter(cols['departement'])}{r}"
+        run.addr[("territoires", i)] = (sheet.name, dcell)
+        run.addr[("territoires", i, "departement")] = (sheet.name, dcell)
+        dep = read_departement(run, cell_value(row, cols["departement"]), deps, sheet.name, dcell)
+        if dep is not None:
+            line["departement"] = dep
+        icell = f"{col_letter(cols['indicateur'])}{r}"
+        run.addr[("territoires", i, "indicateur")] = (sheet.name, icell)
+        ind = cells.parse_text(cell_value(row, cols["indicateur"]))
+        if ind is not None:
+            line["indicateur"] = ind.lower()
+        for col in ("valeur", "dont_qpv", "dont_zrr"):
+            idx = cols.get(col)
+            if idx is None:
+                continue
+            cell = f"{col_letter(idx)}{r}"
+            value = run.parsed(("territoires", i, col), cells.parse_number(cell_value(row, idx)), sheet.name, cell)
+            if value is not None:
+                line[col] = value
+        key = (line.get("departement", ""), line.get("indicateur", ""))
+        if all(key):
+            if key in seen:
+                run.add(
+                    "territoire.duplique",
+                    sheet.name,
+                    dcell,
+                    trouve=f"{key[0]} / {key[1]}",
+                    detail=seen[key],
+                )
+                run.reported.add(("territoires", i, "valeur"))
+            seen.setdefault(key, dcell)
+        out.append(line)
+    return out
+
+
+def read_departement(run: FileCheck, raw: Any, deps: set[str], sheet: str, cell: str) -> str | None:
+    text = cells.parse_text(raw)
+    if text is None:
+        return None
+    norm = text.strip().upper().replace(" ", "_")
+    if norm in deps:
+        return norm
+    if norm.isdigit() and norm.zfill(2) in deps:
+        fixed = norm.zfill(2)
+        run.add("departement.format", sheet, cell, trouve=text, attendu=fixed)
+        return fixed
+    if norm.replace("-", "_") in deps:
+        return norm.replace("-", "_")
+    return norm  # the model reports it as unknown, with the list of valid codes
+
+
+def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if sheet is None:
+        run.reported.add(("qualitatif", "realisations"))
+        return out
+    cols = columns_of(run, sheet, QUALITATIF)
+    if cols is None:
+        run.reported.add(("qualitatif", "realisations"))
+        return out
+    known = {r.code for r in run.ref.contrat.rubriques_qualitatives}
+    for r, row in data_rows(sheet):
+        rub = cells.parse_text(cell_value(row, cols["rubrique"]))
+        if rub is None:
+            continue
+        key = normalize(rub).replace(" ", "_")
+        if key not in known:
+            run.add(
+                "qualitatif.rubrique_inconnue",
+                sheet.name,
+                f"{col_letter(cols['rubrique'])}{r}",
+                trouve=rub,
+                attendu=", ".join(sorted(known)),
+            )
+            continue
+        tcell = f"{col_letter(cols['texte'])}{r}"
+        run.addr[("qualitatif", key)] = (sheet.name, tcell)
+        raw_text = cell_value(row, cols["texte"])
+        if too_long(run, raw_text, sheet.name, tcell):
+            run.reported.add(("qualitatif", key))
+            continue
+        text = cells.parse_text(raw_text)
+        if text is not None:
+            out[key] = text
+    return out

@@ -1,0 +1,42 @@
+"""The state of one file's check: its findings so far, and where each value came from.
+
+The reader keeps each value's cell address next to it (`FileCheck.addr`, keyed by the
+pydantic location of the value), so positions survive pydantic validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cess_cli.catalogue import make
+from cess_cli.findings import FileResult
+from cess_cli.reading import cells
+from cess_cli.reading.workbook import Book
+from cess_cli.referential.loading import Referential
+
+Loc = tuple[Any, ...]
+
+
+class FileCheck:
+    """State of one file's validation."""
+
+    def __init__(self, display: str, ref: Referential) -> None:
+        self.display = display
+        self.ref = ref
+        self.result = FileResult(display)
+        self.addr: dict[Loc, tuple[str, str | None]] = {}
+        self.reported: set[Loc] = set()
+        self.book: Book | None = None
+
+    def add(self, code: str, sheet: str | None, cell: str | None, **kw: Any) -> None:
+        self.result.findings.append(make(code, self.display, sheet, cell, **kw))
+
+    def parsed(self, loc: Loc, parsed: cells.Parsed, sheet: str, cell: str) -> Any:
+        """Record a parser's warning or error; return the usable value (or None)."""
+        value, code, fields = parsed
+        self.addr[loc] = (sheet, cell)
+        if code is not None:
+            self.add(code, sheet, cell, **fields)
+            if value is None:
+                self.reported.add(loc)
+        return value
