@@ -30,7 +30,8 @@ from typing import Any
 from cess_cli import __version__
 from cess_cli.cli.render import clean
 from cess_cli.config import Config
-from cess_cli.consolidation.evaluation import consolidate, period_label
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.consolidation.shared import period_label
 from cess_cli.consolidation.sources import Collection
 from cess_cli.findings import CessError, FileResult, Severity
 from cess_cli.outputs.atomic import file_sha256, write_text_atomic

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from cess_cli.checking.bilan import Bilan
-from cess_cli.consolidation.evaluation import PERIODE, consolidate
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.consolidation.shared import PERIODE
 from cess_cli.consolidation.sources import Collection, Source, select
 from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
 from cess_cli.pipeline import collect

@@ -21,7 +21,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cess_cli.consolidation.evaluation import PERIODE, TIDY_COLUMNS, Evaluation
+from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.consolidation.shared import PERIODE
+from cess_cli.consolidation.tidy import TIDY_COLUMNS
 from cess_cli.outputs.atomic import atomic_path, save_workbook
 from cess_cli.outputs.safety import csv_text, set_cell
 from cess_cli.referential.loading import Referential

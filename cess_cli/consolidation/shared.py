@@ -1,0 +1,28 @@
+"""Small helpers the consolidation modules share: the period column, coverage, numbers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+PERIODE = "période"
+
+
+def period_label(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+def ok(x: Any) -> bool:
+    """A real number (not None, not NaN)."""
+    return x is not None and x == x
+
+
+def coverage(n: int, m: int) -> str:
+    return f"{n} / {m} bilans"
+
+
+def by_action(bilans: list[Any]) -> dict[str, dict[int, Any]]:
+    by_action: dict[str, dict[int, Any]] = defaultdict(dict)
+    for b in bilans:
+        by_action[b.action][b.annee] = b
+    return by_action
