@@ -20,7 +20,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
 if TYPE_CHECKING:
-    from cess_cli.referential.loading import Action, Referential
+    from cess_cli.referential.loading import Referential
+    from cess_cli.referential.schema import Action
 
 _today = date.today
 
