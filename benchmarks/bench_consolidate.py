@@ -31,7 +31,8 @@ from bench_validate import read_all_calamine  # noqa: E402
 from cess_cli.batch import run_batch  # noqa: E402
 from cess_cli.config import Config  # noqa: E402
 from cess_cli.consolidation.evaluation import consolidate  # noqa: E402
-from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv  # noqa: E402
+from cess_cli.outputs.evaluation_workbook import write_evaluation  # noqa: E402
+from cess_cli.outputs.tidy_csv import write_tidy_csv  # noqa: E402
 from cess_cli.pipeline import collect, validate_paths  # noqa: E402
 from cess_cli.referential.loading import load_referential  # noqa: E402
 

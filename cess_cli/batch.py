@@ -35,7 +35,8 @@ from cess_cli.consolidation.shared import period_label
 from cess_cli.consolidation.sources import Collection
 from cess_cli.findings import CessError, FileResult, Severity
 from cess_cli.outputs.atomic import file_sha256, write_text_atomic
-from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
+from cess_cli.outputs.evaluation_workbook import write_evaluation
+from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 from cess_cli.referential.loading import Referential
 

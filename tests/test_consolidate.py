@@ -17,7 +17,8 @@ from cess_cli.checking.bilan import Bilan
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.consolidation.sources import Collection, Source, select
-from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
+from cess_cli.outputs.evaluation_workbook import write_evaluation
+from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 
 from .helpers import make_bilan, set_ident, set_ind

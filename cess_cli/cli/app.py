@@ -288,7 +288,8 @@ def consolidate(
     """
     with _guard():
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
-        from cess_cli.outputs.evaluation_workbook import write_evaluation, write_tidy_csv
+        from cess_cli.outputs.evaluation_workbook import write_evaluation
+        from cess_cli.outputs.tidy_csv import write_tidy_csv
 
         cfg = _config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = _load(cfg)

@@ -7,84 +7,21 @@ from bilans is never written as a formula. Files are written atomically.
 
 from __future__ import annotations
 
-import csv
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
-from cess_cli.consolidation.tidy import TIDY_COLUMNS
-from cess_cli.outputs.atomic import atomic_path, save_workbook
-from cess_cli.outputs.safety import csv_text, set_cell
+from cess_cli.outputs.atomic import save_workbook
+from cess_cli.outputs.safety import set_cell
+from cess_cli.outputs.sheet_tables import DEC, EUR, INT, PCT, Col, cell_value, records, sheet_title, write_table
+from cess_cli.outputs.synthese import synthese_sheet
 from cess_cli.referential.loading import Referential
-
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-TITLE_FONT = Font(bold=True, size=14)
-INT, DEC, EUR, PCT = "#,##0", "#,##0.0", "#,##0 €", "0.0%"
-UNIT_FORMAT = {"nombre": INT, "ETP": DEC, "euros": EUR, "%": PCT}
-
-
-@dataclass(frozen=True)
-class Col:
-    title: str
-    key: str
-    fmt: str | None = None
-    width: int = 14
-
-
-def _value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "item"):  # numpy scalars
-        v = v.item()
-        if isinstance(v, float) and math.isnan(v):
-            return None
-    return v
-
-
-def write_table(
-    ws: Worksheet, rows: Sequence[dict[str, Any]], cols: Sequence[Col], start: int = 1, unit_key: str | None = None
-) -> int:
-    """Header + rows from `start`; frozen header, filter, formats. Returns the next free row."""
-    for j, col in enumerate(cols, start=1):
-        cell = ws.cell(row=start, column=j)
-        set_cell(cell, col.title)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(j)].width = col.width
-    for i, row in enumerate(rows, start=start + 1):
-        unit_fmt = UNIT_FORMAT.get(row.get(unit_key, "")) if unit_key else None
-        for j, col in enumerate(cols, start=1):
-            cell = ws.cell(row=i, column=j)
-            set_cell(cell, _value(row.get(col.key)))
-            fmt = unit_fmt if col.fmt == "unit" else col.fmt
-            if fmt:
-                cell.number_format = fmt
-    last = start + len(rows)
-    ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.auto_filter.ref = f"A{start}:{get_column_letter(len(cols))}{max(last, start + 1)}"
-    return last + 2
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")] if len(df) else []
-
 
 FIGURE_COLS = [
     Col("Indicateur", "indicateur", width=26),
@@ -105,7 +42,7 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
     synth = wb.active
     assert synth is not None
     synth.title = "Synthèse"
-    _synthese(synth, ev, ref)
+    synthese_sheet(synth, ev, ref)
     _par_axe(wb.create_sheet("Par axe"), ev)
     _par_action(wb.create_sheet("Par action"), ev, ref)
     _financements(wb.create_sheet("Financements"), ev)
@@ -124,122 +61,20 @@ def write_evaluation(ev: Evaluation, ref: Referential, target: Path) -> Path:
     return save_workbook(build_workbook(ev, ref), target)
 
 
-def write_tidy_csv(ev: Evaluation, target: Path) -> Path:
-    """UTF-8, comma-separated, the SPEC §6 columns; `source` leads back to the cell."""
-    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(TIDY_COLUMNS)
-        for row in ev.tables["tidy"].itertuples(index=False):
-            writer.writerow([_csv_value(v) for v in row])
-    return target
-
-
-def _csv_value(v: Any) -> Any:
-    v = _value(v)
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return csv_text(v)
-
-
 def _question_title(code: str, label: str) -> str:
     short = {"Q1": "Q1 Effet structurant", "Q2": "Q2 Impact économique", "Q3": "Q3 Territoires", "Q4": "Q4 Gouvernance"}
     return short.get(code, f"{code} {label}")[:31]
 
 
-def _title(ws: Worksheet, text: str, sub: str = "") -> int:
-    set_cell(ws.cell(row=1, column=1), text)
-    ws.cell(row=1, column=1).font = TITLE_FONT
-    if sub:
-        set_cell(ws.cell(row=2, column=1), sub)
-        ws.cell(row=2, column=1).alignment = Alignment(wrap_text=False)
-    return 4
-
-
-def _synthese(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
-    row = _title(ws, f"Contrat économique sectoriel ESS — évaluation {ev.label}", ref.contrat.intitule)
-    set_cell(ws.cell(row=row, column=1), "Chiffres clés")
-    ws.cell(row=row, column=1).font = Font(bold=True)
-    for i, (label, value, fmt) in enumerate(ev.key_figures, start=row + 1):
-        set_cell(ws.cell(row=i, column=1), label)
-        cell = ws.cell(row=i, column=2)
-        set_cell(cell, _value(value))
-        cell.number_format = fmt
-    ws.column_dimensions["A"].width = 52
-    ws.column_dimensions["B"].width = 18
-    note = row + len(ev.key_figures) + 2
-    set_cell(
-        ws.cell(row=note, column=1),
-        "Chaque chiffre indique sur combien de bilans il repose (« reçus / attendus ») : un total partiel n'est pas un total complet.",
-    )
-    _charts(ws, ev, ref)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def _charts(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
-    """Native Excel charts: a key indicator by axis and year; financing against envelopes."""
-    by_axis = ev.tables["par_axe"]
-    axes = [a.code for a in ref.contrat.axes]
-    years = [str(y) for y in ev.years]
-    indicator = "evenements"
-    top = 4
-    set_cell(ws.cell(row=top, column=8), "Evénements organisés par axe")
-    for j, y in enumerate(years, start=9):
-        set_cell(ws.cell(row=top, column=j), y)
-    for i, axe in enumerate(axes, start=top + 1):
-        set_cell(ws.cell(row=i, column=8), f"Axe {axe}")
-        for j, y in enumerate(years, start=9):
-            sel = by_axis[(by_axis["axe"] == axe) & (by_axis["indicateur"] == indicator) & (by_axis["annee"] == y)]
-            ws.cell(row=i, column=j, value=_value(sel["valeur"].iloc[0]) if len(sel) else 0)
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Evénements organisés par axe et par année"
-    chart.y_axis.title = "événements"
-    data = Reference(ws, min_col=9, max_col=8 + len(years), min_row=top, max_row=top + len(axes))
-    cats = Reference(ws, min_col=8, min_row=top + 1, max_row=top + len(axes))
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(cats)
-    chart.height, chart.width = 8, 13
-    ws.add_chart(chart, "A22")
-
-    fin = ev.tables["financements"]
-    total = fin[fin["axe"] == "total"]
-    signatories = [code for code, f in ref.financeurs.items() if f.enveloppes]
-    frow = top + len(axes) + 3
-    set_cell(ws.cell(row=frow, column=8), "Financeur")
-    set_cell(ws.cell(row=frow, column=9), "Obtenu")
-    set_cell(ws.cell(row=frow, column=10), "Enveloppe")
-    for i, code in enumerate(signatories, start=frow + 1):
-        sub = total[total["financeur"] == code]
-        set_cell(ws.cell(row=i, column=8), ref.financeurs[code].libelle)
-        ws.cell(row=i, column=9, value=float(sub["montant_obtenu"].sum())).number_format = EUR
-        ws.cell(row=i, column=10, value=float(sub["enveloppe"].fillna(0).sum())).number_format = EUR
-    chart2 = BarChart()
-    chart2.type = "bar"
-    chart2.title = f"Financements obtenus et enveloppes du contrat ({ev.label})"
-    data2 = Reference(ws, min_col=9, max_col=10, min_row=frow, max_row=frow + len(signatories))
-    cats2 = Reference(ws, min_col=8, min_row=frow + 1, max_row=frow + len(signatories))
-    chart2.add_data(data2, titles_from_data=True)
-    chart2.set_categories(cats2)
-    chart2.height, chart2.width = 8, 15
-    ws.add_chart(chart2, "D22")
-    for c, w in (("H", 34), ("I", 14), ("J", 14), ("K", 14)):
-        ws.column_dimensions[c].width = w
-
-
 def _par_axe(ws: Worksheet, ev: Evaluation) -> None:
-    rows = _records(ev.tables["par_axe"])
-    for r in _records(ev.tables["par_contrat"]):
+    rows = records(ev.tables["par_axe"])
+    for r in records(ev.tables["par_contrat"]):
         rows.append({**r, "axe": "Ensemble du contrat"})
     write_table(ws, rows, [Col("Axe", "axe", width=12), *FIGURE_COLS], unit_key="unite")
 
 
 def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
-    rows = _records(ev.tables["par_action"])
+    rows = records(ev.tables["par_action"])
     for r in rows:
         r["libelle_action"] = ref.actions[r["code_action"]].libelle
     cols = [
@@ -264,7 +99,7 @@ def _financements(ws: Worksheet, ev: Evaluation) -> None:
         Col("Taux obtenu / enveloppe", "taux_enveloppe", PCT, 14),
         Col("Lignes de bilans", "lignes", INT, 10),
     ]
-    write_table(ws, _records(ev.tables["financements"]), cols)
+    write_table(ws, records(ev.tables["financements"]), cols)
 
 
 def _territoires(ws: Worksheet, ev: Evaluation) -> None:
@@ -280,12 +115,12 @@ def _territoires(ws: Worksheet, ev: Evaluation) -> None:
         Col("Part QPV", "part_qpv", PCT, 10),
         Col("Part ZRR", "part_zrr", PCT, 10),
     ]
-    write_table(ws, _records(ev.tables["territoires"]), cols)
+    write_table(ws, records(ev.tables["territoires"]), cols)
 
 
 def _completude(ws: Worksheet, ev: Evaluation) -> None:
     df = ev.tables["completude"]
-    rows = _records(df)
+    rows = records(df)
     for r in rows:
         for k in ("a_l_heure", "valide_premiere", "valide", "recu", "manquant"):
             r[k] = "oui" if r[k] else "non"
@@ -322,8 +157,8 @@ def _completude(ws: Worksheet, ev: Evaluation) -> None:
 
 
 def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
-    row = _title(ws, f"{q.code} — {q.libelle}", q.precision)
-    rows = _records(ev.tables["questions"][ev.tables["questions"]["question"] == q.code])
+    row = sheet_title(ws, f"{q.code} — {q.libelle}", q.precision)
+    rows = records(ev.tables["questions"][ev.tables["questions"]["question"] == q.code])
     for r in rows:
         r["unite"] = ref.indicateurs[r["indicateur"]].unite if r["indicateur"] else ""
     cols = [
@@ -347,9 +182,9 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
     if q.code == "Q4":
         set_cell(ws.cell(row=nxt, column=1), "Gouvernance et suivi : chiffres calculés par cess")
         ws.cell(row=nxt, column=1).font = Font(bold=True)
-        for i, r in enumerate(_records(ev.tables["q4"]), start=nxt + 1):
+        for i, r in enumerate(records(ev.tables["q4"]), start=nxt + 1):
             set_cell(ws.cell(row=i, column=1), f"{r['chiffre']} ({r['annee']})")
-            cell = ws.cell(row=i, column=5, value=_value(r["valeur"]))
+            cell = ws.cell(row=i, column=5, value=cell_value(r["valeur"]))
             cell.number_format = {"%": PCT, "décimal": DEC}.get(r["format"], INT)
 
 
@@ -358,7 +193,7 @@ def _territory_block(ws: Worksheet, df: pd.DataFrame, start: int) -> None:
     for j, h in enumerate(headers, start=1):
         set_cell(ws.cell(row=start, column=j), h)
         ws.cell(row=start, column=j).font = Font(bold=True)
-    for i, r in enumerate(_records(df), start=start + 1):
+    for i, r in enumerate(records(df), start=start + 1):
         values = [
             f"{r['departement']} {r['libelle_departement']}",
             r["indicateur"],
@@ -372,7 +207,7 @@ def _territory_block(ws: Worksheet, df: pd.DataFrame, start: int) -> None:
         fmts = [None, None, None, DEC, DEC, PCT, DEC, PCT]
         for j, (v, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
             cell = ws.cell(row=i, column=j)
-            set_cell(cell, _value(v))
+            set_cell(cell, cell_value(v))
             if fmt:
                 cell.number_format = fmt
 
