@@ -95,7 +95,14 @@ def run_batch(
     now: datetime | None = None,
     feedback: bool = True,
 ) -> BatchResult:
-    """The whole run; `feedback=False` skips the operators' feedback (benchmarks only)."""
+    """The whole unattended run (SPEC §8): validate every bilan of `cfg.bilans` once, write
+    feedback, consolidate each year and the period, and publish a run folder under
+    `cfg.sortie/runs/` with its manifest and log, then move `latest` to it.
+
+    Returns the `BatchResult` (run folder, exit code 0/1, manifest, timings in seconds).
+    Raises `BatchLocked` when another batch holds the lock and `CessError` on a bad
+    configuration (both exit 2). `feedback=False` skips the operators' feedback
+    (benchmarks only)."""
     bilans = cfg.bilans
     if not bilans.is_dir():
         raise CessError(f"Dossier des bilans introuvable : {bilans} (option --bilans ou clé « bilans » de cess.toml).")

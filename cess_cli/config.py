@@ -75,7 +75,9 @@ def resolve(
     referentiel: Path | None = None,
     cwd: Path | None = None,
 ) -> Config:
-    """flag > cess.toml > defaults. Raises CessError (exit 2) on a bad configuration."""
+    """The configuration (SPEC §7): flag > cess.toml (`config_file`, else `cess.toml` in
+    `cwd`) > defaults. Relative paths in the file are relative to its folder. Raises
+    `CessError` (exit 2) on a missing or bad configuration file."""
     cwd = cwd or Path.cwd()
     data: dict[str, Any] = {}
     source: Path | None = None

@@ -14,6 +14,8 @@ from typing import Any
 
 
 class Severity(StrEnum):
+    """`erreur` blocks the bilan; `avertissement` does not (SPEC §5)."""
+
     ERREUR = "erreur"
     AVERTISSEMENT = "avertissement"
 
@@ -24,6 +26,10 @@ class CessError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One problem, as data (SPEC §5): a stable `code` from the catalogue, its severity,
+    the file, the sheet and the cell (`Indicateurs`, `E7`), a French message naming what
+    was expected and found, and a hint. Built by `catalogue.make`, never raised."""
+
     code: str
     severity: Severity
     file: str
@@ -83,6 +89,9 @@ class FileResult:
 
 @dataclass(slots=True)
 class Report:
+    """What a run of `cess validate` found: one `FileResult` per file, in input order.
+    `to_dict()` is the JSON output; `flatten(["code", "sheet", "cell"])` gives rows."""
+
     files: list[FileResult] = field(default_factory=list)
 
     @property

@@ -8,7 +8,12 @@ from datetime import date
 
 @dataclass(slots=True)
 class Bilan:
-    """The content of a valid bilan, each figure with the cell it came from."""
+    """The content of a valid bilan, each figure with the cell it came from (SPEC §4).
+
+    `valeurs`: indicator code -> value in the indicator's unit (nombre, ETP, euros);
+    `cellules`: indicator code -> "Indicateurs!E7"; `financements`: (funder code,
+    planned €, obtained €, cell); `territoires`: (département, indicator, value,
+    dont QPV, dont ZRR, cell)."""
 
     file: str
     action: str

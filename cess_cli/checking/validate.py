@@ -28,13 +28,22 @@ from cess_cli.referential.loading import Referential
 def validate_workbook(
     path: Path, ref: Referential, *, display: str | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> FileResult:
-    """Validate one bilan file; never raises for a bad file."""
+    """Validate one bilan file against its action's model (SPEC §4, §5).
+
+    `display` is the name findings give the file (default: the path). Returns the
+    `FileResult`: every finding with its sheet and cell, and what was learned of the
+    file (action, year, version, SHA-256). Never raises for a bad file: an unreadable
+    one is a single `erreur` finding."""
     return read_bilan(path, ref, display=display, limits=limits)[0]
 
 
 def read_bilan(
     path: Path, ref: Referential, *, display: str | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[FileResult, Bilan | None]:
+    """Validate one file and, when it is valid, return its content too: (result, bilan or None).
+
+    The `Bilan` carries each figure with the cell it came from (what consolidation
+    reads, SPEC §6). Never raises for a bad file."""
     run = FileCheck(display or str(path), ref)
     book, finding, run.result.sha256 = open_book(path, run.display, limits)
     if book is None:

@@ -31,6 +31,11 @@ from cess_cli.referential.loading import Referential
 
 @dataclass
 class Evaluation:
+    """The evaluation of a year or a period (SPEC §6), ready to be written by `outputs/`:
+    `years`, `label` ("2015" or "2014-2016"), `tables` (name -> DataFrame), `anomalies`
+    (findings), `key_figures` ((French label, value, Excel number format)), `sources`
+    (every file of those years, counted or not, with why)."""
+
     years: list[int]
     label: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -40,7 +45,14 @@ class Evaluation:
 
 
 def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluation:
-    """Every figure of the evaluation workbook for `years` (one year or a period)."""
+    """Every figure of the evaluation for `years` (one year, or the years of a period), SPEC §6.
+
+    From the `Collection` (every file read once, the counted bilan of each action-year
+    chosen), returns the `Evaluation`: its tables (pandas DataFrames keyed par_action,
+    par_axe, par_contrat, financements, territoires, completude, q4, questions, tidy),
+    the anomalies (findings), the key figures and the sources. Values are in each
+    indicator's unit (nombre, ETP, euros; ratios as fractions); every figure carries
+    its coverage « n / m bilans ». Pure: writes nothing, never raises for bad data."""
     years = sorted(years)
     ev = Evaluation(years=years, label=period_label(years))
     retained = coll.retained(years)

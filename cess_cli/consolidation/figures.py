@@ -16,6 +16,9 @@ import pandas as pd
 from cess_cli.consolidation.shared import PERIODE, coverage, ok
 from cess_cli.referential.loading import Referential
 
+Key = tuple[Any, ...]  # (group keys..., indicator) or (group keys..., indicator, year)
+YearCell = tuple[float | None, int, int, float | None]  # value, bilans received, expected, target
+PeriodCell = tuple[float | None, int, int, float | None, str]  # the same, and the rule for the target
 LEVELS = {"action": ["axe", "code_action"], "axe": ["axe"], "contrat": []}
 
 
@@ -77,21 +80,21 @@ class _Aggregator:
 
     def __init__(self, facts: pd.DataFrame, expect: pd.DataFrame, ref: Referential, keys: list[str], years: list[int]):
         self.ref, self.keys, self.years = ref, keys, years
-        self.facts: dict[tuple, list] = defaultdict(list)
+        self.facts: dict[Key, list[Any]] = defaultdict(list)
         for row in facts.itertuples(index=False):
             self.facts[(*[getattr(row, k) for k in keys], row.indicateur, row.annee)].append(row)
-        self.exp: dict[tuple, list] = defaultdict(list)
+        self.exp: dict[Key, list[Any]] = defaultdict(list)
         for row in expect.itertuples(index=False):
             self.exp[(*[getattr(row, k) for k in keys], row.indicateur, row.annee)].append(row)
         self._groups = list(dict.fromkeys(k[:-1] for k in self.exp))
 
-    def groups(self) -> list[tuple]:
+    def groups(self) -> list[Key]:
         return self._groups
 
-    def expected(self, gkey: tuple, y: int) -> list:
+    def expected(self, gkey: Key, y: int) -> list[Any]:
         return self.exp.get((*gkey, y), [])
 
-    def cell(self, ind: Any, gkey: tuple, y: int) -> tuple[float | None, int, int, float | None]:
+    def cell(self, ind: Any, gkey: Key, y: int) -> YearCell:
         """(value, bilans received, bilans expected, target) of one group, indicator and year."""
         exp = self.expected(gkey, y)
         if ind.nature == "ratio":
@@ -102,7 +105,7 @@ class _Aggregator:
         targets = [e.cible for e in exp if ok(e.cible)]
         return (sum(r.valeur for r in rows) if rows else None), len(rows), len(exp), (sum(targets) if targets else None)
 
-    def ratio_terms(self, ind: Any, gkey: tuple, y: int) -> tuple[float, float, int]:
+    def ratio_terms(self, ind: Any, gkey: Key, y: int) -> tuple[float, float, int]:
         """Sums of numerator and denominator over the bilans that report both (a ratio of sums)."""
         group = gkey[:-1]
         num = {r.code_action: r.valeur for r in self.facts.get((*group, ind.numerateur, y), [])}
@@ -110,7 +113,7 @@ class _Aggregator:
         both = [e.code_action for e in self.expected(gkey, y) if e.code_action in num and e.code_action in den]
         return sum(num[a] for a in both), sum(den[a] for a in both), len(both)
 
-    def period(self, ind: Any, gkey: tuple, per_year: dict) -> tuple:
+    def period(self, ind: Any, gkey: Key, per_year: dict[int, YearCell]) -> PeriodCell:
         """(value, received, expected, target, rule for the target) over the whole period."""
         last = self.years[-1]
         if ind.nature == "stock":
@@ -136,7 +139,7 @@ class _Aggregator:
             how = "ratio : cible de période du référentiel" if target is not None else "ratio : pas de cible agrégée"
             return (nums / dens if dens else None), n, m, target, how
         values = [v[0] for v in per_year.values() if v[0] is not None]
-        by_action: dict[str, list] = defaultdict(list)
+        by_action: dict[str, list[Any]] = defaultdict(list)
         for e in exp_all:
             by_action[e.code_action].append(e)
         total, rules = 0.0, set()
@@ -151,7 +154,7 @@ class _Aggregator:
 
 
 def _row(
-    keys: list[str], gkey: tuple, ind: Any, annee: str, value: Any, n: int, m: int, target: Any, how: str
+    keys: list[str], gkey: Key, ind: Any, annee: str, value: Any, n: int, m: int, target: Any, how: str
 ) -> dict[str, Any]:
     rate = value / target if value is not None and target else None
     row: dict[str, Any] = dict(zip(keys, gkey[:-1], strict=True))

@@ -58,6 +58,10 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
 
 
 def write_evaluation(ev: Evaluation, ref: Referential, target: Path) -> Path:
+    """Write the evaluation workbook (SPEC §6: Synthèse with native charts, Par axe, Par
+    action, Financements, Territoires, Complétude, one sheet per question, Anomalies,
+    Sources) to `target`, atomically and reproducibly. Returns `target`; raises OSError
+    when the folder cannot be written."""
     return save_workbook(build_workbook(ev, ref), target)
 
 

@@ -45,7 +45,11 @@ def feedback_stem(file: str) -> str:
 
 
 def write_feedback(result: FileResult, source: Path, folder: Path, *, stem: str | None = None) -> Feedback:
-    """Write `<stem>_retour.txt` and, when the workbook could be read, `<stem>_corrections.xlsx`."""
+    """Write the operator's feedback for one file into `folder` (SPEC §8, README *Reading
+    the feedback*): `<stem>_retour.txt`, a French e-mail text, and, when the workbook
+    could be read, `<stem>_corrections.xlsx`, their workbook annotated. Returns the paths
+    written (`workbook` None when only the text was). Raises OSError if the text cannot
+    be written; a workbook openpyxl cannot load only loses the annotated copy."""
     stem = stem or feedback_stem(result.file)
     text_path = folder / f"{stem}_retour.txt"
     write_text_atomic(text_path, summary_text(result))

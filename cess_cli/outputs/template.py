@@ -44,7 +44,8 @@ def template_filename(action: str, year: int) -> str:
 
 
 def write_template(ref: Referential, action_code: str, year: int, target: Path) -> Path:
-    """Write the blank bilan of one action and year to `target` (atomically)."""
+    """Write the blank bilan (format version 1, SPEC §4) of one action and year to `target`,
+    atomically. Raises `CessError` for an unknown action or a year it is not active."""
     return save_workbook(build_template(ref, action_code, year), target)
 
 

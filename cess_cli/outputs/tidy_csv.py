@@ -15,7 +15,9 @@ from cess_cli.outputs.sheet_tables import cell_value
 
 
 def write_tidy_csv(ev: Evaluation, target: Path) -> Path:
-    """UTF-8, comma-separated, the SPEC §6 columns; `source` leads back to the cell."""
+    """Write the tidy CSV of the evaluation to `target`, atomically (SPEC §6): UTF-8,
+    comma-separated, the columns of `TIDY_COLUMNS`, one row per action x indicator x year
+    and one per territorial line; `source` leads back to the file and cell. Returns `target`."""
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(TIDY_COLUMNS)

@@ -40,7 +40,10 @@ from cess_cli.referential.schema import (
 
 @dataclass(frozen=True)
 class Referential:
-    """The whole contract, checked. Lookups are precomputed for the hot path."""
+    """The whole contract, checked (SPEC §2): axes, actions with their active years and
+    targets, the indicator catalogue, funders and envelopes (euros), questions,
+    instances and rules. `digest` is the SHA-256 of the YAML files; `model_for(code)`
+    gives the pydantic model a bilan of that action is validated against."""
 
     folder: Path
     digest: str
@@ -111,7 +114,10 @@ def default_schemas_dir() -> Path:
 
 
 def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
-    """Load every file of the referential and check it; never raises for bad data."""
+    """Load every YAML file of `folder` and check it (meta-model, then cross-checks, SPEC §2).
+
+    Returns (referential, []) when it is sound, (None, findings) otherwise: each
+    finding names the file and the YAML path. Never raises for bad data."""
     problems: list[Finding] = []
     raw: dict[str, Any] = {}
     parsed: dict[str, Any] = {}
@@ -178,7 +184,11 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
 
 
 def load_referential(folder: Path | None = None) -> Referential:
-    """Load the referential or raise CessError listing what is broken."""
+    """Load and check the referential in `folder` (default: the one shipped with cess).
+
+    Returns the checked `Referential` (SPEC §2). Raises `CessError` (the CLI's exit 2)
+    listing the first ten problems when anything is broken; `check_referential` gives
+    them all as findings instead."""
     folder = folder or default_schemas_dir()
     ref, problems = check_referential(folder)
     if ref is None:

@@ -1,0 +1,59 @@
+"""`cess batch`: the unattended pre-COPIL run (SPEC §8); a progress bar on a terminal,
+plain log lines otherwise."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from cess_cli.cli.common import BilansOpt, ConfigOpt, OutOpt, SchemasOpt, guard, load_config, load_referential, out
+
+
+def batch(
+    bilans: BilansOpt = None,
+    out_dir: OutOpt = None,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Exécution complète sans surveillance avant un COPIL (cron, minuterie systemd).
+
+    Valide chaque bilan une seule fois, écrit un retour par bilan à corriger, consolide chaque année et la
+    période, et laisse un dossier <sortie>/runs/<date-heure>/ (classeurs, CSV, retours, manifest.json,
+    batch.log) ; le lien <sortie>/latest n'y est déplacé qu'une fois l'exécution terminée.
+    Exemple : cess batch --config /etc/cess/cess.toml
+    Codes de sortie : 0 tout est valide et complet, 1 un bilan est invalide ou manquant,
+    2 erreur de configuration ou exécution déjà en cours.
+    """
+    with guard():
+        from cess_cli.batch import run_batch
+
+        cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
+        ref = load_referential(cfg)
+        if out.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(
+                TextColumn("Bilans"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=out,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("bilans", total=None)
+
+                def progress(done: int, total: int, file: str, status: str) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = run_batch(cfg, ref, progress=progress)
+            out.print(f"Exécution terminée : {result.run_dir}")
+        else:
+            plain = Console(no_color=True, highlight=False, force_terminal=False, soft_wrap=True)
+            result = run_batch(cfg, ref, say=lambda line: plain.print(Text(line)))
+        summary = result.manifest["resume"]
+        out.print(
+            f"{summary['fichiers']} fichier(s) : {summary['valides']} valide(s), {summary['invalides']} invalide(s), "
+            f"{summary['illisibles']} illisible(s), {summary['retenus']} retenu(s). Dossier : {result.run_dir}"
+        )
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,142 @@
+"""`cess consolidate` and `cess status`: the evaluation of a year or a period, and its
+completeness in the terminal (SPEC §6, §7)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from cess_cli.cli.common import (
+    BilansOpt,
+    ConfigOpt,
+    Exit,
+    OutOpt,
+    SchemasOpt,
+    collect_bilans,
+    guard,
+    load_config,
+    load_referential,
+    out,
+    period_years,
+)
+
+if TYPE_CHECKING:
+    from cess_cli.consolidation.evaluation import Evaluation
+
+PeriodArg = Annotated[str, typer.Argument(help="Une année (2015) ou une période (2014-2016).", show_default=False)]
+
+
+def consolidate(
+    periode: PeriodArg,
+    bilans: BilansOpt = None,
+    out_dir: OutOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Code 1 si un bilan attendu manque, est invalide ou en conflit.")
+    ] = False,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Consolider les bilans valides : classeur d'évaluation pour le COPIL et CSV pour les analystes.
+
+    Exemples : cess consolidate 2015
+               cess consolidate 2014-2016 --bilans bilans/ --out sorties/
+    Écrit evaluation_<période>.xlsx et evaluation_<période>.csv dans le dossier de sortie.
+    Les bilans invalides, remplacés ou manquants sont listés (feuilles Sources, Complétude, Anomalies), jamais comptés.
+    """
+    with guard():
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.evaluation_workbook import write_evaluation
+        from cess_cli.outputs.tidy_csv import write_tidy_csv
+
+        cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
+        ref = load_referential(cfg)
+        years = period_years(periode, ref)
+        coll = collect_bilans(cfg, ref)
+        ev = run_consolidation(coll, ref, years)
+        xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
+        csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
+        incomplete = _print_completeness_summary(ev)
+        out.print(f"Classeur d'évaluation : {xlsx}")
+        out.print(f"Données (CSV) : {csv_path}")
+    raise typer.Exit(Exit.FINDINGS if strict and incomplete else Exit.OK)
+
+
+def _print_completeness_summary(ev: Evaluation) -> bool:
+    df = ev.tables["completude"]
+    expected = len(df)
+    valid = int(df["valide"].sum()) if expected else 0
+    out.print(
+        Text(
+            f"Période {ev.label} : {valid} / {expected} bilans attendus comptés"
+            f" ({int(df['manquant'].sum()) if expected else 0} manquant(s)).",
+            style="bold",
+        )
+    )
+    problems = df[df["etat"] != "valide"] if expected else df
+    for r in problems.itertuples(index=False):
+        out.print(Text(f"  {r.code_action} {r.annee} : {r.etat}", style="yellow"))
+    for s in ev.sources:
+        if s.statut == "illisible":
+            out.print(Text(f"  {s.name} : illisible, non compté", style="yellow"))
+    return bool(len(problems)) or any(s.statut == "illisible" for s in ev.sources)
+
+
+def status(
+    periode: PeriodArg,
+    bilans: BilansOpt = None,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Complétude : quels bilans sont attendus, reçus, à l'heure, valides, manquants.
+
+    Exemple : cess status 2015
+    Code de sortie 1 si un bilan attendu manque, est invalide ou en conflit.
+    """
+    with guard():
+        from rich.table import Column, Table
+
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+
+        cfg = load_config(config, schemas, bilans=bilans)
+        ref = load_referential(cfg)
+        years = period_years(periode, ref)
+        coll = collect_bilans(cfg, ref)
+        df = run_consolidation(coll, ref, years).tables["completude"]
+        table = Table(
+            Column("Action", no_wrap=True, min_width=9),
+            "Année",
+            "Reçu",
+            "À l'heure",
+            "Valide du 1er coup",
+            "Valide",
+            "Versions",
+            "État",
+        )
+        yes = {1: "oui", 0: "non"}
+        for r in df.to_dict("records"):
+            style = {"valide": "green", "manquant": "red"}.get(r["etat"], "yellow")
+            table.add_row(
+                r["code_action"],
+                str(r["annee"]),
+                yes[r["recu"]],
+                yes[r["a_l_heure"]],
+                yes[r["valide_premiere"]],
+                yes[r["valide"]],
+                str(r["versions"]),
+                Text(r["etat"], style=style),
+            )
+        out.print(table)
+        n = len(df)
+        for key, label in (
+            ("recu", "reçus"),
+            ("a_l_heure", "à l'heure"),
+            ("valide_premiere", "valides du premier coup"),
+            ("valide", "valides (comptés)"),
+            ("manquant", "manquants"),
+        ):
+            k = int(df[key].sum())
+            out.print(f"{label.capitalize()} : {k} / {n} ({k / n:.0%})".replace("%", " %") if n else f"{label} : 0")
+        incomplete = bool((df["etat"] != "valide").any())
+    raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)

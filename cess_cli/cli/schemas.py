@@ -1,0 +1,119 @@
+"""`cess schemas check|list|show`: the referential, checked, listed and shown (SPEC §2, §7)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from cess_cli.cli.common import (
+    ConfigOpt,
+    Exit,
+    SchemasOpt,
+    config_and_referential,
+    french_number,
+    guard,
+    load_config,
+    out,
+)
+
+schemas_app = typer.Typer(
+    help="Le référentiel du contrat (dossier schemas/) : vérifier, lister, afficher.",
+    no_args_is_help=True,
+)
+
+
+@schemas_app.command("check")
+def schemas_check(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
+    """Vérifier le référentiel : fichiers, codes en double, références inconnues, ratios, cibles, règles."""
+    with guard():
+        from cess_cli.referential.loading import check_referential, default_schemas_dir
+
+        cfg = load_config(config, schemas)
+        folder = cfg.referentiel or default_schemas_dir()
+        ref, problems = check_referential(folder)
+        if problems:
+            from cess_cli.cli.render import print_report
+            from cess_cli.findings import FileResult, Report
+
+            by_file: dict[str, FileResult] = {}
+            for problem in problems:
+                by_file.setdefault(problem.file, FileResult(problem.file)).findings.append(problem)
+            print_report(out, Report(list(by_file.values())))
+            raise typer.Exit(Exit.FINDINGS)
+        assert ref is not None
+        out.print(
+            f"Référentiel {folder} valide : {len(ref.actions)} actions, {len(ref.indicateurs)} indicateurs, "
+            f"{len(ref.codes_financeurs)} financeurs, {len(ref.questions)} questions évaluatives, {len(ref.regles)} règles."
+        )
+
+
+@schemas_app.command("list")
+def schemas_list(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
+    """Lister les actions du contrat avec leur axe et leurs années actives."""
+    with guard():
+        from rich.table import Table
+
+        _, ref = config_and_referential(config, schemas)
+        table = Table("Code", "Axe", "Années", "Indicateurs", "Libellé")
+        for code, action in ref.actions.items():
+            table.add_row(
+                code,
+                action.axe or "—",
+                ", ".join(map(str, action.annees)),
+                str(len(action.indicateurs)),
+                Text(action.libelle),
+            )
+        out.print(table)
+
+
+@schemas_app.command("show")
+def schemas_show(
+    code: Annotated[str, typer.Argument(help="Code de l'action, ex. III_1.1.3.", show_default=False)],
+    json_schema: Annotated[
+        bool, typer.Option("--json-schema", help="Afficher le JSON Schema du modèle pydantic.")
+    ] = False,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Afficher une action : indicateurs, unités, cibles par année (ou son JSON Schema)."""
+    with guard():
+        import json
+
+        from rich.table import Table
+
+        from cess_cli.findings import CessError
+
+        _, ref = config_and_referential(config, schemas)
+        key = code.upper() if code.upper() in ref.actions else code
+        if key not in ref.actions:
+            raise CessError(f"Action « {code} » inconnue. Actions : {', '.join(ref.actions)}.")
+        if json_schema:
+            sys.stdout.write(json.dumps(ref.model_for(key).model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+            return
+        action = ref.actions[key]
+        out.print(Text(f"{key} — {action.libelle}", style="bold"))
+        out.print(f"Axe : {action.axe or 'transversal'}   Années actives : {', '.join(map(str, action.annees))}")
+        table = Table(
+            "Indicateur",
+            "Libellé",
+            "Unité",
+            "Nature",
+            "Obligatoire",
+            *map(str, action.annees),
+            "Période",
+        )
+        for ia in action.indicateurs:
+            ind = ref.indicateurs[ia.code]
+            table.add_row(
+                ia.code,
+                Text(ind.libelle),
+                ind.unite,
+                ind.nature,
+                "oui" if ia.obligatoire else "non",
+                *(french_number(ia.cibles.get(y)) for y in action.annees),
+                french_number(ia.cible_periode),
+            )
+        out.print(table)
