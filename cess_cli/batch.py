@@ -107,7 +107,6 @@ def run_batch(
     if not bilans.is_dir():
         raise CessError(f"Dossier des bilans introuvable : {bilans} (option --bilans ou clé « bilans » de cess.toml).")
     out = cfg.sortie
-    runs = out / "runs"
     started = now or datetime.now()
     lines: list[str] = []
 
@@ -118,16 +117,7 @@ def run_batch(
             say(clean(message))
 
     with batch_lock(out, log):
-        runs.mkdir(parents=True, exist_ok=True)
-        for stale in runs.glob(".*.partial"):
-            shutil.rmtree(stale, ignore_errors=True)
-            log(f"Dossier d'une exécution interrompue supprimé : {stale.name}")
-        stamp = started.strftime("%Y-%m-%d_%H%M%S")
-        n = 2
-        while (runs / stamp).exists():
-            stamp, n = f"{started:%Y-%m-%d_%H%M%S}_{n}", n + 1
-        work = runs / f".{stamp}.partial"
-        work.mkdir()
+        work, stamp = _start_run(out / "runs", started, log)
         t0 = time.monotonic()
         log(f"cess {__version__} — exécution {stamp} ; bilans : {bilans} ; référentiel : {ref.folder}")
 
@@ -154,18 +144,7 @@ def run_batch(
         written = coll.feedback
         log(f"{len(written)} retour(s) aux porteurs écrit(s)")
         t1 = time.monotonic()
-        outputs: list[Path] = []
-        periods = [[y] for y in ref.periode] + ([list(ref.periode)] if len(ref.periode) > 1 else [])
-        incomplete = False
-        for years in periods:
-            ev = consolidate(coll, ref, years)
-            label = period_label(years)
-            outputs.append(write_evaluation(ev, ref, work / f"evaluation_{label}.xlsx"))
-            outputs.append(write_tidy_csv(ev, work / f"evaluation_{label}.csv"))
-            df = ev.tables["completude"]
-            bad = df[df["etat"] != "valide"]
-            incomplete = incomplete or bool(len(bad))
-            log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")
+        outputs, incomplete = _consolidate_all(coll, ref, work, log)
         timings["consolidation"] = time.monotonic() - t1
         log(
             f"Durées : lecture, validation et retours {timings['validation']:.2f} s, "
@@ -178,23 +157,46 @@ def run_batch(
 
         log_path = work / "batch.log"
         write_text_atomic(log_path, "\n".join(lines) + "\n")
-        manifest = _manifest(
-            cfg,
-            ref,
-            coll,
-            work,
-            stamp,
-            started,
-            outputs + [p.text for p in written] + [p.workbook for p in written if p.workbook] + [log_path],
-            exit_code,
-        )
-        write_text_atomic(
-            work / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
-        )
-        final = runs / stamp
+        outputs += [p.text for p in written] + [p.workbook for p in written if p.workbook] + [log_path]
+        manifest = _manifest(cfg, ref, coll, work, stamp, started, outputs, exit_code)
+        write_text_atomic(work / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        final = out / "runs" / stamp
         os.rename(work, final)
         _point_latest(out, final)
     return BatchResult(final, exit_code, manifest, coll, timings)
+
+
+def _start_run(runs: Path, started: datetime, log: Callable[[str], None]) -> tuple[Path, str]:
+    """Remove what interrupted runs left, and create this run's partial folder."""
+    runs.mkdir(parents=True, exist_ok=True)
+    for stale in runs.glob(".*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
+        log(f"Dossier d'une exécution interrompue supprimé : {stale.name}")
+    stamp = started.strftime("%Y-%m-%d_%H%M%S")
+    n = 2
+    while (runs / stamp).exists():
+        stamp, n = f"{started:%Y-%m-%d_%H%M%S}_{n}", n + 1
+    work = runs / f".{stamp}.partial"
+    work.mkdir()
+    return work, stamp
+
+
+def _consolidate_all(
+    coll: Collection, ref: Referential, work: Path, log: Callable[[str], None]
+) -> tuple[list[Path], bool]:
+    """The workbook and CSV of each year and of the period; whether a bilan is not counted."""
+    outputs: list[Path] = []
+    periods = [[y] for y in ref.periode] + ([list(ref.periode)] if len(ref.periode) > 1 else [])
+    incomplete = False
+    for years in periods:
+        ev = consolidate(coll, ref, years)
+        label = period_label(years)
+        outputs.append(write_evaluation(ev, ref, work / f"evaluation_{label}.xlsx"))
+        outputs.append(write_tidy_csv(ev, work / f"evaluation_{label}.csv"))
+        df = ev.tables["completude"]
+        incomplete = incomplete or bool((df["etat"] != "valide").any())
+        log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")
+    return outputs, incomplete
 
 
 def _point_latest(out: Path, final: Path) -> None:
