@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cess_cli import pipeline
 
-from .helpers import make_bilan
+from ..helpers import make_bilan
 
 
 def test_hang_and_crash_cost_one_file_each(ref, tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from cess_cli.checking.validate import read_bilan, validate_workbook
 from cess_cli.outputs.template import write_template
 
-from .helpers import fill_valid
+from ..helpers import fill_valid
 
 
 def test_template_content(ref, tmp_path):

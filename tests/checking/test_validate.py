@@ -15,7 +15,7 @@ from cess_cli.findings import Severity
 from cess_cli.pipeline import validate_paths
 from cess_cli.referential.loading import load_referential
 
-from .helpers import make_bilan, row_of, set_ident, set_ind
+from ..helpers import make_bilan, row_of, set_ident, set_ind
 
 
 def findings(ref, path: Path) -> list[tuple[str, str | None, str | None]]:
@@ -303,7 +303,7 @@ def test_french_text_values_are_read_as_meant(ref, tmp_path):
 
 
 def test_formula_with_cached_value_is_accepted(ref):
-    fixture = Path(__file__).parent / "fixtures" / "libreoffice_valide.xlsx"
+    fixture = Path(__file__).parents[1] / "fixtures" / "libreoffice_valide.xlsx"
     result, bilan = read_bilan(fixture, ref)
     assert result.findings == []
     assert bilan is not None
@@ -312,7 +312,7 @@ def test_formula_with_cached_value_is_accepted(ref):
 
 
 def test_libreoffice_file_with_mistakes(ref):
-    fixture = Path(__file__).parent / "fixtures" / "libreoffice_erreurs.xlsx"
+    fixture = Path(__file__).parents[1] / "fixtures" / "libreoffice_erreurs.xlsx"
     got = findings(ref, fixture)
     assert sorted(got) == [("indicateur.manquant", "Indicateurs", "E2"), ("nombre.ambigu", "Indicateurs", "E4")]
 

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from cess_cli.cli.app import app
 from cess_cli.pipeline import validate_paths
 
-from .helpers import make_bilan, set_ind
+from ..helpers import make_bilan, set_ind
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 

@@ -21,7 +21,7 @@ from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 
-from .helpers import make_bilan, set_ident, set_ind
+from ..helpers import make_bilan, set_ident, set_ind
 
 
 @pytest.fixture(scope="module")
