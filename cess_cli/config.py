@@ -3,32 +3,40 @@
 Precedence, highest first: command-line flag > `cess.toml` (the file given by
 --config, else `cess.toml` in the current folder) > built-in defaults.
 Relative paths in `cess.toml` are relative to the folder holding that file.
+
+Every value is checked here, before any command starts (and before `cess batch` takes
+its lock): numbers finite and within bounds, never a boolean where a number is
+expected, the output folder not a file. Errors are French `CessError`s (exit 2).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import tomli
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cess_cli.findings import CessError
+from cess_cli.french_errors import pydantic_location, pydantic_message, syntax_message
 from cess_cli.reading.limits import Limits
 from cess_cli.referential.loading import Referential, load_referential
 
 
 class LimitsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    taille_max_fichier_mo: float = Field(default=20, gt=0)
-    entrees_zip_max: int = Field(default=500, gt=0)
-    taille_decompressee_max_mo: float = Field(default=200, gt=0)
-    taux_compression_max: float = Field(default=200, gt=1)
-    lignes_max: int = Field(default=10_000, gt=0)
-    colonnes_max: int = Field(default=50, gt=0)
-    secondes_par_fichier: float = Field(default=30, gt=0)
+    """The `[limites]` table. Strict: a boolean or a quoted number is refused, not
+    converted; no `inf` or `nan`; each bound has a ceiling that keeps it meaningful."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    taille_max_fichier_mo: float = Field(default=20, gt=0, le=10_240)
+    entrees_zip_max: int = Field(default=500, gt=0, le=1_000_000)
+    taille_decompressee_max_mo: float = Field(default=200, gt=0, le=102_400)
+    taux_compression_max: float = Field(default=200, gt=1, le=100_000)
+    lignes_max: int = Field(default=10_000, gt=0, le=1_048_576)  # Excel's own maxima
+    colonnes_max: int = Field(default=50, gt=0, le=16_384)
+    secondes_par_fichier: float = Field(default=30, gt=0, le=86_400)
 
     def to_limits(self) -> Limits:
         mib = 1024 * 1024
@@ -88,10 +96,7 @@ def resolve(
     elif (cwd / "cess.toml").is_file():
         source = cwd / "cess.toml"
     if source is not None:
-        try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-            raise CessError(f"Configuration {source} illisible : {exc}") from None
+        data = _read_toml(source)
         base = source.parent
         for key in ("bilans", "sortie", "referentiel"):
             if isinstance(data.get(key), str):
@@ -99,9 +104,42 @@ def resolve(
     try:
         config = Config.model_validate({**data, "source": source})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
-        raise CessError(f"Configuration {source} invalide : {problems}") from None
+        where = source or "par défaut"
+        problems = [f"  {pydantic_location(e['loc'])} : {pydantic_message(e)}" for e in exc.errors()]
+        raise CessError(f"Configuration {where} invalide :\n" + "\n".join(problems)) from None
     updates = {
         k: v for k, v in {"bilans": bilans, "sortie": sortie, "referentiel": referentiel}.items() if v is not None
     }
-    return config.model_copy(update=updates)
+    config = config.model_copy(update=updates)
+    _check_folders(config)
+    return config
+
+
+def _read_toml(source: Path) -> dict[str, Any]:
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CessError(f"Configuration {source} illisible : le fichier n'est pas en UTF-8.") from None
+    except OSError as exc:
+        raise CessError(f"Configuration {source} illisible ({exc.strerror or exc}).") from None
+    try:
+        return tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        detail = syntax_message("TOML", exc.lineno, exc.colno, text)
+        raise CessError(f"Configuration {source} illisible : {detail}") from None
+
+
+def _check_folders(config: Config) -> None:
+    """An output or input folder that names an existing file is a configuration error."""
+    for key, label in (
+        ("sortie", "dossier de sortie"),
+        ("bilans", "dossier des bilans"),
+        ("referentiel", "référentiel"),
+    ):
+        path = getattr(config, key)
+        if path is not None and path.exists() and not path.is_dir():
+            raise CessError(
+                f"Configuration : le {label} « {path} » est un fichier, pas un dossier "
+                f"(option --{'out' if key == 'sortie' else 'schemas' if key == 'referentiel' else key} "
+                f"ou clé « {key} » de cess.toml)."
+            )

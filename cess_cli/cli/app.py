@@ -15,23 +15,37 @@ from cess_cli import __version__
 from cess_cli.cli.batch import batch
 from cess_cli.cli.common import out, state
 from cess_cli.cli.consolidate import consolidate, status
+from cess_cli.cli.french import FrenchCommand, FrenchGroup, install_french
 from cess_cli.cli.schemas import schemas_app
 from cess_cli.cli.template import template
 from cess_cli.cli.validate import validate
+
+install_french()  # click's and typer's own messages (usage errors, headings) in French
 
 app = typer.Typer(
     name="cess",
     help=(
         "Suivi du contrat économique sectoriel ESS Rhône-Alpes 2014-2016 : modèles de bilan, "
-        "validation des bilans des porteurs, consolidation pour le comité de pilotage."
+        "validation des bilans des porteurs, consolidation pour le comité de pilotage.\n\n"
+        "Aide d'une commande : cess COMMANDE --help (par exemple cess validate --help)."
     ),
+    cls=FrenchGroup,
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    suggest_commands=False,  # click suggests, in French (cli/french.py)
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for command in (validate, template, consolidate, status, batch):
-    app.command()(command)
+# The one-line summaries of `cess --help` (click would cut the first sentence at 45 characters).
+for command, summary in (
+    (validate, "Vérifier des bilans : quoi corriger, où."),
+    (template, "Écrire un modèle de bilan vierge."),
+    (consolidate, "Consolider : classeur du COPIL et CSV."),
+    (status, "Complétude des bilans d'une année."),
+    (batch, "Exécution complète sans surveillance (cron)."),
+):
+    app.command(cls=FrenchCommand, short_help=summary)(command)
 app.add_typer(schemas_app, name="schemas")
 
 

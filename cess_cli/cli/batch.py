@@ -16,14 +16,26 @@ def batch(
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Exécution complète sans surveillance avant un COPIL (cron, minuterie systemd).
+    """Exécution complète sans surveillance avant un COPIL (cron, systemd).
 
-    Valide chaque bilan une seule fois, écrit un retour par bilan à corriger, consolide chaque année et la
-    période, et laisse un dossier <sortie>/runs/<date-heure>/ (classeurs, CSV, retours, manifest.json,
-    batch.log) ; le lien <sortie>/latest n'y est déplacé qu'une fois l'exécution terminée.
-    Exemple : cess batch --config /etc/cess/cess.toml
-    Codes de sortie : 0 tout est valide et complet, 1 un bilan est invalide ou manquant,
-    2 erreur de configuration ou exécution déjà en cours.
+    Valide chaque bilan une seule fois, écrit un retour pour chaque bilan à
+    corriger, consolide chaque année et la période, et laisse un dossier
+    d'exécution daté dans le dossier de sortie (par exemple
+    sorties/runs/2016-11-28_060000/ : classeurs, CSV, retours, manifest.json,
+    batch.log). Le lien sorties/latest n'y est déplacé qu'une fois
+    l'exécution terminée.
+
+    \b
+    Exemples :
+      cess batch
+      cess batch --config /srv/cess/cess.toml
+      cess batch --bilans /srv/cess/bilans --out /srv/cess/sorties
+
+    \b
+    Codes de sortie :
+      0  tous les bilans attendus sont là et valides
+      1  un bilan est invalide, illisible, en conflit ou manquant
+      2  erreur de configuration, ou une autre exécution est en cours
     """
     with guard():
         from cess_cli.batch import run_batch

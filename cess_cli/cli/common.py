@@ -32,25 +32,30 @@ class Exit(IntEnum):
 
 
 out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one line in a log
 state = {"debug": False}
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="Fichier de configuration (défaut : cess.toml du dossier courant)."),
+    typer.Option(
+        "--config", help="Fichier de configuration (défaut : cess.toml du dossier courant).", metavar="FICHIER"
+    ),
 ]
 SchemasOpt = Annotated[
     Path | None,
     typer.Option(
         "--schemas",
         help="Dossier du référentiel (défaut : celui de cess.toml, sinon celui livré avec cess).",
+        metavar="DOSSIER",
     ),
 ]
 BilansOpt = Annotated[
-    Path | None, typer.Option("--bilans", help="Dossier des bilans reçus (défaut : celui de cess.toml).")
+    Path | None,
+    typer.Option("--bilans", help="Dossier des bilans reçus (défaut : celui de cess.toml).", metavar="DOSSIER"),
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Dossier de sortie (défaut : celui de cess.toml, sinon out/).")
+    Path | None,
+    typer.Option("--out", help="Dossier de sortie (défaut : celui de cess.toml, sinon out/).", metavar="DOSSIER"),
 ]
 
 
@@ -121,6 +126,21 @@ def period_years(text: str, ref: Referential) -> list[int]:
     if not years or outside:
         raise CessError(f"Période « {text} » hors du contrat ({ref.periode[0]}-{ref.periode[-1]}).")
     return years
+
+
+def action_code(typed: str, ref: Referential) -> str:
+    """The action code the user meant: exact, or equal once case and accents are set aside;
+    CessError (exit 2) naming what was typed and the nearest code otherwise."""
+    from cess_cli.findings import CessError
+    from cess_cli.suggest import did_you_mean, fold
+
+    if typed in ref.actions:
+        return typed
+    for code in ref.actions:
+        if fold(code) == fold(typed):
+            return code
+    hint = did_you_mean(typed, ref.actions) or "Liste des actions : cess schemas list."
+    raise CessError(f"Action « {typed} » inconnue. {hint}")
 
 
 def bilans_folder(cfg: Config) -> Path:

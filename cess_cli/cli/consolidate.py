@@ -25,7 +25,10 @@ from cess_cli.cli.common import (
 if TYPE_CHECKING:
     from cess_cli.consolidation.evaluation import Evaluation
 
-PeriodArg = Annotated[str, typer.Argument(help="Une année (2015) ou une période (2014-2016).", show_default=False)]
+PeriodArg = Annotated[
+    str,
+    typer.Argument(help="Une année (2015) ou une période (2014-2016).", metavar="PÉRIODE", show_default=False),
+]
 
 
 def consolidate(
@@ -38,12 +41,24 @@ def consolidate(
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Consolider les bilans valides : classeur d'évaluation pour le COPIL et CSV pour les analystes.
+    """Consolider les bilans valides : classeur du COPIL et CSV.
 
-    Exemples : cess consolidate 2015
-               cess consolidate 2014-2016 --bilans bilans/ --out sorties/
-    Écrit evaluation_<période>.xlsx et evaluation_<période>.csv dans le dossier de sortie.
-    Les bilans invalides, remplacés ou manquants sont listés (feuilles Sources, Complétude, Anomalies), jamais comptés.
+    Écrit le classeur d'évaluation et le CSV des données dans le dossier de
+    sortie (par exemple out/evaluation_2015.xlsx et out/evaluation_2015.csv).
+    Les bilans invalides, remplacés ou manquants sont listés (feuilles Sources,
+    Complétude, Anomalies), jamais comptés.
+
+    \b
+    Exemples :
+      cess consolidate 2015
+      cess consolidate 2014-2016 --bilans bilans/ --out sorties/
+      cess consolidate 2016 --strict
+
+    \b
+    Codes de sortie :
+      0  classeur et CSV écrits
+      1  avec --strict : un bilan attendu manque, est invalide ou en conflit
+      2  erreur d'utilisation ou de configuration
     """
     with guard():
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
@@ -89,10 +104,20 @@ def status(
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Complétude : quels bilans sont attendus, reçus, à l'heure, valides, manquants.
+    """Complétude : bilans attendus, reçus, à l'heure, valides, manquants.
 
-    Exemple : cess status 2015
-    Code de sortie 1 si un bilan attendu manque, est invalide ou en conflit.
+    Les mêmes chiffres que la feuille Complétude du classeur d'évaluation.
+
+    \b
+    Exemples :
+      cess status 2015
+      cess status 2014-2016 --bilans bilans/
+
+    \b
+    Codes de sortie :
+      0  tous les bilans attendus sont là et valides
+      1  un bilan attendu manque, est invalide ou en conflit
+      2  erreur d'utilisation ou de configuration
     """
     with guard():
         from rich.table import Column, Table

@@ -18,16 +18,40 @@ from cess_cli.cli.common import (
     load_config,
     out,
 )
+from cess_cli.cli.french import FrenchCommand, FrenchGroup
 
 schemas_app = typer.Typer(
-    help="Le référentiel du contrat (dossier schemas/) : vérifier, lister, afficher.",
+    help=(
+        "Le référentiel du contrat (dossier schemas/) : vérifier, lister, afficher.\n\n"
+        "\b\nExemples :\n  cess schemas check\n  cess schemas list\n  cess schemas show III_1.1.4"
+    ),
+    short_help="Le référentiel : vérifier, lister, afficher.",
+    cls=FrenchGroup,
+    subcommand_metavar="COMMANDE [ARGUMENTS]...",
+    suggest_commands=False,  # click suggests, in French (cli/french.py)
     no_args_is_help=True,
 )
 
 
-@schemas_app.command("check")
+@schemas_app.command("check", cls=FrenchCommand, short_help="Vérifier le référentiel.")
 def schemas_check(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
-    """Vérifier le référentiel : fichiers, codes en double, références inconnues, ratios, cibles, règles."""
+    """Vérifier le référentiel : fichiers, codes, références, cibles, règles.
+
+    Signale en français chaque problème avec son fichier et son chemin YAML
+    (code en double, indicateur inconnu, ratio sans numérateur, cible d'une
+    année inactive, règle qui nomme un code inconnu, valeur du mauvais type).
+
+    \b
+    Exemples :
+      cess schemas check
+      cess schemas check --schemas schemas/
+
+    \b
+    Codes de sortie :
+      0  référentiel valide
+      1  le référentiel a des problèmes (listés)
+      2  dossier du référentiel introuvable, ou erreur de configuration
+    """
     with guard():
         from cess_cli.referential.loading import check_referential, default_schemas_dir
 
@@ -50,9 +74,14 @@ def schemas_check(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
         )
 
 
-@schemas_app.command("list")
+@schemas_app.command("list", cls=FrenchCommand)
 def schemas_list(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
-    """Lister les actions du contrat avec leur axe et leurs années actives."""
+    """Lister les actions du contrat, leur axe et leurs années actives.
+
+    \b
+    Exemple :
+      cess schemas list
+    """
     with guard():
         from rich.table import Table
 
@@ -69,16 +98,24 @@ def schemas_list(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
         out.print(table)
 
 
-@schemas_app.command("show")
+@schemas_app.command("show", cls=FrenchCommand)
 def schemas_show(
-    code: Annotated[str, typer.Argument(help="Code de l'action, ex. III_1.1.3.", show_default=False)],
+    code: Annotated[
+        str, typer.Argument(help="Code de l'action, par exemple III_1.1.3.", metavar="ACTION", show_default=False)
+    ],
     json_schema: Annotated[
         bool, typer.Option("--json-schema", help="Afficher le JSON Schema du modèle pydantic.")
     ] = False,
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Afficher une action : indicateurs, unités, cibles par année (ou son JSON Schema)."""
+    """Afficher une action : indicateurs, unités, cibles par année.
+
+    \b
+    Exemples :
+      cess schemas show III_1.1.4
+      cess schemas show III_1.1.4 --json-schema
+    """
     with guard():
         import json
 

@@ -1,4 +1,9 @@
-"""`cess template`: blank bilans pre-filled from the referential (SPEC §4, §7)."""
+"""`cess template`: blank bilans pre-filled from the referential (SPEC §4, §7).
+
+Output paths mean what they say: `-o` names an `.xlsx` file whose folder exists
+(a mistyped folder is reported, never created), and with `--all` a folder, created
+with its missing parents, that must not look like a file.
+"""
 
 from __future__ import annotations
 
@@ -7,47 +12,92 @@ from typing import Annotated
 
 import typer
 
-from cess_cli.cli.common import ConfigOpt, SchemasOpt, config_and_referential, guard, out
+from cess_cli.cli.common import ConfigOpt, SchemasOpt, action_code, config_and_referential, guard, out
 
 
 def template(
     args: Annotated[
         list[str],
-        typer.Argument(help="ACTION ANNEE (ex. III_1.1.3 2015), ou ANNEE seule avec --all.", show_default=False),
+        typer.Argument(
+            help="Le code de l'action et l'année (III_1.1.3 2015) ; l'année seule avec --all.",
+            metavar="[ACTION] ANNÉE",
+            show_default=False,
+        ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Fichier .xlsx à écrire (dossier avec --all).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Fichier .xlsx à écrire (son dossier doit exister) ; avec --all, le dossier des modèles (créé s'il manque).",
+            metavar="CHEMIN",
+            show_default=False,
+        ),
+    ],
     all_actions: Annotated[bool, typer.Option("--all", help="Un modèle par action active cette année-là.")] = False,
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
     """Écrire un modèle de bilan vierge, pré-rempli depuis le référentiel.
 
-    Exemples : cess template III_1.1.3 2015 -o bilan_III_1.1.3_2015.xlsx
-               cess template --all 2015 -o modeles_2015/
+    Codes, libellés, unités et cibles sont pré-remplis et verrouillés ; les
+    cellules à saisir sont colorées et une feuille Mode d'emploi explique
+    comment remplir le bilan.
+
+    \\b
+    Exemples :
+      cess template III_1.1.3 2015 -o bilan_III_1.1.3_2015.xlsx
+      cess template --all 2015 -o modeles_2015/
     """
     with guard():
         from cess_cli.findings import CessError
         from cess_cli.outputs.template import template_filename, write_template
 
-        _, ref = config_and_referential(config, schemas)
         expected = 1 if all_actions else 2
         if len(args) != expected:
-            usage = "cess template --all ANNEE -o DOSSIER" if all_actions else "cess template ACTION ANNEE -o FICHIER"
-            raise CessError(f"Arguments attendus : {usage}")
+            usage = "cess template --all ANNÉE -o DOSSIER" if all_actions else "cess template ACTION ANNÉE -o FICHIER"
+            raise CessError(f"Arguments attendus : {usage} (aide : cess template --help).")
+        check_output(output, folder=all_actions)
+        _, ref = config_and_referential(config, schemas)
         try:
             year = int(args[-1])
         except ValueError:
-            raise CessError(f"Année « {args[-1]} » invalide.") from None
+            raise CessError(f"Année « {args[-1]} » invalide : écrivez-la en chiffres (2015).") from None
         if all_actions:
-            if output.exists() and not output.is_dir():
-                raise CessError(f"{output} existe et n'est pas un dossier.")
             codes = [code for code, action in ref.actions.items() if year in action.annees]
             if not codes:
-                raise CessError(f"Aucune action active en {year}.")
+                raise CessError(
+                    f"Aucune action active en {year} (période du contrat : {ref.periode[0]}-{ref.periode[-1]})."
+                )
             for code in codes:
                 write_template(ref, code, year, output / template_filename(code, year))
             out.print(f"{len(codes)} modèle(s) écrit(s) dans {output}")
         else:
-            action = args[0].upper() if args[0].upper() in ref.actions else args[0]
-            write_template(ref, action, year, output)
+            write_template(ref, action_code(args[0], ref), year, output)
             out.print(f"Modèle écrit : {output}")
+
+
+def check_output(output: Path, *, folder: bool) -> None:
+    """Refuse an output path that does not mean what the command will write (CessError, exit 2)."""
+    from cess_cli.findings import CessError
+
+    if folder:
+        if output.exists() and not output.is_dir():
+            raise CessError(
+                f"« {output} » existe et n'est pas un dossier : --all écrit un modèle par action dans un dossier."
+            )
+        if not output.exists() and output.suffix.casefold() in {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}:
+            raise CessError(
+                f"« {output} » ressemble à un nom de fichier : --all écrit un modèle par action dans un dossier "
+                "(par exemple -o modeles_2015/)."
+            )
+        return
+    if output.suffix.casefold() != ".xlsx":
+        raise CessError(
+            f"« {output} » : le modèle est un classeur Excel, son nom doit finir par .xlsx "
+            f"(par exemple -o {output.with_suffix('.xlsx').name})."
+        )
+    if output.is_dir():
+        raise CessError(f"« {output} » est un dossier : donnez un nom de fichier .xlsx (ou --all pour un dossier).")
+    if not output.parent.is_dir():
+        raise CessError(f"Dossier « {output.parent} » introuvable : créez-le, ou choisissez un autre chemin pour -o.")

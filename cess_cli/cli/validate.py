@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,30 +13,55 @@ from rich.text import Text
 from cess_cli.cli.common import ConfigOpt, Exit, SchemasOpt, config_and_referential, err, guard, out
 
 
+class OutputFormat(StrEnum):
+    """What `cess validate` prints."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Bilans (.xlsx) ou dossiers de bilans.", show_default=False)],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Bilans (fichiers) ou dossiers de bilans, parcourus avec leurs sous-dossiers.",
+            metavar="CHEMIN...",
+            show_default=False,
+        ),
+    ],
     format: Annotated[
-        str, typer.Option("--format", "-f", help="table (lisible) ou json (pour un programme).")
-    ] = "table",
+        OutputFormat,
+        typer.Option("--format", "-f", help="table : pour une personne ; json : pour un programme."),
+    ] = OutputFormat.TABLE,
     strict: Annotated[bool, typer.Option("--strict", help="Les avertissements font aussi échouer (code 1).")] = False,
     feedback: Annotated[
         Path | None,
         typer.Option(
             "--feedback",
             help="Dossier où écrire, pour chaque bilan à corriger, une copie annotée (_corrections.xlsx) et un texte (_retour.txt).",
+            metavar="DOSSIER",
         ),
     ] = None,
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Vérifier des bilans et dire précisément quoi corriger (fichier, feuille, cellule).
+    """Vérifier des bilans : quoi corriger, dans quelle feuille et quelle cellule.
 
-    Exemple : cess validate bilans/2015/ bilan_III_1.1.3_2015.xlsx --format json
-    Codes de sortie : 0 tout est bon, 1 au moins une erreur (ou un avertissement avec --strict), 2 erreur d'usage.
+    Chaque fichier est lu et vérifié ; chaque constat donne sa gravité (erreur ou
+    avertissement), sa feuille, sa cellule et ce qui est attendu.
+
+    \b
+    Exemples :
+      cess validate bilans/
+      cess validate bilan_III_1.1.3_2015.xlsx --format json
+      cess validate bilans/ --strict --feedback retours/
+
+    \b
+    Codes de sortie :
+      0  tout est bon
+      1  au moins une erreur (ou un avertissement avec --strict), ou aucun bilan
+      2  erreur d'utilisation ou de configuration
     """
-    if format not in ("table", "json"):
-        err.print(Text(f"Format « {format} » inconnu : choisissez table ou json.", style="red"))
-        raise typer.Exit(Exit.USAGE)
     with guard():
         from cess_cli.cli.render import print_report, report_json
         from cess_cli.pipeline import validate_paths
@@ -52,7 +78,7 @@ def validate(
         if feedback is not None:
             written = sum(bool(r.findings) for r in report.files)
             err.print(Text(f"{written} retour(s) écrit(s) dans {feedback}"))
-        if format == "json":
+        if format is OutputFormat.JSON:
             sys.stdout.write(report_json(report) + "\n")
         else:
             print_report(out, report, strict=strict)

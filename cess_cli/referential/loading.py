@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from cess_cli.catalogue import make
 from cess_cli.findings import CessError, Finding
+from cess_cli.french_errors import os_error_message, pydantic_location, pydantic_message, syntax_message
 from cess_cli.referential.action_models import build_action_model
 from cess_cli.referential.cross_checks import cross_checks
 from cess_cli.referential.schema import (
@@ -117,7 +118,9 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
     """Load every YAML file of `folder` and check it (meta-model, then cross-checks, SPEC §2).
 
     Returns (referential, []) when it is sound, (None, findings) otherwise: each
-    finding names the file and the YAML path. Never raises for bad data."""
+    finding names the file and the YAML path. Raises `CessError` (one French line) only
+    when `folder` is not a referential at all (`require_folder`)."""
+    require_folder(folder)
     problems: list[Finding] = []
     raw: dict[str, Any] = {}
     parsed: dict[str, Any] = {}
@@ -132,7 +135,7 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
                 make(
                     "referentiel.fichier",
                     rel,
-                    detail=f"Fichier du référentiel illisible ou absent ({exc.strerror}).",
+                    detail=f"Fichier du référentiel illisible : {os_error_message(exc)}.",
                 )
             )
             continue
@@ -141,14 +144,15 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
             raw[name] = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f"ligne {mark.line + 1}" if mark else None
+            line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+            detail = syntax_message("YAML", line, column, text.decode("utf-8", errors="replace"))
             problems.append(
                 make(
                     "referentiel.format",
                     rel,
                     None,
-                    where,
-                    detail=f"YAML invalide : {getattr(exc, 'problem', exc)}.",
+                    f"ligne {line}" if line else None,
+                    detail=detail[:1].upper() + detail[1:],
                 )
             )
             continue
@@ -161,8 +165,8 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
                         "referentiel.format",
                         rel,
                         None,
-                        _yaml_path(err["loc"]),
-                        detail=_french_pydantic(err),
+                        pydantic_location(err["loc"]),
+                        detail=pydantic_message(err),
                     )
                 )
     if len(parsed) != len(FILES):
@@ -183,6 +187,17 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
     return (ref if not problems else None), problems
 
 
+def require_folder(folder: Path) -> None:
+    """Raise `CessError` (one French line, the CLI's exit 2) when `folder` is not a
+    referential at all: missing, not a folder, or holding none of its YAML files."""
+    hint = "(option --schemas ou clé « referentiel » de cess.toml)"
+    if not folder.is_dir():
+        what = "introuvable" if not folder.exists() else "n'est pas un dossier"
+        raise CessError(f"Référentiel « {folder} » {what} {hint}.")
+    if not any((folder / name).exists() for name in FILES):
+        raise CessError(f"Le dossier « {folder} » ne contient pas de référentiel ({', '.join(FILES)} absents) {hint}.")
+
+
 def load_referential(folder: Path | None = None) -> Referential:
     """Load and check the referential in `folder` (default: the one shipped with cess).
 
@@ -198,40 +213,6 @@ def load_referential(folder: Path | None = None) -> Referential:
             f"Le référentiel {folder} est invalide ({len(problems)} problème(s)) :\n"
             + "\n".join(lines)
             + more
-            + "\nLancez `cess schemas check` pour le détail."
+            + "\nPour le détail : cess schemas check."
         )
     return ref
-
-
-def _yaml_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-_PYDANTIC_FR = {
-    "missing": "champ obligatoire absent",
-    "extra_forbidden": "champ inconnu",
-    "literal_error": "valeur non autorisée",
-    "string_pattern_mismatch": "format de code invalide",
-    "too_short": "liste vide",
-    "greater_than_equal": "doit être positif ou nul",
-    "int_parsing": "un entier est attendu",
-    "float_parsing": "un nombre est attendu",
-    "bool_parsing": "true ou false attendu",
-    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
-    "date_parsing": "une date AAAA-MM-JJ est attendue",
-    "string_type": "un texte est attendu",
-    "list_type": "une liste est attendue",
-    "dict_type": "une table (clé: valeur) est attendue",
-    "model_type": "une table (clé: valeur) est attendue",
-}
-
-
-def _french_pydantic(err: Any) -> str:
-    label = _PYDANTIC_FR.get(err["type"], err["msg"])
-    found = err.get("input")
-    if err["type"] == "missing" or isinstance(found, dict | list):
-        return f"{label}."
-    return f"{label} (trouvé : {found!r})."
