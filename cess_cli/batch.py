@@ -39,6 +39,7 @@ from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 from cess_cli.referential.loading import Referential
+from cess_cli.wording import french_number
 
 LOCK_NAME = ".cess-batch.lock"
 
@@ -147,13 +148,13 @@ def run_batch(
         outputs, incomplete = _consolidate_all(coll, ref, work, log)
         timings["consolidation"] = time.monotonic() - t1
         log(
-            f"Durées : lecture, validation et retours {timings['validation']:.2f} s, "
-            f"consolidation {timings['consolidation']:.2f} s"
+            f"Durées : lecture, validation et retours {french_number(timings['validation'], 2)} s, "
+            f"consolidation {french_number(timings['consolidation'], 2)} s"
         )
         unreadable = [s for s in coll.sources if s.statut == "illisible"]
         any_error = any(f.severity is Severity.ERREUR for s in coll.sources for f in s.findings) or bool(coll.conflicts)
         exit_code = 1 if (incomplete or unreadable or any_error) else 0
-        log(f"Terminé en {time.monotonic() - t0:.1f} s ; code de sortie {exit_code}")
+        log(f"Terminé en {french_number(time.monotonic() - t0, 1)} s ; code de sortie {exit_code}")
 
         log_path = work / "batch.log"
         write_text_atomic(log_path, "\n".join(lines) + "\n")

@@ -31,7 +31,7 @@ class Exit(IntEnum):
     USAGE = 2  # usage or configuration error
 
 
-out = Console(highlight=False, soft_wrap=False)
+out = Console(highlight=False, soft_wrap=True)  # lines whole in a pipe or a log; tables fit the width
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one line in a log
 state = {"debug": False}
 
@@ -132,7 +132,7 @@ def action_code(typed: str, ref: Referential) -> str:
     """The action code the user meant: exact, or equal once case and accents are set aside;
     CessError (exit 2) naming what was typed and the nearest code otherwise."""
     from cess_cli.findings import CessError
-    from cess_cli.suggest import did_you_mean, fold
+    from cess_cli.wording import did_you_mean, fold
 
     if typed in ref.actions:
         return typed
@@ -165,12 +165,3 @@ def collect_bilans(cfg: Config, ref: Referential) -> Collection:
         timeout=cfg.limites.secondes_par_fichier,
         exclude=[cfg.sortie],
     )
-
-
-def french_number(value: float | None) -> str:
-    """1234.5 -> « 1 234,5 » (narrow no-break space), None -> « — »."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", "\u202f")
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")

@@ -21,6 +21,7 @@ from cess_cli.cli.common import (
     out,
     period_years,
 )
+from cess_cli.wording import french_number, french_percent
 
 if TYPE_CHECKING:
     from cess_cli.consolidation.evaluation import Evaluation
@@ -137,7 +138,7 @@ def status(
             "Valide du 1er coup",
             "Valide",
             "Versions",
-            "État",
+            Column("État", no_wrap=True),
         )
         yes = {1: "oui", 0: "non"}
         for r in df.to_dict("records"):
@@ -162,6 +163,10 @@ def status(
             ("manquant", "manquants"),
         ):
             k = int(df[key].sum())
-            out.print(f"{label.capitalize()} : {k} / {n} ({k / n:.0%})".replace("%", " %") if n else f"{label} : 0")
+            out.print(
+                f"{label.capitalize()} : {french_number(k)} / {french_number(n)} ({french_percent(k / n)})"
+                if n
+                else f"{label.capitalize()} : 0"
+            )
         incomplete = bool((df["etat"] != "valide").any())
     raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)

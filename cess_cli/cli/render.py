@@ -11,10 +11,12 @@ import re
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from cess_cli.findings import FileResult, Report, Severity
+from cess_cli.wording import count
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
@@ -28,38 +30,69 @@ def report_json(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
 
 
+# At this width and above, on a terminal, findings are a table; narrower, or in a pipe or
+# a log, each finding is a short list entry with its message on its own line(s).
+TABLE_MIN_WIDTH = 120
+
+
 def print_report(console: Console, report: Report, *, strict: bool = False) -> None:
+    """Print a report for people: per file, its findings (severity, sheet!cell, code, message,
+    hint), then the totals. A table on a terminal of `TABLE_MIN_WIDTH` columns or more;
+    otherwise a list whose messages are never squeezed (wrapped at words on a terminal,
+    one line each in a pipe or a log). Codes and addresses are never cut."""
+    table = console.is_terminal and console.width >= TABLE_MIN_WIDTH
     for result in report.files:
-        _print_file(console, result)
+        _print_file(console, result, table=table)
     valid = sum(r.valid and (not strict or r.warnings == 0) for r in report.files)
     console.print(
         Text(
-            f"{len(report.files)} fichier(s) : {valid} valide(s), "
-            f"{report.errors} erreur(s), {report.warnings} avertissement(s)"
+            f"{count(len(report.files), 'fichier')} : {count(valid, 'valide')}, "
+            f"{count(report.errors, 'erreur')}, {count(report.warnings, 'avertissement')}"
             + (" — mode strict : les avertissements comptent comme des erreurs." if strict else "."),
             style="bold",
-        )
+        ),
+        soft_wrap=not console.is_terminal,
     )
 
 
-def _print_file(console: Console, result: FileResult) -> None:
+def _print_file(console: Console, result: FileResult, *, table: bool) -> None:
     name = clean(result.file)
+    wrap = console.is_terminal  # in a pipe or a log, one line per line of text
     if not result.findings:
-        console.print(Text.assemble(("✔ ", "green"), (name, "bold"), " : aucun problème."))
+        console.print(Text.assemble(("✔ ", "green"), (name, "bold"), " : aucun problème."), soft_wrap=not wrap)
         return
     mark, style = ("✘ ", "red") if not result.valid else ("! ", "yellow")
     console.print(
         Text.assemble(
             (mark, style),
             (name, "bold"),
-            f" : {result.errors} erreur(s), {result.warnings} avertissement(s)",
-        )
+            f" : {count(result.errors, 'erreur')}, {count(result.warnings, 'avertissement')}",
+        ),
+        soft_wrap=not wrap,
     )
+    if table:
+        console.print(_findings_table(result))
+        return
+    for f in result.findings:
+        sev_style = "red" if f.severity is Severity.ERREUR else "yellow"
+        head = Text.assemble("  ", (str(f.severity), sev_style), "  ", clean(f.location) or "—", "  ", (f.code, "dim"))
+        console.print(head, soft_wrap=True)  # short, and its code is never cut
+        lines = [Text(clean(f.message))]
+        if f.hint:
+            lines.append(Text("→ " + clean(f.hint), style="dim"))
+        for line in lines:
+            if wrap:
+                console.print(Padding(line, (0, 0, 0, 4)), soft_wrap=False)
+            else:
+                console.print(Text("    ").append_text(line), soft_wrap=True)
+
+
+def _findings_table(result: FileResult) -> Table:
     table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
     table.add_column("Gravité", no_wrap=True)
     table.add_column("Emplacement", no_wrap=True)
     table.add_column("Code", no_wrap=True)
-    table.add_column("Message")
+    table.add_column("Message", min_width=50)
     for f in result.findings:
         sev_style = "red" if f.severity is Severity.ERREUR else "yellow"
         message = Text(clean(f.message))
@@ -71,4 +104,4 @@ def _print_file(console: Console, result: FileResult) -> None:
             Text(f.code),
             message,
         )
-    console.print(table)
+    return table

@@ -13,12 +13,12 @@ from cess_cli.cli.common import (
     Exit,
     SchemasOpt,
     config_and_referential,
-    french_number,
     guard,
     load_config,
     out,
 )
 from cess_cli.cli.french import FrenchCommand, FrenchGroup
+from cess_cli.wording import french_number
 
 schemas_app = typer.Typer(
     help=(
@@ -83,10 +83,10 @@ def schemas_list(config: ConfigOpt = None, schemas: SchemasOpt = None) -> None:
       cess schemas list
     """
     with guard():
-        from rich.table import Table
+        from rich.table import Column, Table
 
         _, ref = config_and_referential(config, schemas)
-        table = Table("Code", "Axe", "Années", "Indicateurs", "Libellé")
+        table = Table(Column("Code", no_wrap=True), "Axe", "Années", "Indicateurs", "Libellé")
         for code, action in ref.actions.items():
             table.add_row(
                 code,
@@ -119,7 +119,7 @@ def schemas_show(
     with guard():
         import json
 
-        from rich.table import Table
+        from rich.table import Column, Table
 
         from cess_cli.findings import CessError
 
@@ -133,22 +133,18 @@ def schemas_show(
         action = ref.actions[key]
         out.print(Text(f"{key} — {action.libelle}", style="bold"))
         out.print(f"Axe : {action.axe or 'transversal'}   Années actives : {', '.join(map(str, action.annees))}")
+        # The code stays whole (never cut, whatever the width); label, unit and kind wrap beneath it.
+        width = max((len(ia.code) for ia in action.indicateurs), default=10)
         table = Table(
-            "Indicateur",
-            "Libellé",
-            "Unité",
-            "Nature",
-            "Obligatoire",
-            *map(str, action.annees),
-            "Période",
+            Column("Indicateur (unité, nature)", min_width=width, overflow="fold"),
+            Column("Oblig.", no_wrap=True),
+            *(Column(str(y), justify="right", no_wrap=True) for y in action.annees),
+            Column("Période", justify="right", no_wrap=True),
         )
         for ia in action.indicateurs:
             ind = ref.indicateurs[ia.code]
             table.add_row(
-                ia.code,
-                Text(ind.libelle),
-                ind.unite,
-                ind.nature,
+                Text.assemble((ia.code, "bold"), "\n", (f"{ind.libelle} ({ind.unite}, {ind.nature})", "dim")),
                 "oui" if ia.obligatoire else "non",
                 *(french_number(ia.cibles.get(y)) for y in action.annees),
                 french_number(ia.cible_periode),

@@ -25,6 +25,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Generic, Literal, TypeVar
 
+from cess_cli.wording import french_number
+
 T = TypeVar("T")
 R = TypeVar("R")
 LostKind = Literal["delai", "arret"]
@@ -145,7 +147,7 @@ class WorkerPool(Generic[T, R]):
             done[index] = result
             slot.index, slot.task = None, None
         elif time.monotonic() - slot.started >= self.timeout:
-            done[index] = self.lost(task, "delai", f"{self.timeout:g}")
+            done[index] = self.lost(task, "delai", french_number(self.timeout))
             self._replace(slot)
 
     def _replace(self, slot: _Slot[T]) -> None:

@@ -1,0 +1,67 @@
+"""How cess words things for people, beneath every step: numbers in French form
+(`1 234`, `2,38 s`, `12 %`), and the nearest valid code to what someone typed (what was
+typed is echoed as typed, the closest valid code is suggested).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import unicodedata
+from collections.abc import Iterable
+
+NNBSP = "\u202f"  # narrow no-break space: thousands separator, and before « % »
+
+
+def french_number(value: float | None, decimals: int | None = None) -> str:
+    """1234.5 -> « 1 234,5 »; 2.3812 with decimals=2 -> « 2,38 »; None -> « — ».
+
+    Without `decimals`: integers as integers, other numbers with up to 2 decimals
+    (trailing zeros dropped). Thousands are separated by a narrow no-break space."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if decimals is None:
+        if float(value).is_integer():
+            return f"{int(value):,}".replace(",", NNBSP)
+        text = f"{value:,.2f}".rstrip("0")
+    else:
+        text = f"{value:,.{decimals}f}"
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """« 0 erreur », « 1 erreur », « 2 erreurs », « 1 234 fichiers » (French: 0 and 1 are singular)."""
+    return f"{french_number(n)} {word if n <= 1 else plural or word + 's'}"
+
+
+def french_percent(ratio: float, decimals: int = 0) -> str:
+    """0.254 -> « 25 % » (decimals=0), « 25,4 % » (decimals=1)."""
+    return f"{french_number(ratio * 100, decimals)}{NNBSP}%"
+
+
+def fold(text: str) -> str:
+    """Compare form: no case, no accents, spaces and hyphens as `_` (« Région » -> `region`)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace(" ", "_").replace("-", "_")
+
+
+def nearest(typed: str, choices: Iterable[str], *, limit: int = 1) -> list[str]:
+    """The valid codes closest to `typed` (at most `limit`, best first), compared with
+    `fold`; an exact match after folding comes first. Empty when nothing is close
+    (difflib ratio below 0.6)."""
+    by_fold: dict[str, str] = {}
+    for choice in choices:
+        by_fold.setdefault(fold(choice), choice)
+    key = fold(typed)
+    if key in by_fold:
+        return [by_fold[key]]
+    return [by_fold[k] for k in difflib.get_close_matches(key, list(by_fold), n=limit)]
+
+
+def did_you_mean(typed: str, choices: Iterable[str]) -> str:
+    """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close."""
+    best = nearest(typed, choices)
+    return f"Vouliez-vous dire « {best[0]} » ?" if best else ""
