@@ -40,7 +40,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "fichier.pas_un_classeur": (
         E,
         "Le fichier n'est pas un classeur Excel ({detail}).",
-        "Partez du modèle fourni par la CRESS (`cess template`) et enregistrez-le en .xlsx.",
+        "Partez du modèle vierge fourni par la CRESS et enregistrez-le en .xlsx.",
     ),
     "fichier.format_non_pris_en_charge": (
         E,
@@ -81,7 +81,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "modele.version_inconnue": (
         E,
         "Version de modèle « {trouve} » inconnue ou retirée (versions acceptées : {attendu}).",
-        "Téléchargez le modèle à jour (`cess template`) et recopiez-y vos chiffres.",
+        "Demandez à la CRESS le modèle à jour et recopiez-y vos chiffres.",
     ),
     "modele.version_absente": (
         W,
@@ -93,7 +93,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "identification.cle_inconnue": (
         W,
         "Clé « {trouve} » inconnue dans l'identification ; elle est ignorée.",
-        "Supprimez cette ligne ou rétablissez la clé du modèle.",
+        "{suggestion}Supprimez cette ligne ou rétablissez la clé du modèle.",
     ),
     "identification.cle_dupliquee": (
         E,
@@ -103,7 +103,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "action.inconnue": (
         E,
         "Action « {trouve} » inconnue du contrat.",
-        "Indiquez le code de votre action tel qu'il figure dans le plan d'actions (ex. III_1.1.3).",
+        "{suggestion}Indiquez le code de votre action tel qu'il figure dans le plan d'actions (ex. III_1.1.3).",
     ),
     "annee.hors_contrat": (
         E,
@@ -206,7 +206,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "indicateur.inconnu": (
         E,
         "Indicateur « {trouve} » inconnu pour l'action {detail}.",
-        "Gardez les lignes du modèle.",
+        "{suggestion}Gardez les lignes du modèle.",
     ),
     "indicateur.duplique": (
         E,
@@ -227,7 +227,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "financeur.inconnu": (
         E,
         "Financeur « {trouve} » inconnu.",
-        "Utilisez un code de la liste : {attendu}.",
+        "{suggestion}Codes acceptés : {attendu}.",
     ),
     "financeur.duplique": (
         E,
@@ -235,7 +235,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Gardez une seule ligne par financeur.",
     ),
     # territories
-    "departement.inconnu": (E, "Département « {trouve} » inconnu.", "Codes acceptés : {attendu}."),
+    "departement.inconnu": (E, "Département « {trouve} » inconnu.", "{suggestion}Codes acceptés : {attendu}."),
     "departement.format": (
         W,
         "Département « {trouve} » lu comme « {attendu} ».",
@@ -244,7 +244,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "territoire.indicateur_inconnu": (
         E,
         "« {trouve} » n'est pas un indicateur territorialisé de l'action.",
-        "Indicateurs à ventiler : {attendu}.",
+        "{suggestion}Indicateurs à ventiler : {attendu}.",
     ),
     "territoire.somme": (
         E,
@@ -275,7 +275,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "qualitatif.rubrique_inconnue": (
         W,
         "Rubrique « {trouve} » inconnue ; elle est ignorée.",
-        "Rubriques : {attendu}.",
+        "{suggestion}Rubriques : {attendu}.",
     ),
     # the referential itself (schemas/)
     "referentiel.fichier": (

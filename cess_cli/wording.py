@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, and before « % »
 
@@ -48,20 +48,30 @@ def fold(text: str) -> str:
     return plain.replace(" ", "_").replace("-", "_")
 
 
-def nearest(typed: str, choices: Iterable[str], *, limit: int = 1) -> list[str]:
+def nearest(typed: str, choices: Iterable[str] | Mapping[str, str], *, limit: int = 1) -> list[str]:
     """The valid codes closest to `typed` (at most `limit`, best first), compared with
     `fold`; an exact match after folding comes first. Empty when nothing is close
-    (difflib ratio below 0.6)."""
+    (difflib ratio below 0.6). `choices` may map names to codes ({"Isère": "38"}): the
+    names are compared, the codes returned."""
+    pairs = choices.items() if isinstance(choices, Mapping) else ((c, c) for c in choices)
     by_fold: dict[str, str] = {}
-    for choice in choices:
-        by_fold.setdefault(fold(choice), choice)
+    for name, code in pairs:
+        by_fold.setdefault(fold(name), code)
     key = fold(typed)
     if key in by_fold:
         return [by_fold[key]]
-    return [by_fold[k] for k in difflib.get_close_matches(key, list(by_fold), n=limit)]
+    found = [by_fold[k] for k in difflib.get_close_matches(key, list(by_fold), n=limit * 2)]
+    return list(dict.fromkeys(found))[:limit]
 
 
-def did_you_mean(typed: str, choices: Iterable[str]) -> str:
+def suggestion(typed: str, choices: Iterable[str] | Mapping[str, str]) -> str:
+    """The `{suggestion}` of a finding's hint: « Vouliez-vous dire « REGION » ? » and a space,
+    or "" when no code is close."""
+    text = did_you_mean(typed, choices)
+    return f"{text} " if text else ""
+
+
+def did_you_mean(typed: str, choices: Iterable[str] | Mapping[str, str]) -> str:
     """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close."""
     best = nearest(typed, choices)
     return f"Vouliez-vous dire « {best[0]} » ?" if best else ""

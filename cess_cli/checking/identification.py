@@ -11,6 +11,7 @@ from cess_cli.checking.structure import cell_value, columns_of, data_rows, too_l
 from cess_cli.reading import cells
 from cess_cli.reading.workbook import Sheet, col_letter, normalize
 from cess_cli.referential.bilan_format import IDENTIFICATION, IDENTIFICATION_KEYS
+from cess_cli.wording import suggestion
 
 KNOWN_KEYS = {k for k, _, _ in IDENTIFICATION_KEYS}
 
@@ -32,6 +33,7 @@ def identification_rows(run: FileCheck, sheet: Sheet, cols: dict[str, int]) -> t
                 sheet.name,
                 f"{col_letter(c_key)}{r}",
                 trouve=key_text,
+                suggestion=suggestion(key_text, KNOWN_KEYS),
             )
             continue
         if key in where:
@@ -135,7 +137,13 @@ def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], tit
         return None
     code = code.upper() if code.upper() in run.ref.actions else code
     if code not in run.ref.actions:
-        run.add("action.inconnue", title, where.get("code_action"), trouve=code)
+        run.add(
+            "action.inconnue",
+            title,
+            where.get("code_action"),
+            trouve=code,
+            suggestion=suggestion(code, run.ref.actions),
+        )
         return None
     return code
 

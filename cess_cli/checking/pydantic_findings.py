@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.referential.bilan_format import FINANCEMENTS, IDENTIFICATION, INDICATEURS, QUALITATIF, TERRITOIRES
+from cess_cli.wording import suggestion
 
 
 def findings_from_pydantic(run: FileCheck, exc: ValidationError, action_code: str) -> None:
@@ -20,7 +21,7 @@ def findings_from_pydantic(run: FileCheck, exc: ValidationError, action_code: st
         sheet, cell = run.addr.get(loc) or run.addr.get(loc[:2]) or (_sheet_of(loc[0]), None)
         etype = err["type"]
         found = err.get("input")
-        shown = found if not isinstance(found, dict | list) else ""
+        shown = run.typed.get(loc, found) if not isinstance(found, dict | list) else ""
         section = loc[0]
         field_name = str(loc[-1])
         code, fields = _classify(run, section, field_name, etype, err, action_code)
@@ -54,13 +55,22 @@ def _classify(
                 "attendu": ", ".join(map(str, action.annees)),
                 "detail": action_code,
             }
+        typed = str(run.typed.get(tuple(err["loc"]), err.get("input")))
         if name == "financeur":
-            return "financeur.inconnu", {"attendu": ", ".join(run.ref.codes_financeurs)}
+            codes = run.ref.codes_financeurs
+            return "financeur.inconnu", {"attendu": ", ".join(codes), "suggestion": suggestion(typed, codes)}
         if name == "departement":
-            return "departement.inconnu", {"attendu": ", ".join(run.ref.departements)}
+            deps = run.ref.departements
+            names = {d.code: d.code for d in run.ref.contrat.departements} | {
+                d.libelle: d.code for d in run.ref.contrat.departements
+            }
+            return "departement.inconnu", {"attendu": ", ".join(deps), "suggestion": suggestion(typed, names)}
         if name == "indicateur":
             territorial = [ind.code for _, ind in run.ref.typed_indicators(action_code) if ind.territorial]
-            return "territoire.indicateur_inconnu", {"attendu": ", ".join(territorial) or "aucun"}
+            return "territoire.indicateur_inconnu", {
+                "attendu": ", ".join(territorial) or "aucun",
+                "suggestion": suggestion(typed, territorial),
+            }
     if etype in ("int_type", "int_parsing", "float_type", "float_parsing"):
         return "valeur.non_numerique", {}
     if etype.startswith("date"):

@@ -13,6 +13,7 @@ from cess_cli.checking.structure import cell_value, columns_of, data_rows, too_l
 from cess_cli.reading import cells
 from cess_cli.reading.workbook import Sheet, col_letter, normalize
 from cess_cli.referential.bilan_format import FINANCEMENTS, INDICATEURS, QUALITATIF, TERRITOIRES
+from cess_cli.wording import suggestion
 
 
 def read_indicators(
@@ -57,6 +58,7 @@ def read_indicators(
                     code_cell,
                     trouve=code_text,
                     detail=action_code,
+                    suggestion=suggestion(code_text, typed),
                 )
             continue
         _, ind = typed[code]
@@ -116,6 +118,7 @@ def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any
         run.addr[("financements", i, "financeur")] = (sheet.name, fcell)
         funder = cells.parse_text(cell_value(row, cols["financeur"]))
         if funder is not None:
+            run.typed[("financements", i, "financeur")] = funder  # echoed as typed in a finding
             funder = funder.upper().replace(" ", "_")
             if funder in seen:
                 run.add("financeur.duplique", sheet.name, fcell, trouve=funder, detail=seen[funder])
@@ -152,6 +155,7 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
         dcell = f"{col_letter(cols['departement'])}{r}"
         run.addr[("territoires", i)] = (sheet.name, dcell)
         run.addr[("territoires", i, "departement")] = (sheet.name, dcell)
+        run.typed[("territoires", i, "departement")] = cells.parse_text(cell_value(row, cols["departement"])) or ""
         dep = read_departement(run, cell_value(row, cols["departement"]), deps, sheet.name, dcell)
         if dep is not None:
             line["departement"] = dep
@@ -159,6 +163,7 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
         run.addr[("territoires", i, "indicateur")] = (sheet.name, icell)
         ind = cells.parse_text(cell_value(row, cols["indicateur"]))
         if ind is not None:
+            run.typed[("territoires", i, "indicateur")] = ind
             line["indicateur"] = ind.lower()
         for col in ("valeur", "dont_qpv", "dont_zrr"):
             idx = cols.get(col)
@@ -222,6 +227,7 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
                 f"{col_letter(cols['rubrique'])}{r}",
                 trouve=rub,
                 attendu=", ".join(sorted(known)),
+                suggestion=suggestion(rub, known),
             )
             continue
         tcell = f"{col_letter(cols['texte'])}{r}"
