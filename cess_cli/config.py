@@ -130,16 +130,12 @@ def _read_toml(source: Path) -> dict[str, Any]:
 
 
 def _check_folders(config: Config) -> None:
-    """An output or input folder that names an existing file is a configuration error."""
-    for key, label in (
-        ("sortie", "dossier de sortie"),
-        ("bilans", "dossier des bilans"),
-        ("referentiel", "référentiel"),
-    ):
-        path = getattr(config, key)
-        if path is not None and path.exists() and not path.is_dir():
+    """An output or input folder that names an existing file is a configuration error
+    (the referential's folder is checked where it is loaded: `loading.require_folder`)."""
+    for key, option, label in (("sortie", "out", "dossier de sortie"), ("bilans", "bilans", "dossier des bilans")):
+        path: Path = getattr(config, key)
+        if path.exists() and not path.is_dir():
             raise CessError(
                 f"Configuration : le {label} « {path} » est un fichier, pas un dossier "
-                f"(option --{'out' if key == 'sortie' else 'schemas' if key == 'referentiel' else key} "
-                f"ou clé « {key} » de cess.toml)."
+                f"(option --{option} ou clé « {key} » de cess.toml)."
             )

@@ -48,14 +48,13 @@ def fold(text: str) -> str:
     return plain.replace(" ", "_").replace("-", "_")
 
 
-def nearest(typed: str, choices: Iterable[str] | Mapping[str, str], *, limit: int = 1) -> list[str]:
+def nearest(typed: str, choices: Iterable[str], *, names: Mapping[str, str] | None = None, limit: int = 1) -> list[str]:
     """The valid codes closest to `typed` (at most `limit`, best first), compared with
     `fold`; an exact match after folding comes first. Empty when nothing is close
-    (difflib ratio below 0.6). `choices` may map names to codes ({"Isère": "38"}): the
-    names are compared, the codes returned."""
-    pairs = choices.items() if isinstance(choices, Mapping) else ((c, c) for c in choices)
+    (difflib ratio below 0.6). `names` maps other names to codes ({"Isère": "38"}): they
+    are compared too, and their code returned."""
     by_fold: dict[str, str] = {}
-    for name, code in pairs:
+    for name, code in [*((c, c) for c in choices), *(names or {}).items()]:
         by_fold.setdefault(fold(name), code)
     key = fold(typed)
     if key in by_fold:
@@ -64,14 +63,14 @@ def nearest(typed: str, choices: Iterable[str] | Mapping[str, str], *, limit: in
     return list(dict.fromkeys(found))[:limit]
 
 
-def suggestion(typed: str, choices: Iterable[str] | Mapping[str, str]) -> str:
+def suggestion(typed: str, choices: Iterable[str], names: Mapping[str, str] | None = None) -> str:
     """The `{suggestion}` of a finding's hint: « Vouliez-vous dire « REGION » ? » and a space,
     or "" when no code is close."""
-    text = did_you_mean(typed, choices)
+    text = did_you_mean(typed, choices, names)
     return f"{text} " if text else ""
 
 
-def did_you_mean(typed: str, choices: Iterable[str] | Mapping[str, str]) -> str:
+def did_you_mean(typed: str, choices: Iterable[str], names: Mapping[str, str] | None = None) -> str:
     """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close."""
-    best = nearest(typed, choices)
+    best = nearest(typed, choices, names=names)
     return f"Vouliez-vous dire « {best[0]} » ?" if best else ""

@@ -61,10 +61,8 @@ def _classify(
             return "financeur.inconnu", {"attendu": ", ".join(codes), "suggestion": suggestion(typed, codes)}
         if name == "departement":
             deps = run.ref.departements
-            names = {d.code: d.code for d in run.ref.contrat.departements} | {
-                d.libelle: d.code for d in run.ref.contrat.departements
-            }
-            return "departement.inconnu", {"attendu": ", ".join(deps), "suggestion": suggestion(typed, names)}
+            names = {d.libelle: d.code for d in run.ref.contrat.departements}
+            return "departement.inconnu", {"attendu": ", ".join(deps), "suggestion": suggestion(typed, deps, names)}
         if name == "indicateur":
             territorial = [ind.code for _, ind in run.ref.typed_indicators(action_code) if ind.territorial]
             return "territoire.indicateur_inconnu", {

@@ -76,7 +76,7 @@ def _print_file(console: Console, result: FileResult, *, table: bool) -> None:
     for f in result.findings:
         sev_style = "red" if f.severity is Severity.ERREUR else "yellow"
         head = Text.assemble("  ", (str(f.severity), sev_style), "  ", clean(f.location) or "—", "  ", (f.code, "dim"))
-        console.print(head, soft_wrap=True)  # short, and its code is never cut
+        console.print(head, soft_wrap=not wrap)  # wrapped at spaces only: the code stays whole
         lines = [Text(clean(f.message))]
         if f.hint:
             lines.append(Text("→ " + clean(f.hint), style="dim"))

@@ -12,6 +12,7 @@ from cess_cli.cli.common import (
     ConfigOpt,
     Exit,
     SchemasOpt,
+    action_code,
     config_and_referential,
     guard,
     load_config,
@@ -121,12 +122,8 @@ def schemas_show(
 
         from rich.table import Column, Table
 
-        from cess_cli.findings import CessError
-
         _, ref = config_and_referential(config, schemas)
-        key = code.upper() if code.upper() in ref.actions else code
-        if key not in ref.actions:
-            raise CessError(f"Action « {code} » inconnue. Actions : {', '.join(ref.actions)}.")
+        key = action_code(code, ref)
         if json_schema:
             sys.stdout.write(json.dumps(ref.model_for(key).model_json_schema(), ensure_ascii=False, indent=2) + "\n")
             return

@@ -1,0 +1,48 @@
+"""A finding echoes what the operator typed, and suggests the nearest valid code."""
+
+from __future__ import annotations
+
+from cess_cli.checking.validate import validate_workbook
+
+from ..helpers import make_bilan, set_ident
+
+
+def _findings(ref, path):
+    return {f.code: f for f in validate_workbook(path, ref).findings}
+
+
+def test_unknown_codes_echoed_as_typed_with_a_suggestion(ref, tmp_path):
+    def edit(wb):
+        wb["Financements"]["A2"] = "Région"
+        wb["Territoires"]["A2"] = "Isère"
+        wb["Territoires"]["B2"] = "structures_acompagnees"
+
+    found = _findings(ref, make_bilan(ref, tmp_path, edit=edit))
+    funder = found["financeur.inconnu"]
+    assert (funder.sheet, funder.cell, funder.message) == ("Financements", "A2", "Financeur « Région » inconnu.")
+    assert funder.hint.startswith("Vouliez-vous dire « REGION » ? Codes acceptés : REGION, ETAT")
+    dep = found["departement.inconnu"]
+    assert (dep.cell, dep.message) == ("A2", "Département « Isère » inconnu.")
+    assert dep.hint.startswith("Vouliez-vous dire « 38 » ? Codes acceptés : 01, 07")
+    indicator = found["territoire.indicateur_inconnu"]
+    assert indicator.message.startswith("« structures_acompagnees » n'est pas")
+    assert indicator.hint.startswith("Vouliez-vous dire « structures_accompagnees » ?")
+
+
+def test_unknown_action_suggests_the_nearest(ref, tmp_path):
+    found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: set_ident(wb, "code_action", "III_1.1.33")))
+    action = found["action.inconnue"]
+    assert action.message == "Action « III_1.1.33 » inconnue du contrat."
+    assert action.hint.startswith("Vouliez-vous dire « III_1.1.3 » ? ")
+
+
+def test_nothing_close_gives_no_suggestion(ref, tmp_path):
+    found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Financements"].__setitem__("A2", "XYZW")))
+    assert found["financeur.inconnu"].hint.startswith("Codes acceptés : ")
+
+
+def test_operator_hints_carry_no_markdown(ref):
+    from cess_cli.catalogue import CATALOGUE
+
+    for code, (_, message, hint) in CATALOGUE.items():
+        assert "`" not in message + hint, code

@@ -1,0 +1,69 @@
+"""`cess template` output paths mean what they say (README, Commands)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from cess_cli.cli.app import app
+
+runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"})
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+@pytest.mark.parametrize("name", ["bilan.csv", "bilan", "bilan.xls", "bilan.ods", "bilan.xlsx.txt"])
+def test_single_template_needs_an_xlsx_name(tmp_path, name):
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / name))
+    assert result.exit_code == 2
+    assert "son nom doit finir par .xlsx" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_single_template_accepts_any_case_of_xlsx(tmp_path):
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / "Bilan.XLSX"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "Bilan.XLSX").is_file()
+
+
+def test_single_template_never_creates_a_mistyped_folder(tmp_path):
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / "modles" / "bilan.xlsx"))
+    assert result.exit_code == 2 and "introuvable : créez-le" in result.output
+    assert not (tmp_path / "modles").exists()
+
+
+def test_single_template_onto_a_folder_is_refused(tmp_path):
+    (tmp_path / "dossier.xlsx").mkdir()
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / "dossier.xlsx"))
+    assert result.exit_code == 2 and "est un dossier" in result.output
+
+
+@pytest.mark.parametrize("name", ["x.xlsx", "modeles.csv"])
+def test_all_templates_need_a_folder_not_a_file_name(tmp_path, name):
+    result = invoke("template", "--all", "2015", "-o", str(tmp_path / name))
+    assert result.exit_code == 2 and "ressemble à un nom de fichier" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_all_templates_refuse_an_existing_file(tmp_path):
+    (tmp_path / "modeles").write_text("un fichier")
+    result = invoke("template", "--all", "2015", "-o", str(tmp_path / "modeles"))
+    assert result.exit_code == 2 and "n'est pas un dossier" in result.output
+
+
+def test_all_templates_create_their_folder_and_parents(ref, tmp_path):
+    result = invoke("template", "--all", "2016", "-o", str(tmp_path / "a" / "modeles_2016"))
+    assert result.exit_code == 0, result.output
+    expected = sum(2016 in action.annees for action in ref.actions.values())
+    assert len(list((tmp_path / "a" / "modeles_2016").glob("*.xlsx"))) == expected
+
+
+def test_unknown_action_echoed_as_typed_with_the_nearest_code(tmp_path):
+    result = invoke("template", "iii_1.1.33", "2015", "-o", str(tmp_path / "b.xlsx"))
+    assert result.exit_code == 2
+    assert "Action « iii_1.1.33 » inconnue. Vouliez-vous dire « III_1.1.3 » ?" in result.output
+    result = invoke("schemas", "show", "III_1.1.33")
+    assert result.exit_code == 2 and "Vouliez-vous dire « III_1.1.3 » ?" in result.output
+    assert invoke("template", "iii_1.1.3", "2015", "-o", str(tmp_path / "b.xlsx")).exit_code == 0

@@ -1,0 +1,120 @@
+"""Configuration: every value checked before a run starts, every error French (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typer.testing import CliRunner
+
+from cess_cli.cli.app import app
+from cess_cli.config import resolve
+from cess_cli.findings import CessError
+from cess_cli.french_errors import os_error_message, pydantic_message
+
+runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"})
+ENGLISH = ("Input should", "Extra inputs", "Illegal character", "Invalid", "Expected", "No such file", "Traceback")
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[limites]\ntaille_max_fichier_mo = inf\n", "limites.taille_max_fichier_mo : un nombre fini est attendu"),
+        ("[limites]\nsecondes_par_fichier = nan\n", "limites.secondes_par_fichier : un nombre fini est attendu"),
+        ("[limites]\nsecondes_par_fichier = 1e300\n", "limites.secondes_par_fichier : doit être au plus 86\u202f400"),
+        ("[limites]\nlignes_max = true\n", "limites.lignes_max : un nombre entier est attendu (trouvé : true)"),
+        ("[limites]\ntaux_compression_max = false\n", "limites.taux_compression_max : un nombre est attendu"),
+        ('[limites]\ncolonnes_max = "50"\n', "limites.colonnes_max : un nombre entier est attendu (trouvé : « 50 »)"),
+        ("[limites]\nlignes_max = 0\n", "limites.lignes_max : doit être supérieur à 0"),
+        ("[limites]\nlignes_maxi = 10\n", "limites.lignes_maxi : clé inconnue"),
+        ("sorties = 'out'\n", "sorties : clé inconnue"),
+        ("bilans = true\n", "bilans : un chemin (texte) est attendu"),
+        ("[echeances]\n2015 = 'demain'\n", "echeances.2015 : une date AAAA-MM-JJ est attendue"),
+    ],
+)
+def test_bad_values_are_french_configuration_errors(tmp_path, toml, expected):
+    (tmp_path / "cess.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(CessError) as caught:
+        resolve(cwd=tmp_path)
+    message = str(caught.value)
+    assert expected in message, message
+    assert message.startswith(f"Configuration {tmp_path / 'cess.toml'} invalide :")
+    assert not any(word in message for word in ENGLISH), message
+
+
+def test_toml_syntax_error_gives_line_column_and_the_line(tmp_path):
+    (tmp_path / "cess.toml").write_text('bilans = "recus"\nsortie = "out\n', encoding="utf-8")
+    with pytest.raises(CessError) as caught:
+        resolve(cwd=tmp_path)
+    message = str(caught.value)
+    assert "syntaxe TOML invalide ligne 2, colonne 14 :" in message
+    assert '    sortie = "out\n                 ^' in message
+    assert not any(word in message for word in ENGLISH), message
+
+
+def test_unreadable_configuration_is_french(tmp_path):
+    (tmp_path / "cess.toml").write_bytes(b"bilans = '\xe9t\xe9'\n")  # Latin-1, not UTF-8
+    with pytest.raises(CessError, match="n'est pas en UTF-8"):
+        resolve(cwd=tmp_path)
+    with pytest.raises(CessError, match="Fichier de configuration introuvable"):
+        resolve(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_output_folder_that_is_a_file_is_refused(tmp_path, flag):
+    (tmp_path / "sorties").write_text("un fichier")
+    if flag:
+        args = {"sortie": tmp_path / "sorties"}
+    else:
+        (tmp_path / "cess.toml").write_text('sortie = "sorties"\n', encoding="utf-8")
+        args = {}
+    with pytest.raises(CessError, match=r"le dossier de sortie « .*sorties » est un fichier, pas un dossier"):
+        resolve(cwd=tmp_path, **args)
+
+
+@pytest.mark.parametrize(
+    "toml", ["[limites]\ntaille_max_fichier_mo = inf\n", "[limites]\nlignes_max = true\n", 'sortie = "fichier"\n']
+)
+def test_batch_refuses_bad_configuration_before_taking_its_lock(tmp_path, monkeypatch, toml):
+    (tmp_path / "bilans").mkdir()
+    (tmp_path / "fichier").write_text("pas un dossier")
+    (tmp_path / "cess.toml").write_text('bilans = "bilans"\n' + toml, encoding="utf-8")
+    if "sortie" not in toml:
+        (tmp_path / "cess.toml").write_text('bilans = "bilans"\nsortie = "out"\n' + toml, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["batch"])
+    assert result.exit_code == 2
+    assert result.output.startswith("Erreur : Configuration")
+    assert not (tmp_path / "out").exists()  # nothing made, no lock taken
+    assert not any(word in result.output for word in ENGLISH), result.output
+
+
+def test_pydantic_messages_come_from_type_and_context():
+    class Model(BaseModel):
+        model_config = ConfigDict(extra="forbid", strict=True)
+        n: int = Field(ge=2, le=5)
+        kind: str = Field(pattern=r"^[a-z]+$")
+
+    with pytest.raises(ValidationError) as caught:
+        Model.model_validate({"n": 9, "kind": "ABC", "x": 1})
+    messages = [pydantic_message(e) for e in caught.value.errors()]
+    assert messages == [
+        "doit être au plus 5 (trouvé : 9).",
+        "format invalide (motif attendu : ^[a-z]+$) (trouvé : « ABC »).",
+        "clé inconnue (trouvé : 1).",
+    ]
+    assert pydantic_message({"type": "some_future_type", "msg": "Some English", "input": 3}) == (
+        "valeur invalide (trouvé : 3)."
+    )
+
+
+def test_os_errors_in_french():
+    assert os_error_message(FileNotFoundError(2, "No such file or directory")) == "introuvable"
+    assert os_error_message(PermissionError(13, "Permission denied")) == "droits insuffisants"
+
+
+def test_config_values_resolved_relative_to_the_file(tmp_path):
+    (tmp_path / "cess.toml").write_text('bilans = "recus"\n[limites]\nlignes_max = 500\n', encoding="utf-8")
+    cfg = resolve(cwd=Path(tmp_path))
+    assert cfg.bilans == (tmp_path / "recus").resolve() and cfg.limites.lignes_max == 500

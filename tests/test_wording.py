@@ -1,0 +1,31 @@
+"""French numbers and the nearest valid code (cess_cli/wording.py)."""
+
+from __future__ import annotations
+
+from cess_cli.wording import count, did_you_mean, french_number, french_percent, nearest
+
+N = "\u202f"
+
+
+def test_french_numbers():
+    assert french_number(1234) == f"1{N}234"
+    assert french_number(1234.5) == f"1{N}234,5"
+    assert french_number(2.3812, 2) == "2,38"
+    assert french_number(0.5, 1) == "0,5"
+    assert french_number(1_000_000.0) == f"1{N}000{N}000"
+    assert french_number(None) == "—"
+    assert french_percent(0.857) == f"86{N}%"
+    assert french_percent(0.2545, 1) == f"25,4{N}%"
+
+
+def test_counts_agree_in_number():
+    assert [count(n, "erreur") for n in (0, 1, 2, 1500)] == ["0 erreur", "1 erreur", "2 erreurs", f"1{N}500 erreurs"]
+
+
+def test_nearest_code_ignores_case_accents_and_spaces():
+    assert nearest("Région", ["REGION", "ETAT"]) == ["REGION"]
+    assert nearest("grand lyon", ["GRAND_LYON", "VILLE_LYON"]) == ["GRAND_LYON"]
+    assert nearest("Isere", ["38", "69"], names={"Isère": "38", "Rhône": "69"}) == ["38"]
+    assert nearest("zzz", ["REGION", "ETAT"]) == []
+    assert did_you_mean("valdiate", ["validate", "template"]) == "Vouliez-vous dire « validate » ?"
+    assert did_you_mean("zzz", ["validate"]) == ""
