@@ -44,7 +44,7 @@ def template(
     cellules à saisir sont colorées et une feuille Mode d'emploi explique
     comment remplir le bilan.
 
-    \\b
+    \b
     Exemples :
       cess template III_1.1.3 2015 -o bilan_III_1.1.3_2015.xlsx
       cess template --all 2015 -o modeles_2015/

@@ -55,9 +55,12 @@ def test_help_is_french_with_examples_on_their_own_lines(command):
     assert text.startswith("Utilisation : cess")
     assert "Afficher cette aide et quitter." in text
     assert max(len(line) for line in text.splitlines()) <= 80
-    if "Exemple" in text:  # every example is a whole command on its own line
-        examples = [line.strip() for line in text.splitlines() if line.strip().startswith("cess ")]
-        assert examples and all(line.startswith(f"cess {' '.join(command)}".rstrip()) for line in examples)
+    assert "\\" not in text and "\b" not in text
+    lines = [line.strip() for line in text.splitlines()]
+    if command not in ([],):  # every example is a whole command on its own line, under « Exemple(s) : »
+        start = next(i for i, line in enumerate(lines) if line in ("Exemple :", "Exemples :"))
+        examples = lines[start + 1 : lines.index("", start)]
+        assert examples and all(line.startswith(f"cess {' '.join(command)}") for line in examples), examples
 
 
 MISTAKES = [

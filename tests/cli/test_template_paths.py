@@ -67,3 +67,9 @@ def test_unknown_action_echoed_as_typed_with_the_nearest_code(tmp_path):
     result = invoke("schemas", "show", "III_1.1.33")
     assert result.exit_code == 2 and "Vouliez-vous dire « III_1.1.3 » ?" in result.output
     assert invoke("template", "iii_1.1.3", "2015", "-o", str(tmp_path / "b.xlsx")).exit_code == 0
+
+
+def test_feedback_folder_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "retours").write_text("un fichier")
+    result = invoke("validate", str(tmp_path), "--feedback", str(tmp_path / "retours"))
+    assert result.exit_code == 2 and "--feedback attend un dossier" in result.output
