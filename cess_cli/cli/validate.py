@@ -64,9 +64,8 @@ def validate(
     """
     with guard():
         from cess_cli.cli.render import print_report, report_json
-        from cess_cli.pipeline import validate_paths
-
         from cess_cli.findings import CessError
+        from cess_cli.pipeline import validate_paths
 
         if feedback is not None and feedback.exists() and not feedback.is_dir():
             raise CessError(f"« {feedback} » est un fichier : --feedback attend un dossier (créé s'il manque).")
