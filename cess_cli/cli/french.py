@@ -4,7 +4,8 @@ click and typer pass every message they print through the standard `gettext` fun
 each module binding them at import (`from gettext import gettext as _`). cess ships a
 French catalogue (`locale/fr/LC_MESSAGES/cess.po`, compiled to `cess.mo`) and binds
 those module names to it, whatever the locale of the machine (cron often runs with
-`LANG=C`). typer's rich help strings computed at import are recomputed the same way.
+`LANG=C`). typer's rich help strings computed at import are recomputed the same way
+when typer has loaded them (cess's help is plain: `rich_markup_mode=None`).
 
 Unknown commands and options are re-worded with guillemets around the name and the
 nearest valid one (click's own messages quote them with `'...'`), through the same
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import importlib
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,6 @@ _MODULES = (
     "click._termui_impl",
     "typer.core",
     "typer.main",
-    "typer.rich_utils",
 )
 # typer.rich_utils computes these at import: name -> the English message.
 _RICH_CONSTANTS = {
@@ -72,10 +73,14 @@ def install_french() -> None:
             module._ = french.gettext  # type: ignore[attr-defined]
         if getattr(module, "ngettext", None) in (gettext.ngettext, french.ngettext):
             module.ngettext = french.ngettext  # type: ignore[attr-defined]
-    rich_utils = importlib.import_module("typer.rich_utils")
-    for constant, message in _RICH_CONSTANTS.items():
-        if hasattr(rich_utils, constant):
-            setattr(rich_utils, constant, french.gettext(message))
+    # typer loads its rich help and errors (and rich.markdown, 60 ms) only for a rich markup
+    # mode, which cess does not use: bound here only if something loaded them already.
+    rich_utils = sys.modules.get("typer.rich_utils")
+    if rich_utils is not None:
+        rich_utils._ = french.gettext  # type: ignore[attr-defined]
+        for constant, message in _RICH_CONSTANTS.items():
+            if hasattr(rich_utils, constant):
+                setattr(rich_utils, constant, french.gettext(message))
 
 
 def unknown_name(kind: str, name: str, possibilities: Iterable[str] | None) -> str:
