@@ -124,6 +124,8 @@ def run_batch(
 
         def on_file(i: int, total: int, result: FileResult, path: Path) -> None:
             status = "valide" if result.valid else f"{result.errors} erreur(s)"
+            if result.ignored:
+                status = "ignoré — " + result.findings[0].message.removeprefix("Fichier ignoré : ").rstrip(".")
             if result.warnings:
                 status += f", {result.warnings} avertissement(s)"
             log(f"[{i}/{total}] {Path(result.file).name} : {status}")
@@ -259,6 +261,7 @@ def _manifest(
             "valides": sum(i["statut"] == "valide" for i in inputs),
             "invalides": sum(i["statut"] == "invalide" for i in inputs),
             "illisibles": sum(i["statut"] == "illisible" for i in inputs),
+            "ignores": sum(i["statut"] == "ignoré" for i in inputs),
             "retenus": sum(i["retenu"] for i in inputs),
             "conflits": len(coll.conflicts),
         },

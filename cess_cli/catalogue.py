@@ -24,7 +24,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     ),
     "fichier.tronque": (
         E,
-        "Le fichier est incomplet ou endommagé : ce n'est pas un classeur .xlsx lisible ({detail}).",
+        "Le fichier est incomplet ou endommagé : ce n'est pas un classeur lisible ({detail}).",
         "Renvoyez le fichier : il a probablement été coupé pendant l'envoi ou la copie.",
     ),
     "fichier.chiffre": (
@@ -32,14 +32,9 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Le classeur est protégé par un mot de passe et ne peut pas être lu.",
         "Enlevez le mot de passe d'ouverture (Fichier > Informations > Protéger le classeur) puis renvoyez-le.",
     ),
-    "fichier.xls": (
-        E,
-        "Le fichier est au format Excel 97-2003 (.xls), que cess ne lit pas.",
-        "Ouvrez-le dans Excel et enregistrez-le au format « Classeur Excel (.xlsx) ».",
-    ),
     "fichier.pas_un_classeur": (
         E,
-        "Le fichier n'est pas un classeur Excel ({detail}).",
+        "Le fichier n'est pas un classeur (.xlsx, .ods ou .xls) : {detail}.",
         "Partez du modèle vierge fourni par la CRESS et enregistrez-le en .xlsx.",
     ),
     "fichier.format_non_pris_en_charge": (
@@ -57,6 +52,17 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Fichier ignoré : {detail}.",
         "Placez un vrai fichier .xlsx dans le dossier des bilans.",
     ),
+    "fichier.non_classeur": (
+        W,
+        "Fichier ignoré : ce n'est pas un classeur ({detail}).",
+        "S'il s'agit d'un bilan, demandez au porteur son classeur (.xlsx, .ods ou .xls) ; sinon, retirez-le "
+        "du dossier des bilans.",
+    ),
+    "fichier.pas_un_bilan": (
+        E,
+        "Ce classeur n'est pas un bilan : aucune des feuilles attendues ({attendu}) ; feuilles trouvées : {trouve}.",
+        "Partez du modèle de bilan fourni par la CRESS pour l'action et l'année.",
+    ),
     "fichier.delai": (
         E,
         "Fichier abandonné : {detail}.",
@@ -72,6 +78,21 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         E,
         "La feuille « {attendu} » est absente (feuilles trouvées : {trouve}).",
         "Partez du modèle fourni et ne renommez pas ses feuilles.",
+    ),
+    "feuille.en_double": (
+        E,
+        "Deux feuilles correspondent à « {attendu} » : {trouve}.",
+        "Supprimez ou renommez l'une des deux : cess ne choisit pas à votre place.",
+    ),
+    "entete.decalee": (
+        E,
+        "L'en-tête de la feuille est en ligne {trouve} au lieu de la ligne 1 (au-dessus : {detail}).",
+        "Supprimez les lignes au-dessus de l'en-tête (titre, lignes vides) : l'en-tête doit être en ligne 1.",
+    ),
+    "cellule.fusionnee": (
+        W,
+        "Cellules {detail} fusionnées : la valeur « {trouve} » est lue sur chacune de leurs lignes.",
+        "Pour l'éviter, annulez la fusion et recopiez la valeur sur chaque ligne.",
     ),
     "colonne.manquante": (
         E,
@@ -187,9 +208,19 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Raccourcissez le texte.",
     ),
     "valeur.invalide": (E, "Valeur « {trouve} » invalide ({detail}).", "Corrigez la valeur de la cellule."),
+    "texte.invisible": (
+        W,
+        "Caractère invisible ({detail}) retiré de « {trouve} ».",
+        "Rien à faire ; pour l'éviter, retapez le texte au lieu de le coller.",
+    ),
+    "texte.apostrophe": (
+        W,
+        "Apostrophe initiale ignorée : « {trouve} » est lu comme {attendu}.",
+        "Rien à faire ; vous pouvez retirer l'apostrophe.",
+    ),
     "date.invalide": (
         E,
-        "Date « {trouve} » illisible : une date JJ/MM/AAAA est attendue.",
+        "Date « {trouve} » illisible : une date JJ/MM/AAAA (ou « 15 mars 2016 ») est attendue.",
         "Saisissez la date au format JJ/MM/AAAA.",
     ),
     "date.texte": (

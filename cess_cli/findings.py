@@ -71,8 +71,14 @@ class FileResult:
         return sum(f.severity is Severity.AVERTISSEMENT for f in self.findings)
 
     @property
+    def ignored(self) -> bool:
+        """Not a spreadsheet, found in a folder of bilans (a PDF, a note): listed as
+        « ignoré » with its reason (`fichier.non_classeur`), neither valid nor invalid."""
+        return any(f.code == "fichier.non_classeur" for f in self.findings)
+
+    @property
     def valid(self) -> bool:
-        return self.errors == 0
+        return self.errors == 0 and not self.ignored
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +87,7 @@ class FileResult:
             "annee": self.annee,
             "version": self.version,
             "valide": self.valid,
+            "ignore": self.ignored,
             "erreurs": self.errors,
             "avertissements": self.warnings,
             "constats": [f.to_dict() for f in self.findings],
@@ -116,6 +123,7 @@ class Report:
             "resume": {
                 "fichiers": len(self.files),
                 "valides": sum(r.valid for r in self.files),
+                "ignores": sum(r.ignored for r in self.files),
                 "erreurs": self.errors,
                 "avertissements": self.warnings,
             },

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
-from cess_cli.catalogue import make
+from cess_cli.catalogue import CATALOGUE, make
 from cess_cli.checking.bilan import Bilan
 from cess_cli.checking.validate import read_bilan
 from cess_cli.consolidation.sources import Collection, Source, select
@@ -38,7 +38,7 @@ def process_file(ref: Referential, limits: Limits, task: Task) -> Outcome:
     path, display, target = task
     result, bilan = read_bilan(path, ref, display=display, limits=limits)
     feedback = None
-    if target is not None and result.findings:
+    if target is not None and result.findings and not result.ignored:
         folder, stem = target
         with contextlib.suppress(OSError):  # no feedback file is no reason to lose the findings
             feedback = write_feedback(result, path, Path(folder), stem=stem)
@@ -115,12 +115,27 @@ def validate_paths(
     or exceeds `timeout` seconds gets a finding, the others go on. With `feedback_dir`,
     every file with findings gets its feedback files there. Never raises for a bad file."""
     report = Report()
-    files = iter_bilan_files(paths)
-    for result, _, _ in read_many(
-        files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir
-    ):
-        report.files.append(result)
+    paths = list(paths)
+    files = list(iter_bilan_files(paths))
+    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
+    for (path, _), (result, _, _) in zip(files, results, strict=True):
+        report.files.append(named_explicitly(result) if path in paths else result)
     return report
+
+
+def named_explicitly(result: FileResult) -> FileResult:
+    """A file named on the command line is meant as a bilan: what would be listed as
+    ignored in a folder (a PDF, a note) is an `erreur` there (README `cess validate`)."""
+    if not result.ignored:
+        return result
+    head, tail = CATALOGUE["fichier.non_classeur"][1].split("{detail}")
+    result.findings = [
+        make("fichier.pas_un_classeur", f.file, detail=f.message.removeprefix(head).removesuffix(tail))
+        if f.code == "fichier.non_classeur"
+        else f
+        for f in result.findings
+    ]
+    return result
 
 
 def _sha_of(path: Path) -> str | None:
@@ -148,9 +163,12 @@ def collect(
     Returns the `Collection`: one `Source` per file (never dropped), the content of the
     valid bilans, the conflicts, and the feedback files written."""
     coll = Collection()
+    paths = list(paths)
     files = list(iter_bilan_files(paths, exclude))
     results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
     for i, ((path, display), (result, bilan, feedback)) in enumerate(zip(files, results, strict=True), start=1):
+        if path in paths:
+            result = named_explicitly(result)
         if feedback is not None:
             coll.feedback.append(feedback)
         if on_file is not None:
@@ -168,10 +186,18 @@ def collect(
                 erreurs=result.errors,
                 avertissements=result.warnings,
                 findings=result.findings,
-                statut="valide" if result.valid else ("invalide" if identified else "illisible"),
+                statut=_status(result, identified),
             )
         )
         if bilan is not None:
             coll.bilans[display] = bilan
     select(coll)
     return coll
+
+
+def _status(result: FileResult, identified: bool) -> str:
+    if result.ignored:
+        return "ignoré"
+    if result.valid:
+        return "valide"
+    return "invalide" if identified else "illisible"

@@ -101,12 +101,13 @@ def build_corpus(folder: Path, good: bytes, outside: Path) -> dict[str, tuple[st
         "vide.xlsx": (b"", ("fichier.vide",)),
         "tronque.xlsx": (half, ("fichier.tronque",)),
         "chiffre.xlsx": (OLE + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64, ("fichier.chiffre",)),
-        "ancien.xls": (OLE + b"Workbook".ljust(64, b"\0"), ("fichier.xls",)),
-        "macros.xlsm": (
-            rezip(good, lambda n, d: d, {"xl/vbaProject.bin": b"\0" * 100}),
+        "ancien.xls": (OLE + b"Workbook".ljust(64, b"\0"), ("fichier.illisible",)),
+        "binaire.xlsb": (
+            _zip({"_rels/.rels": XLSB_RELS, "xl/workbook.bin": b"\0" * 64}),
             ("fichier.format_non_pris_en_charge",),
         ),
-        "tableur.ods": (_ods(), ("fichier.format_non_pris_en_charge",)),
+        "tableur.ods": (_ods(), ("fichier.illisible",)),
+        "lettre_97.xls": (OLE + "WordDocument".encode("utf-16-le") + b"\0" * 64, ("fichier.pas_un_classeur",)),
         "export.xlsx": (b"code;valeur\nparticipants;12\n", ("fichier.pas_un_classeur",)),
         "rapport.xlsx": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", ("fichier.pas_un_classeur",)),
         "lettre.xlsx": (
@@ -122,7 +123,6 @@ def build_corpus(folder: Path, good: bytes, outside: Path) -> dict[str, tuple[st
             ("fichier.trop_gros",),
         ),
         "lourd.xlsx": (good + os.urandom(3 * 1024 * 1024), ("fichier.trop_gros",)),
-        "dimension.xlsx": (rezip(good, on(INDICATEURS, whole_sheet_dimension)), ("fichier.trop_gros",)),
         "cellule_perdue.xlsx": (rezip(good, on(INDICATEURS, stray_cell)), ("fichier.illisible",)),
         "lignes.xlsx": (rezip(good, on(TERRITOIRES, many_rows)), ("fichier.trop_gros",)),
         "nan.xlsx": (rezip(good, on(INDICATEURS, nan_value)), ("valeur.non_numerique",)),
@@ -153,6 +153,13 @@ def _zip(entries: dict[str, bytes]) -> bytes:
         for name, data in entries.items():
             z.writestr(name, data)
     return out.getvalue()
+
+
+XLSB_RELS = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    b'officeDocument" Target="xl/workbook.bin"/></Relationships>'
+)
 
 
 def _ods() -> bytes:

@@ -321,5 +321,6 @@ def test_output_folder_inside_bilans_folder_is_not_read_back(ref, tmp_path):
     cfg = resolve(tmp_path / "cess.toml")
     first = run_batch(cfg, ref)
     second = run_batch(cfg, ref)
-    assert [e["fichier"] for e in second.manifest["entrees"]] == ["bilan_ANIM_2014.xlsx"]
+    entries = {e["fichier"]: e["statut"] for e in second.manifest["entrees"]}
+    assert entries == {"bilan_ANIM_2014.xlsx": "invalide", "cess.toml": "ignoré"}  # listed, never silently skipped
     assert _comparable(first.manifest) == _comparable(second.manifest)

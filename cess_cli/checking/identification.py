@@ -22,7 +22,7 @@ def identification_rows(run: FileCheck, sheet: Sheet, cols: dict[str, int]) -> t
     c_key, c_val = cols["cle"], cols["valeur"]
     val_letter = col_letter(c_val)
     for r, row in data_rows(sheet):
-        key_text = cells.parse_text(cell_value(row, c_key))
+        key_text = run.value(cells.parse_code(cell_value(row, c_key)), sheet.name, f"{col_letter(c_key)}{r}")
         if key_text is None:
             continue
         key = normalize(key_text).replace(" ", "_")
@@ -83,10 +83,10 @@ def read_identification(run: FileCheck, sheet: Sheet) -> Identification | None:
     run.result.action = code
     fields: dict[str, Any] = {"code_action": code, "version_modele": version_modele}
     for key in ("porteur", "contact_nom", "contact_email", "siret"):
-        text = cells.parse_text(raw.get(key))
+        parse = cells.parse_str if key in ("porteur", "contact_nom") else cells.parse_code
+        text = run.parsed(("identification", key), parse(raw.get(key)), title, where.get(key))
         if text is not None:
             fields[key] = text
-        run.addr[("identification", key)] = (title, where.get(key))
     annee = _year(run, raw, where, title)
     if annee is not None:
         fields["annee"] = annee
@@ -95,7 +95,7 @@ def read_identification(run: FileCheck, sheet: Sheet) -> Identification | None:
         ("identification", "date_transmission"),
         cells.parse_date(raw.get("date_transmission")),
         title,
-        where.get("date_transmission") or "",
+        where.get("date_transmission"),
     )
     if date_tr is not None:
         fields["date_transmission"] = date_tr
@@ -111,7 +111,9 @@ def read_identification(run: FileCheck, sheet: Sheet) -> Identification | None:
 
 def _format_version(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str) -> str | None:
     """The format version first: an unknown or retired one gets one finding (None), not a cascade."""
-    version_modele = cells.parse_text(raw.get("version_modele"))
+    version_modele: str | None = run.value(
+        cells.parse_code(raw.get("version_modele")), title, where.get("version_modele")
+    )
     actives = run.ref.versions_actives
     if version_modele is None:
         run.add("modele.version_absente", title, where.get("version_modele"), attendu=run.ref.version_courante)
@@ -131,9 +133,11 @@ def _format_version(run: FileCheck, raw: dict[str, Any], where: dict[str, str], 
 
 
 def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str) -> str | None:
-    code = cells.parse_text(raw.get("code_action"))
+    raw_code = raw.get("code_action")
+    code: str | None = run.value(cells.parse_code(raw_code), title, where.get("code_action"))
     if code is None:
-        run.add("identification.manquant", title, where.get("code_action"), attendu="code_action")
+        if cells.marker(raw_code) is None:
+            run.add("identification.manquant", title, where.get("code_action"), attendu="code_action")
         return None
     code = code.upper() if code.upper() in run.ref.actions else code
     if code not in run.ref.actions:
@@ -151,7 +155,7 @@ def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], tit
 def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str) -> int | None:
     """The bilan's year, when it is a year of the contract."""
     loc = ("identification", "annee")
-    annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee")), title, where.get("annee") or "")
+    annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee")), title, where.get("annee"))
     if annee is not None and annee not in run.ref.periode:
         period = "-".join(map(str, (min(run.ref.periode), max(run.ref.periode))))
         run.add("annee.hors_contrat", title, where.get("annee"), trouve=annee, attendu=period)
@@ -164,6 +168,9 @@ def _version(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: 
     """The bilan's version (an integer >= 1), None when blank (default 1) or refused."""
     raw_version = raw.get("version")
     if cells.is_blank(raw_version):
+        return None
+    if (found := cells.marker(raw_version)) is not None:
+        run.parsed(("identification", "version"), found, title, where.get("version"))
         return None
     version, vcode, _ = cells.parse_int(raw_version)
     if version is None or version < 1 or (vcode is not None and not vcode.startswith("nombre.texte")):

@@ -36,8 +36,8 @@ def read_indicators(
     c_cumul, c_comment = cols.get("cumul_periode"), cols.get("commentaire")
     seen: dict[str, str] = {}
     for r, row in data_rows(sheet):
-        code_text = cells.parse_text(cell_value(row, c_code))
         code_cell = f"{col_letter(c_code)}{r}"
+        code_text = run.value(cells.parse_code(cell_value(row, c_code)), sheet.name, code_cell)
         if code_text is None:
             continue
         code = code_text.lower()
@@ -68,14 +68,13 @@ def read_indicators(
         value = run.parsed(("indicateurs", code), parser(raw), sheet.name, cell)
         if value is not None:
             values[code] = value
-        elif cells.is_blank(raw) and report_hidden(run, sheet, cell):
-            run.reported.add(("indicateurs", code))
         if c_comment is not None:
             raw_comment = cell_value(row, c_comment)
+            ccell = f"{col_letter(c_comment)}{r}"
             comment = (
                 None
-                if too_long(run, raw_comment, sheet.name, f"{col_letter(c_comment)}{r}")
-                else cells.parse_text(raw_comment)
+                if too_long(run, raw_comment, sheet.name, ccell)
+                else run.value(cells.parse_str(raw_comment), sheet.name, ccell)
             )
             if comment:
                 comments[code] = comment
@@ -85,21 +84,9 @@ def read_indicators(
             cumul = run.parsed(("cumuls", code), cells.parse_number(raw_cumul), sheet.name, ccell)
             if cumul is not None:
                 cumuls[code] = cumul
-            elif cells.is_blank(raw_cumul) and value is not None and not report_hidden(run, sheet, ccell):
+            elif cells.is_blank(raw_cumul) and value is not None:
                 run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
     return values, cumuls, comments
-
-
-def report_hidden(run: FileCheck, sheet: Sheet, cell: str) -> bool:
-    """Report a cell read as blank that holds an uncomputed formula or an Excel error."""
-    content = run.book.hidden_content(sheet.name, cell) if run.book is not None else None
-    if content is None:
-        return False
-    if content == "formule":
-        run.add("formule.sans_valeur", sheet.name, cell)
-    else:
-        run.add("valeur.erreur_excel", sheet.name, cell, trouve=content)
-    return True
 
 
 def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]]:
@@ -115,8 +102,8 @@ def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any
         line: dict[str, Any] = {}
         fcell = f"{col_letter(cols['financeur'])}{r}"
         run.addr[("financements", i)] = (sheet.name, fcell)
-        run.addr[("financements", i, "financeur")] = (sheet.name, fcell)
-        funder = cells.parse_text(cell_value(row, cols["financeur"]))
+        loc = ("financements", i, "financeur")
+        funder = run.parsed(loc, cells.parse_code(cell_value(row, cols["financeur"])), sheet.name, fcell)
         if funder is not None:
             run.typed[("financements", i, "financeur")] = funder  # echoed as typed in a finding
             funder = funder.upper().replace(" ", "_")
@@ -133,7 +120,8 @@ def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any
             if value is not None:
                 line[col] = value
         if cols.get("commentaire") is not None:
-            comment = cells.parse_text(cell_value(row, cols["commentaire"]))
+            ccell = f"{col_letter(cols['commentaire'])}{r}"
+            comment = run.value(cells.parse_str(cell_value(row, cols["commentaire"])), sheet.name, ccell)
             if comment:
                 line["commentaire"] = comment
         out.append(line)
@@ -156,12 +144,13 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
         run.addr[("territoires", i)] = (sheet.name, dcell)
         run.addr[("territoires", i, "departement")] = (sheet.name, dcell)
         run.typed[("territoires", i, "departement")] = cells.parse_text(cell_value(row, cols["departement"])) or ""
-        dep = read_departement(run, cell_value(row, cols["departement"]), deps, sheet.name, dcell)
+        dep = read_departement(run, cell_value(row, cols["departement"]), deps, sheet.name, dcell, i)
         if dep is not None:
             line["departement"] = dep
         icell = f"{col_letter(cols['indicateur'])}{r}"
-        run.addr[("territoires", i, "indicateur")] = (sheet.name, icell)
-        ind = cells.parse_text(cell_value(row, cols["indicateur"]))
+        ind = run.parsed(
+            ("territoires", i, "indicateur"), cells.parse_code(cell_value(row, cols["indicateur"])), sheet.name, icell
+        )
         if ind is not None:
             run.typed[("territoires", i, "indicateur")] = ind
             line["indicateur"] = ind.lower()
@@ -189,8 +178,10 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
     return out
 
 
-def read_departement(run: FileCheck, raw: Any, deps: set[str], sheet: str, cell: str) -> str | None:
-    text = cells.parse_text(raw)
+def read_departement(run: FileCheck, raw: Any, deps: set[str], sheet: str, cell: str, line: int) -> str | None:
+    """A département code: `69`, `1` for `01` (with a warning), `HORS_RA`; an unknown
+    code is returned as is for the model to report with the list of valid codes."""
+    text: str | None = run.parsed(("territoires", line, "departement"), cells.parse_code(raw), sheet, cell)
     if text is None:
         return None
     norm = text.strip().upper().replace(" ", "_")
@@ -216,7 +207,8 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
         return out
     known = {r.code for r in run.ref.contrat.rubriques_qualitatives}
     for r, row in data_rows(sheet):
-        rub = cells.parse_text(cell_value(row, cols["rubrique"]))
+        rcell = f"{col_letter(cols['rubrique'])}{r}"
+        rub = run.value(cells.parse_code(cell_value(row, cols["rubrique"])), sheet.name, rcell)
         if rub is None:
             continue
         key = normalize(rub).replace(" ", "_")
@@ -236,7 +228,7 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
         if too_long(run, raw_text, sheet.name, tcell):
             run.reported.add(("qualitatif", key))
             continue
-        text = cells.parse_text(raw_text)
+        text = run.parsed(("qualitatif", key), cells.parse_str(raw_text), sheet.name, tcell)
         if text is not None:
             out[key] = text
     return out

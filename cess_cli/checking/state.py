@@ -32,12 +32,21 @@ class FileCheck:
     def add(self, code: str, sheet: str | None, cell: str | None, **kw: Any) -> None:
         self.result.findings.append(make(code, self.display, sheet, cell, **kw))
 
-    def parsed(self, loc: Loc, parsed: cells.Parsed, sheet: str, cell: str) -> Any:
-        """Record a parser's warning or error; return the usable value (or None)."""
+    def parsed(self, loc: Loc, parsed: cells.Parsed, sheet: str, cell: str | None) -> Any:
+        """Record where a value came from and a parser's warning or error; return the
+        usable value (or None: then the value's absence is already reported)."""
         value, code, fields = parsed
         self.addr[loc] = (sheet, cell)
         if code is not None:
             self.add(code, sheet, cell, **fields)
             if value is None:
                 self.reported.add(loc)
+        return value
+
+    def value(self, parsed: cells.Parsed, sheet: str, cell: str | None) -> Any:
+        """A parser's warning or error for a cell that is no field of the model (a key,
+        a code looked up by hand); return the usable value (or None)."""
+        value, code, fields = parsed
+        if code is not None:
+            self.add(code, sheet, cell, **fields)
         return value

@@ -96,6 +96,8 @@ def _print_completeness_summary(ev: Evaluation) -> bool:
     for s in ev.sources:
         if s.statut == "illisible":
             out.print(Text(f"  {s.name} : illisible, non compté", style="yellow"))
+        elif s.statut == "ignoré":
+            out.print(Text(f"  {s.name} : {s.motif}", style="dim"))
     return bool(len(problems)) or any(s.statut == "illisible" for s in ev.sources)
 
 

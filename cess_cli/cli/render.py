@@ -44,10 +44,12 @@ def print_report(console: Console, report: Report, *, strict: bool = False) -> N
     for result in report.files:
         _print_file(console, result, table=table)
     valid = sum(r.valid and (not strict or r.warnings == 0) for r in report.files)
+    ignored = sum(r.ignored for r in report.files)
     console.print(
         Text(
             f"{count(len(report.files), 'fichier')} : {count(valid, 'valide')}, "
-            f"{count(report.errors, 'erreur')}, {count(report.warnings, 'avertissement')}"
+            + (f"{count(ignored, 'ignoré')}, " if ignored else "")
+            + f"{count(report.errors, 'erreur')}, {count(report.warnings, 'avertissement')}"
             + (" — mode strict : les avertissements comptent comme des erreurs." if strict else "."),
             style="bold",
         ),
@@ -60,6 +62,10 @@ def _print_file(console: Console, result: FileResult, *, table: bool) -> None:
     wrap = console.is_terminal  # in a pipe or a log, one line per line of text
     if not result.findings:
         console.print(Text.assemble(("✔ ", "green"), (name, "bold"), " : aucun problème."), soft_wrap=not wrap)
+        return
+    if result.ignored:
+        line = Text.assemble(("– ", "dim"), (name, "bold"), " : ", clean(result.findings[0].message))
+        console.print(line, soft_wrap=not wrap)
         return
     mark, style = ("✘ ", "red") if not result.valid else ("! ", "yellow")
     console.print(

@@ -79,13 +79,14 @@ def validate(
             feedback_dir=feedback,
         )
         if feedback is not None:
-            written = sum(bool(r.findings) for r in report.files)
+            written = sum(bool(r.findings) and not r.ignored for r in report.files)
             err.print(Text(f"{written} retour(s) écrit(s) dans {feedback}"))
         if format is OutputFormat.JSON:
             sys.stdout.write(report_json(report) + "\n")
         else:
             print_report(out, report, strict=strict)
-        failed = report.errors > 0 or (strict and report.warnings > 0) or not report.files
-        if not report.files:
+        bilans = [r for r in report.files if not r.ignored]
+        failed = report.errors > 0 or (strict and report.warnings > 0) or not bilans
+        if not bilans:
             err.print(Text("Aucun bilan trouvé.", style="yellow"))
     raise typer.Exit(Exit.FINDINGS if failed else Exit.OK)

@@ -39,7 +39,7 @@ class Source:
     erreurs: int
     avertissements: int
     findings: list[Finding]
-    statut: str = ""  # valide | invalide | illisible
+    statut: str = ""  # valide | invalide | illisible | ignoré (not a spreadsheet, found in the folder)
     retenu: bool = False
     motif: str = ""
 
@@ -66,6 +66,9 @@ def select(coll: Collection) -> None:
     """Mark, for each action-year, the bilan that counts; give every other its reason."""
     groups: dict[tuple[str, int], list[Source]] = defaultdict(list)
     for s in coll.sources:
+        if s.statut == "ignoré":
+            s.motif = "ignoré : " + (s.findings[0].message.removeprefix("Fichier ignoré : ") if s.findings else "")
+            continue
         if s.action is None or s.annee is None:
             s.motif = "non identifié (action ou année illisible) : non compté"
             continue

@@ -4,17 +4,77 @@ Each parser returns `(value, code, fields)`: `value` is None when the cell is
 blank or unusable; `code` is None, a warning code (the value was understood,
 e.g. `nombre.texte`) or an error code (e.g. `nombre.ambigu`); `fields` feed the
 finding's message.
+
+The reader (workbook.py) gives every cell as it was saved: an Excel error cell is a
+`CellError`, a formula whose result was never saved is `NO_VALUE`; every parser here
+turns them into their `erreur`, so no error cell is ever read as a blank (README
+*The bilan workbook*). Text is cleaned of what an application adds without the
+operator seeing it: invisible format characters (BOM, zero-width spaces and joiners)
+and the leading apostrophe that marks "keep as text" (LibreOffice keeps it in the text).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 Parsed = tuple[Any, str | None, dict[str, Any]]
 BLANK: Parsed = (None, None, {})
+
+
+@dataclass(frozen=True, slots=True)
+class CellError:
+    """An Excel error cell (`#N/A`, `#REF!`, LibreOffice's `Err:502`…), as saved."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class NoValue:
+    """A formula whose result was never saved (the file was not recalculated)."""
+
+    def __str__(self) -> str:
+        return "formule sans valeur"
+
+
+NO_VALUE = NoValue()
+
+
+def marker(raw: Any) -> Parsed | None:
+    """The finding an error cell or an uncomputed formula gives, whatever is expected of it."""
+    if isinstance(raw, CellError):
+        return None, "valeur.erreur_excel", {"trouve": raw.text}
+    if isinstance(raw, NoValue):
+        return None, "formule.sans_valeur", {}
+    return None
+
+
+def is_invisible(ch: str) -> bool:
+    """Unicode format characters: BOM, zero-width spaces and joiners, direction marks, soft hyphen."""
+    return unicodedata.category(ch) == "Cf"
+
+
+@lru_cache(maxsize=4096)
+def clean(text: str) -> tuple[str, str | None, dict[str, Any]]:
+    """Text without invisible format characters nor a leading "keep as text" apostrophe,
+    stripped: (clean text, warning code or None, fields). `texte.invisible` names the
+    characters removed (U+FEFF…); `texte.apostrophe` the apostrophe."""
+    found = sorted({f"U+{ord(c):04X}" for c in text if is_invisible(c)})
+    body = "".join(c for c in text if not is_invisible(c)).strip() if found else text.strip()
+    if body.startswith("'") and len(body) > 1 and not body[1].isspace():
+        return body[1:], "texte.apostrophe", {"trouve": body, "attendu": body[1:]}
+    if found:
+        return body, "texte.invisible", {"trouve": body, "detail": ", ".join(found)}
+    return body, None, {}
+
 
 EXCEL_ERRORS = frozenset(
     {
@@ -37,7 +97,7 @@ _DOT_DEC = re.compile(r"[+-]?\d+\.(\d+)")
 _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3}){2,}")
 _DOT_THOUSANDS_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:[\s\u00a0\u202f\u2009\u2007]\d{3})+(?:,\d+)?")
-_FR_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_FR_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -57,6 +117,8 @@ def parse_number(raw: Any) -> Parsed:
         if raw != raw or raw in (math.inf, -math.inf):
             return None, "valeur.non_numerique", {"trouve": str(raw)}
         return _clean_float(raw), None, {}
+    if (found := marker(raw)) is not None:
+        return found
     if is_blank(raw):
         return BLANK
     if isinstance(raw, bool):
@@ -69,16 +131,19 @@ def parse_number(raw: Any) -> Parsed:
         return _clean_float(raw), None, {}
     if isinstance(raw, datetime | date | timedelta):
         return None, "valeur.non_numerique", {"trouve": str(raw)}
-    text = str(raw).strip()
+    typed = str(raw).strip()
+    text = clean(typed)[0]
     if text.upper() in EXCEL_ERRORS:
         return None, "valeur.erreur_excel", {"trouve": text}
+    if not text:
+        return BLANK
     value = _parse_french(text)
     if value is None:
         return None, "valeur.non_numerique", {"trouve": text}
     if value == "ambigu":
         return None, "nombre.ambigu", {"trouve": text}
     assert not isinstance(value, str)
-    return value, "nombre.texte", {"trouve": text, "attendu": _show(value)}
+    return value, "nombre.texte", {"trouve": typed, "attendu": _show(value)}
 
 
 def _parse_french(text: str) -> float | int | str | None:
@@ -128,6 +193,11 @@ def parse_int(raw: Any) -> Parsed:
 
 
 def parse_date(raw: Any) -> Parsed:
+    """A date: a real date, an Excel serial, or French text (`31/12/2015`, `31/12/15`,
+    `15 mars 2016`, `1er mars 2016`, `mardi 15 mars 2016`) read day first, with the
+    `date.texte` warning. `03/15/2016` is no date (month 15): `date.invalide`."""
+    if (found := marker(raw)) is not None:
+        return found
     if is_blank(raw):
         return BLANK
     if isinstance(raw, datetime):
@@ -138,29 +208,74 @@ def parse_date(raw: Any) -> Parsed:
         if 1 <= raw < 2958466:
             return _EXCEL_EPOCH + timedelta(days=int(raw)), None, {}
         return None, "date.invalide", {"trouve": str(raw)}
-    text = str(raw).strip()
-    m = _FR_DATE.fullmatch(text)
+    typed = str(raw).strip()
+    text = clean(typed)[0]
+    d = _text_date(text)
+    if d is None:
+        return None, "date.invalide", {"trouve": typed}
+    return d, "date.texte", {"trouve": typed, "attendu": d.strftime("%d/%m/%Y")}
+
+
+def _text_date(text: str) -> date | None:
+    """Digits day first (two-digit years are 20xx), ISO, or French words through dateparser."""
     try:
-        if m:
-            d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        elif m := _ISO_DATE.fullmatch(text):
-            d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        else:
-            return None, "date.invalide", {"trouve": text}
+        if m := _FR_DATE.fullmatch(text):
+            year = int(m.group(3))
+            return date(year + 2000 if len(m.group(3)) == 2 else year, int(m.group(2)), int(m.group(1)))
+        if m := _ISO_DATE.fullmatch(text):
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        return None, "date.invalide", {"trouve": text}
-    return d, "date.texte", {"trouve": text, "attendu": d.strftime("%d/%m/%Y")}
+        return None
+    if _WORD_DATE.fullmatch(text) is None:
+        return None  # no day and year in digits around a word: "hier", "mars 2016"…
+    parsed = _french_parser().get_date_data(text).date_obj
+    return parsed.date() if parsed is not None else None
+
+
+_WORD_DATE = re.compile(r"(?:[^\W\d]+\.?,?\s+)?(?:le\s+)?\d{1,2}\s*(?:er)?\s+[^\W\d]+\.?\s+(?:\d{4}|\d{2})", re.I)
+
+
+@lru_cache(maxsize=1)
+def _french_parser() -> Any:
+    """dateparser for French month and day names, day first, all three parts required.
+    Imported on first use: most bilans never need it."""
+    from dateparser.date import DateDataParser
+
+    settings = {"DATE_ORDER": "DMY", "STRICT_PARSING": True, "REQUIRE_PARTS": ["day", "month", "year"]}
+    return DateDataParser(languages=["fr"], settings=settings)
 
 
 def parse_text(raw: Any) -> str | None:
-    """Text as typed; numbers typed in a text cell come back without '.0'."""
+    """Free text as typed, stripped; numbers typed in a text cell come back without '.0'.
+    An error cell or an uncomputed formula is no text: use `parse_str` where that must
+    be reported."""
     if type(raw) is str:
         text = raw.strip()
         return text or None
-    if is_blank(raw):
+    if is_blank(raw) or marker(raw) is not None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, datetime | date):
         return raw.strftime("%d/%m/%Y")
     return str(raw).strip()
+
+
+def parse_str(raw: Any) -> Parsed:
+    """Free text (a name, a comment): as typed; an error cell is an `erreur`."""
+    if (found := marker(raw)) is not None:
+        return found
+    return parse_text(raw), None, {}
+
+
+def parse_code(raw: Any) -> Parsed:
+    """A code, a key or an identifier (SIRET, département, funder, indicator): text
+    without invisible characters nor a leading apostrophe, with their warning
+    (`texte.invisible`, `texte.apostrophe`); an error cell is an `erreur`."""
+    if (found := marker(raw)) is not None:
+        return found
+    text = parse_text(raw)
+    if text is None:
+        return BLANK
+    value, code, fields = clean(text)
+    return (value or None), code, fields

@@ -1,4 +1,4 @@
-"""Which files a run reads: the files named, and the spreadsheet files found in folders."""
+"""Which files a run reads: the files named, and every entry found in folders."""
 
 from __future__ import annotations
 
@@ -6,26 +6,35 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+_SPREADSHEET = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+
 
 def iter_bilan_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> Iterator[tuple[Path, str]]:
-    """Files named on the command line, and the spreadsheet files found in folders.
+    """Files named on the command line, and every entry found in folders.
 
-    Folders are walked without following symbolic links; inside a folder, every
-    entry whose name looks like a spreadsheet is yielded, even a link or a FIFO,
-    so the validator can report it instead of silently skipping it. Hidden folders,
-    Office lock files and the `exclude` folders (cess's own output folder, when it
-    lies inside the bilans folder) are not walked.
+    Folders are walked without following symbolic links. No entry is skipped silently:
+    every file is yielded, whatever its name (a PDF, a Word document, an `.xlsb`, a lock
+    file), and so are the entries that are not walked (a symbolic link, a hidden
+    folder, a folder named like a workbook), so the reader can list each one as read, refused or ignored with its
+    reason. Only the `exclude` folders (cess's own output folder, when it lies inside the
+    bilans folder) are left out.
     """
-    suffixes = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
     skip = {p.resolve() for p in exclude}
     for path in paths:
         if path.is_dir() and not path.is_symlink():
-            found = []
+            found: list[Path] = []
             for root, dirs, files in os.walk(path, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() not in skip)
-                for name in [*files, *dirs]:
-                    if name.lower().endswith(suffixes) and not name.startswith(("~$", ".~lock")):
-                        found.append(Path(root) / name)
+                walked = []
+                for d in dirs:
+                    full = Path(root) / d
+                    if full.resolve() in skip:
+                        continue
+                    if d.startswith(".") or full.is_symlink() or d.lower().endswith(_SPREADSHEET):
+                        found.append(full)  # listed (ignored, with its reason), never walked
+                    else:
+                        walked.append(d)
+                dirs[:] = sorted(walked)
+                found += [Path(root) / name for name in files]
             for f in sorted(found):
                 yield f, str(f)
         else:

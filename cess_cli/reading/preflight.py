@@ -2,9 +2,11 @@
 
 `lstat` first, only regular files are opened (never a link, a FIFO or a device),
 the file is read once with `O_NOFOLLOW | O_NONBLOCK`, its kind is recognised from
-its first bytes, and a zip archive is checked from its directory (size, entries,
-inflated size, compression ratio, the sheet extents each `<dimension>` claims)
-before anything is inflated. README: *Untrusted workbooks*, *Limits*.
+its first bytes (a zip, an OLE2 compound file, something else), and a zip archive is
+checked from its directory (entries, inflated size, compression ratio) before anything
+is inflated. What a sheet claims of its own extent (`<dimension>`) is not trusted
+either way: the rows that hold values are counted once read (checking/structure.py).
+README: *Untrusted workbooks*, *Limits*.
 """
 
 from __future__ import annotations
@@ -12,22 +14,22 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 import stat
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
+from cess_cli.reading.kinds import workbook_part
 from cess_cli.reading.limits import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 ZIP_MAGIC = b"PK\x03\x04"
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 
 
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
@@ -70,95 +72,76 @@ def _sniff(head: bytes) -> str:
     return "c'est un fichier texte, par exemple un CSV renommé en .xlsx"
 
 
-def _check_zip(source: io.BytesIO, display: str, limits: Limits) -> Finding | None:
+def _check_zip(data: bytes, display: str, limits: Limits) -> Checked:
     try:
-        with zipfile.ZipFile(source) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return _check_entries(zf, display, limits)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        return make("fichier.tronque", display, detail=short_reason(exc))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, ParseError) as exc:
+        return _refused(make("fichier.tronque", display, detail=short_reason(exc)))
 
 
-def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Finding | None:
+def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Checked:
+    """Bounds first (entries, inflated size, ratio), then what the archive holds: an
+    OpenDocument spreadsheet, an Office Open XML workbook (`.xlsx`, `.xlsm`, Strict
+    included: the workbook part is found through the package relationships), or
+    something else."""
     infos = zf.infolist()
     names = {i.filename for i in infos}
     if len(infos) > limits.max_entries:
-        return make(
-            "fichier.trop_gros", display, detail=f"{len(infos)} éléments dans l'archive (limite {limits.max_entries})"
-        )
+        return _too_big(display, f"{len(infos)} éléments dans l'archive (limite {limits.max_entries})")
     total = sum(i.file_size for i in infos)
     if total > limits.max_inflated_bytes:
-        return make(
-            "fichier.trop_gros",
-            display,
-            detail=f"{total} octets une fois décompressé (limite {limits.max_inflated_bytes})",
-        )
+        return _too_big(display, f"{total} octets une fois décompressé (limite {limits.max_inflated_bytes})")
     for info in infos:
         if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > 1_000_000:
-            return make(
-                "fichier.trop_gros",
-                display,
-                detail=f"taux de compression suspect pour {info.filename} ({info.file_size // info.compress_size}:1)",
+            return _too_big(
+                display, f"taux de compression suspect pour {info.filename} ({info.file_size // info.compress_size}:1)"
             )
-    if "mimetype" in names and "content.xml" in names:
-        return make("fichier.format_non_pris_en_charge", display, detail="classeur OpenDocument (.ods)")
-    if "xl/workbook.xml" not in names:
-        if "word/document.xml" in names:
-            return make("fichier.pas_un_classeur", display, detail="c'est un document Word")
-        return make("fichier.pas_un_classeur", display, detail="archive zip sans classeur Excel")
-    if "xl/vbaProject.bin" in names:
-        return make("fichier.format_non_pris_en_charge", display, detail="classeur avec macros (.xlsm)")
-    sheets = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
-    return _check_dimensions(zf, sheets, display, limits)
+    if "mimetype" in names:
+        mimetype = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
+        if mimetype == ODS_MIMETYPE and "content.xml" in names:
+            return Checked(None, None, None, kind="ods")
+        what = _ODF_KINDS.get(mimetype.rsplit(".", 1)[-1], "document OpenDocument qui n'est pas un classeur")
+        return _not_a_spreadsheet(display, f"c'est un {what}")
+    book = workbook_part(zf)
+    if book is None or book not in names:
+        if any(n.startswith("word/") for n in names):
+            return _not_a_spreadsheet(display, "c'est un document Word")
+        if any(n.startswith("ppt/") for n in names):
+            return _not_a_spreadsheet(display, "c'est une présentation PowerPoint")
+        return _not_a_spreadsheet(display, "c'est une archive zip, pas un classeur")
+    if book.endswith(".bin"):
+        detail = "classeur binaire Excel (.xlsb), dont cess ne sait pas reconnaître les cellules en erreur"
+        return _refused(make("fichier.format_non_pris_en_charge", display, detail=detail))
+    return Checked(None, None, None, kind="xlsx")
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_ODF_KINDS = {
+    "text": "document texte OpenDocument (.odt)",
+    "presentation": "présentation OpenDocument (.odp)",
+    "graphics": "dessin OpenDocument (.odg)",
+}
 
 
-def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, size: int = 1024) -> bytes:
-    """The first bytes of an entry. From the in-memory archive, inflate straight from the
-    entry's offsets (zipfile parsed them) instead of opening a ZipExtFile: this runs on
-    every file of every run."""
-    if data is not None and info.compress_type == zipfile.ZIP_DEFLATED:
-        start = info.header_offset + 30
-        name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
-        raw = data[start + name_len + extra_len : start + name_len + extra_len + min(info.compress_size, 4 * size)]
-        try:
-            return zlib.decompressobj(-15).decompress(raw, size)
-        except zlib.error:
-            pass
-    with zf.open(info) as fh:
-        return fh.read(size)
+def _too_big(display: str, detail: str) -> Checked:
+    return _refused(make("fichier.trop_gros", display, detail=detail))
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+def _not_a_spreadsheet(display: str, detail: str) -> Checked:
+    return Checked(None, make("fichier.pas_un_classeur", display, detail=detail), None, not_spreadsheet=detail)
 
 
-def _check_dimensions(
-    zf: zipfile.ZipFile, sheets: list[zipfile.ZipInfo], display: str, limits: Limits
-) -> Finding | None:
-    """Refuse a sheet whose <dimension> claims more rows or columns than a bilan can have
-    (some readers trust it). Only the first bytes of each sheet are inflated. An
-    understated dimension is not caught here: the isolated workers are (isolation.py)."""
-    data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
-    for info in sheets:
-        head = _head(zf, info, data)
-        m = _DIMENSION.search(head)
-        if m is None:
-            continue
-        last_col = m.group(3) or m.group(1) or b"A"
-        last_row = int(m.group(4) or m.group(2) or 1)
-        cols = _col_number(last_col)
-        if last_row > limits.max_rows or cols > limits.max_columns:
-            return make(
-                "fichier.trop_gros",
-                display,
-                detail=f"une feuille annonce {last_row} lignes et {cols} colonnes (limites {limits.max_rows} et {limits.max_columns})",
-            )
-    return None
+def _check_ole(data: bytes, display: str) -> Checked:
+    """An OLE2 compound file: an encrypted Office file (OOXML inside), a Word or
+    PowerPoint 97-2003 document, or else an Excel 97-2003 workbook, which xlrd reads or
+    refuses. Its size is bounded like any file's, its reading in time by the workers."""
+    if _ENCRYPTION_MARK in data:
+        return _refused(make("fichier.chiffre", display))
+    if "WordDocument".encode("utf-16-le") in data:
+        return _not_a_spreadsheet(display, "c'est un document Word 97-2003 (.doc)")
+    if "PowerPoint Document".encode("utf-16-le") in data:
+        return _not_a_spreadsheet(display, "c'est une présentation PowerPoint 97-2003 (.ppt)")
+    return Checked(None, None, None, kind="xls")  # xlrd tells a workbook from a broken file
 
 
 def short_reason(exc: BaseException) -> str:
@@ -175,12 +158,15 @@ def _first_line(exc: BaseException) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """What the pre-flight found: the file's bytes when it may be parsed, else one finding.
-    `sha256` is given whenever the file was read (None for what was refused unread)."""
+    """What the pre-flight found: the file's bytes and its `kind` when it may be parsed,
+    else one finding. `sha256` is given whenever the file was read (None for what was
+    refused unread); `not_spreadsheet` says why a file is no spreadsheet at all."""
 
     data: bytes | None
     finding: Finding | None
     sha256: str | None
+    kind: str | None = None  # "xlsx" (and .xlsm), "ods" or "xls": which reader opens it
+    not_spreadsheet: str | None = None  # why the content is no spreadsheet at all (a PDF…)
 
 
 def preflight(path: Path, display: str, limits: Limits) -> Checked:
@@ -190,11 +176,11 @@ def preflight(path: Path, display: str, limits: Limits) -> Checked:
     except OSError:
         return _refused(make("fichier.introuvable", display, detail="aucun fichier à cet emplacement"))
     if stat.S_ISLNK(st.st_mode):
-        return _refused(make("fichier.ignore", display, detail="lien symbolique, non suivi"))
+        return _special(display, "lien symbolique, non suivi")
     if stat.S_ISDIR(st.st_mode):
-        return _refused(make("fichier.ignore", display, detail="c'est un dossier"))
+        return _special(display, "c'est un dossier")
     if not stat.S_ISREG(st.st_mode):
-        return _refused(make("fichier.ignore", display, detail="fichier spécial (tube, périphérique…)"))
+        return _special(display, "fichier spécial (tube, périphérique…)")
     if st.st_size == 0:
         return _refused(make("fichier.vide", display))
     if st.st_size > limits.max_file_bytes:
@@ -205,18 +191,25 @@ def preflight(path: Path, display: str, limits: Limits) -> Checked:
     except OSError as exc:
         return _refused(make("fichier.illisible", display, detail=exc.strerror or str(exc)))
     if data is None:
-        detail = "n'est plus un fichier ordinaire au moment de l'ouvrir"
-        return _refused(make("fichier.ignore", display, detail=detail))
+        return _special(display, "n'est plus un fichier ordinaire au moment de l'ouvrir")
     sha = hashlib.sha256(data).hexdigest()
     head = data[:8]
     if head.startswith(OLE_MAGIC):
-        code = "fichier.chiffre" if _ENCRYPTION_MARK in data else "fichier.xls"
-        return Checked(None, make(code, display), sha)
-    if not head.startswith(ZIP_MAGIC):
-        return Checked(None, make("fichier.pas_un_classeur", display, detail=_sniff(head)), sha)
-    finding = _check_zip(io.BytesIO(data), display, limits)
-    return Checked(None if finding else data, finding, sha)
+        checked = _check_ole(data, display)
+    elif head.startswith(ZIP_MAGIC):
+        checked = _check_zip(data, display, limits)
+    else:
+        detail = _sniff(data[:16])
+        checked = Checked(None, make("fichier.pas_un_classeur", display, detail=detail), None, not_spreadsheet=detail)
+    if checked.finding is not None:
+        return Checked(None, checked.finding, sha, not_spreadsheet=checked.not_spreadsheet)
+    return Checked(data, None, sha, kind=checked.kind)
 
 
 def _refused(finding: Finding) -> Checked:
     return Checked(None, finding, None)
+
+
+def _special(display: str, detail: str) -> Checked:
+    """A link, a folder, a FIFO or a device: never opened, never followed."""
+    return Checked(None, make("fichier.ignore", display, detail=detail), None, not_spreadsheet=detail)

@@ -1,8 +1,17 @@
-"""Open a bilan workbook: sheets and rows, each value with its cell address.
+"""Open a bilan workbook: sheets and rows, each value at its cell, as the file saved it.
 
-The pre-flight (preflight.py) runs first, so that no parser ever sees a file
-that is not a plausible, bounded workbook; python-calamine then reads the cells.
-Cell values are returned raw; `cells.py` interprets them (French numbers, dates).
+The pre-flight (preflight.py) runs first, so that no parser ever sees a file that is
+not a plausible, bounded workbook. Then:
+
+- `.xlsx`, `.xlsm` (values only: macros are never run) and `.ods`: python-calamine
+  reads the values, and `kinds.py` the cells it cannot tell from a blank (Excel error
+  cells, formulas without a saved result) and the merged cells of an `.ods`;
+- `.xls` (Excel 97-2003): xlrd reads values and error cells in one pass (calamine
+  reads `.xls` too, but turns its error cells into blanks).
+
+Every sheet comes back as a grid where an error cell is a `cells.CellError` and an
+uncomputed formula `cells.NO_VALUE`; `cells.py` interprets the values (French numbers,
+dates, codes). README: *The bilan workbook*, *Untrusted workbooks*.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,46 +29,147 @@ from python_calamine import CalamineWorkbook
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
+from cess_cli.reading import kinds
+from cess_cli.reading.cells import CellError, is_invisible
+from cess_cli.reading.kinds import Marks, Merge
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
-from cess_cli.reading.preflight import preflight, short_reason
+from cess_cli.reading.preflight import Checked, preflight, short_reason
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 
 
-@dataclass(slots=True)
 class Sheet:
-    name: str
-    rows: list[list[Any]]  # rows[0] is Excel row 1
+    """One sheet: `rows[0]` is row 1, `rows[r][c]` the raw value of the cell (a str, a
+    number, a date, a bool, "" for a blank, `CellError`, `NO_VALUE`); `merged` the merged
+    ranges (first row, first column, last row, last column, 0-based, inclusive)."""
 
-    def header(self) -> list[str]:
-        return [normalize(v) if isinstance(v, str) else "" for v in (self.rows[0] if self.rows else [])]
+    __slots__ = ("header_row", "merged", "name", "rows")
+
+    def __init__(self, name: str, rows: list[list[Any]], merged: list[Merge] | None = None) -> None:
+        self.name = name
+        self.rows = rows
+        self.merged = merged or []
+        self.header_row = 0  # 0-based; the checks move it when a title row pushed the header down
+
+    def header(self, row: int | None = None) -> list[str]:
+        """The normalized names of one row (by default the header row)."""
+        row = self.header_row if row is None else row
+        values = self.rows[row] if row < len(self.rows) else []
+        return [normalize(v) if isinstance(v, str) else "" for v in values]
 
 
-@dataclass(slots=True)
 class Book:
-    sheet_names: list[str]
-    _wb: Any = field(repr=False)
-    data: bytes = field(default=b"", repr=False)
-    _hidden: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    """An opened workbook: `sheet_names`, and `sheet(name)` read on demand."""
+
+    def __init__(self, sheet_names: list[str]) -> None:
+        self.sheet_names = sheet_names
 
     def sheet(self, name: str) -> Sheet:
-        rows = self._wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        return Sheet(name, rows)
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+class CalamineBook(Book):
+    """`.xlsx`, `.xlsm`, `.ods` read by python-calamine, with the cell kinds of kinds.py."""
+
+    def __init__(self, wb: Any, data: bytes, kind: str) -> None:
+        super().__init__(list(wb.sheet_names))
+        self._wb = wb
+        self._zip = zipfile.ZipFile(io.BytesIO(data))
+        self._kind = kind
+        self._parts: dict[str, str] | None = None
+        self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
+
+    def sheet(self, name: str) -> Sheet:
+        cal = self._wb.get_sheet_by_name(name)
+        rows = cal.to_python(skip_empty_area=False)
+        if self._kind == "ods":
+            marks, merged = self._ods_kinds().get(name, ({}, []))
+        else:
+            marks = self._xlsx_marks(name)
+            merged = [(a[0], a[1], b[0], b[1]) for a, b in (cal.merged_cell_ranges or [])]
+        _apply(rows, marks)
+        return Sheet(name, rows, merged)
+
+    def _xlsx_marks(self, name: str) -> Marks:
+        if self._parts is None:
+            self._parts = kinds.xlsx_sheet_parts(self._zip)
+        part = self._parts.get(name)
+        if part is None:
+            raise ValueError(f"feuille « {name} » introuvable dans l'archive")
+        return kinds.xlsx_marks(self._zip.read(part))
+
+    def _ods_kinds(self) -> dict[str, tuple[Marks, list[Merge]]]:
+        if self._ods is None:
+            content = self._zip.read("content.xml")
+            self._ods = kinds.ods_sheets(io.BytesIO(content)) if kinds.ods_needs_walk(content) else {}
+        return self._ods
 
     def close(self) -> None:
         self._wb.close()
+        self._zip.close()
 
-    def hidden_content(self, sheet_name: str, cell: str) -> str | None:
-        """What a cell read as blank really holds: "formule" (a formula whose result was
-        never saved), an Excel error such as "#DIV/0!", or None. Read lazily, once per sheet."""
-        if sheet_name not in self._hidden:
-            self._hidden[sheet_name] = _hidden_cells(self.data, sheet_name)
-        return self._hidden[sheet_name].get(cell)
+
+def _apply(rows: list[list[Any]], marks: Marks) -> None:
+    """Put error cells and uncomputed formulas in the grid, where calamine left a blank."""
+    for (r, c), kind in marks.items():
+        while len(rows) <= r:
+            rows.append([])
+        row = rows[r]
+        if len(row) <= c:
+            row.extend([""] * (c + 1 - len(row)))
+        if row[c] == "":
+            row[c] = kind
+
+
+class XlsBook(Book):
+    """`.xls` (BIFF, Excel 97-2003) read by xlrd: values, dates, error cells, merged cells."""
+
+    def __init__(self, book: Any) -> None:
+        super().__init__(list(book.sheet_names()))
+        self._book = book
+
+    def sheet(self, name: str) -> Sheet:
+        import xlrd
+
+        s = self._book.sheet_by_name(name)
+        rows = [
+            [_xls_value(s.cell(r, c), self._book.datemode, xlrd) for c in range(s.row_len(r))] for r in range(s.nrows)
+        ]
+        while rows and all(v == "" for v in rows[-1]):
+            rows.pop()
+        merged = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in s.merged_cells]
+        return Sheet(name, rows, merged)
+
+    def close(self) -> None:
+        self._book.release_resources()
+
+
+def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
+    ctype, value = cell.ctype, cell.value
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return ""
+    if ctype == xlrd.XL_CELL_ERROR:
+        return CellError(xlrd.error_text_from_code.get(value, "#ERREUR"))
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if ctype == xlrd.XL_CELL_DATE:
+        try:
+            moment: datetime = xlrd.xldate.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return value
+        return moment.date() if moment.time() == time(0) else moment
+    return value
 
 
 @lru_cache(maxsize=256)
 def normalize(name: str) -> str:
-    """Sheet and column names match without regard to case, accents or spacing."""
+    """Sheet and column names match without regard to case, accents, spacing or
+    invisible format characters (a BOM pasted before a header)."""
     text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = "".join(c for c in text if not unicodedata.combining(c) and not is_invisible(c))
     return re.sub(r"[\s_]+", " ", text).strip().casefold()
 
 
@@ -78,72 +188,56 @@ def col_letter(index: int) -> str:
     return _LETTERS[index]
 
 
+def is_lock_file(name: str) -> bool:
+    """Excel's `~$bilan.xlsx` and LibreOffice's `.~lock.bilan.xlsx#`: a workbook is open somewhere."""
+    return name.startswith(("~$", ".~lock."))
+
+
 def open_book(
     path: Path, display: str, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[Book | None, Finding | None, str | None]:
-    """Pre-flight checks (preflight.py), then open with calamine.
+    """Pre-flight checks (preflight.py), then open the workbook with its reader.
 
     Returns (book, None, sha256) or (None, finding, sha256); the SHA-256 of the bytes is
     given whenever the file was read (None for what was refused before reading).
-    Never raises for a bad file: every refusal is one `erreur` finding (SPEC §5)."""
+    A file that is not a spreadsheet and whose name does not say it is one (a PDF, a
+    Word document, a lock file) gets `fichier.non_classeur`, an `avertissement`: it is
+    listed as ignored. Never raises for a bad file: every other refusal is one `erreur`
+    finding (SPEC §5)."""
+    if is_lock_file(path.name):
+        detail = "fichier de verrouillage d'Excel ou de LibreOffice : le classeur est ouvert sur un poste"
+        return None, make("fichier.non_classeur", display, detail=detail), None
     checked = preflight(path, display, limits)
     if checked.finding is not None:
-        return None, checked.finding, checked.sha256
+        return None, _ignored(path, checked), checked.sha256
     assert checked.data is not None
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
-    except Exception as exc:  # calamine raises several error types for broken files
-        return None, make("fichier.illisible", display, detail=short_reason(exc)), checked.sha256
-    return Book(list(wb.sheet_names), wb, checked.data), None, checked.sha256
+        book = _open(checked)
+    except Exception as exc:  # the readers raise several error types for broken files
+        return None, _open_error(exc, display), checked.sha256
+    return book, None, checked.sha256
 
 
-def _hidden_cells(data: bytes, sheet_name: str) -> dict[str, str]:
-    """Cells of one sheet that calamine reads as blank but are not: formulas without a
-    cached value (<f> without <v>) and error cells (t="e")."""
-    from defusedxml import ElementTree as DET
+def _open(checked: Checked) -> Book:
+    assert checked.data is not None
+    if checked.kind == "xls":
+        import xlrd
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            target = _sheet_part(zf, sheet_name)
-            if target is None:
-                return {}
-            xml = zf.read(target)
-        if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml:
-            return {}
-        root = DET.fromstring(xml)
-    except Exception:  # unreadable here means nothing more to learn
-        return {}
-    out: dict[str, str] = {}
-    for c in root.iter():
-        if not c.tag.endswith("}c") or not c.get("r"):
-            continue
-        has_f = False
-        value = None
-        for child in c:
-            if child.tag.endswith("}f"):
-                has_f = True
-            elif child.tag.endswith("}v"):
-                value = child.text
-        if c.get("t") == "e":
-            out[c.get("r", "")] = value or "#ERREUR"
-        elif has_f and not value:
-            out[c.get("r", "")] = "formule"
-    return out
+        return XlsBook(xlrd.open_workbook(file_contents=checked.data, formatting_info=True, on_demand=True))
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
+    return CalamineBook(wb, checked.data, checked.kind or "xlsx")
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
-    from defusedxml import ElementTree as DET
+def _open_error(exc: Exception, display: str) -> Finding:
+    if "encrypted" in str(exc).lower() or type(exc).__name__ == "PasswordError":
+        return make("fichier.chiffre", display)
+    return make("fichier.illisible", display, detail=short_reason(exc))
 
-    wb = DET.fromstring(zf.read("xl/workbook.xml"))
-    rels = DET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    rid = None
-    for el in wb.iter():
-        if el.tag.endswith("}sheet") and el.get("name") == sheet_name:
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-    if rid is None:
-        return None
-    for rel in rels:
-        if rel.get("Id") == rid:
-            target = rel.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
+
+def _ignored(path: Path, checked: Checked) -> Finding:
+    """In a folder of bilans, what is not a spreadsheet and is not named as one is listed
+    as ignored (an `avertissement`), not refused: a PDF beside the bilans, a note."""
+    assert checked.finding is not None
+    if checked.not_spreadsheet and not path.name.lower().endswith(SPREADSHEET_SUFFIXES):
+        return make("fichier.non_classeur", checked.finding.file, detail=checked.not_spreadsheet)
+    return checked.finding

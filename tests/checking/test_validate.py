@@ -330,7 +330,7 @@ def test_unreadable_files_each_give_one_finding_and_others_still_validate(ref, t
         "vide.xlsx": (b"", "fichier.vide"),
         "tronque.xlsx": (raw[: len(raw) // 2], "fichier.tronque"),
         "chiffre.xlsx": (ole + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64, "fichier.chiffre"),
-        "ancien.xls": (ole + b"Workbook".ljust(64, b"\0"), "fichier.xls"),
+        "ancien.xls": (ole + b"Workbook".ljust(64, b"\0"), "fichier.illisible"),
         "export.xlsx": (b"code;valeur\nparticipants;12\n", "fichier.pas_un_classeur"),
     }
     paths = [_write(tmp_path / name, data) for name, (data, _) in files.items()]

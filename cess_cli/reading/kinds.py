@@ -1,0 +1,215 @@
+"""What python-calamine does not say about a cell: that it holds an Excel error, or a
+formula whose result was never saved.
+
+python-calamine turns an error cell (`#N/A`, `#REF!`, LibreOffice's `Err:502`) and an
+uncomputed formula into an empty string, in every format: the binding maps calamine's
+error type to "empty", and an OpenDocument error result is stored as an empty string
+value. A bilan whose `#REF!` reads as a blank loses a figure without a word. So the
+reader (workbook.py) reads, with each sheet's values, the kind of its cells from the
+same part of the file, with the positions every reader computes (a row or cell
+without its `r` reference follows the previous one; OpenDocument repeats and spans
+cells), and puts `CellError` / `NO_VALUE` in the grid it returns: every check of every
+sheet then sees them as values. The same walk gives an OpenDocument sheet's merged
+cells, which calamine does not report for that format.
+
+XML is parsed with defusedxml (no DTD entities); a part that cannot be parsed is an
+error of the file, never "no error cell".
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from defusedxml import ElementTree as DET
+
+from cess_cli.reading.cells import NO_VALUE, CellError
+
+Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, inclusive)
+
+_REF = re.compile(r"([A-Z]{1,3})?(\d+)?")
+_XLSX_HINT = re.compile(rb"<(?:\w+:)?f[\s>/]|\st\s*=\s*[\"']e[\"']")
+_ODS_HINT = re.compile(rb"value-type=\"error\"|:formula=|-spanned=")
+_MAX_MARKED_ROWS = 1_048_576
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el: Any, name: str) -> str | None:
+    """An attribute by its local name, whatever its namespace (Transitional or Strict)."""
+    for key, value in el.attrib.items():
+        if _local(key) == name:
+            return str(value)
+    return None
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def workbook_part(zf: zipfile.ZipFile) -> str | None:
+    """The workbook part of an Office Open XML package, found through `_rels/.rels` (its
+    name need not be `xl/workbook.xml`); None when the package declares none."""
+    try:
+        rels = DET.fromstring(zf.read("_rels/.rels"))
+    except KeyError:
+        return "xl/workbook.xml" if "xl/workbook.xml" in zf.namelist() else None
+    for rel in rels:
+        if (rel.get("Type") or "").endswith("/officeDocument"):
+            return _resolve("", rel.get("Target") or "")
+    return None
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(base_dir, target))
+
+
+def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part in the package, through the workbook's relationships."""
+    book = workbook_part(zf)
+    if book is None:
+        return {}
+    folder, name = posixpath.split(book)
+    wb = DET.fromstring(zf.read(book))
+    rels = DET.fromstring(zf.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+    targets = {rel.get("Id"): _resolve(folder, rel.get("Target") or "") for rel in rels}
+    out: dict[str, str] = {}
+    for el in wb.iter():
+        if _local(el.tag) == "sheet":
+            rid = _attr(el, "id")
+            if rid in targets and el.get("name") is not None:
+                out[el.get("name") or ""] = targets[rid]
+    return out
+
+
+def xlsx_marks(xml: bytes) -> Marks:
+    """Error cells and formulas without a saved result of one worksheet part.
+
+    A formula whose cached result is the empty string (`t="str"` with an empty `<v>`,
+    as Excel and LibreOffice save `=IF(…;"")`) is a blank, not a missing value."""
+    if not _XLSX_HINT.search(xml):
+        return {}
+    marks: Marks = {}
+    row = -1
+    col = -1
+    for event, el in DET.iterparse(io.BytesIO(xml), events=("start", "end")):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "row":
+                r = el.get("r")
+                row = int(r) - 1 if r and r.isdigit() else row + 1
+                col = -1
+            continue
+        if tag != "c":
+            if tag == "row":
+                el.clear()
+            continue
+        ref = _REF.fullmatch(el.get("r") or "")
+        if ref and ref.group(1):
+            col = _col_number(ref.group(1)) - 1
+            row = int(ref.group(2)) - 1 if ref.group(2) else row
+        else:
+            col += 1
+        kind = _xlsx_kind(el)
+        if kind is not None:
+            marks[(row, col)] = kind
+    return marks
+
+
+def _xlsx_kind(cell: Any) -> Any:
+    t = cell.get("t") or "n"
+    has_f = False
+    value: str | None = None
+    has_v = False
+    for child in cell:
+        name = _local(child.tag)
+        if name == "f":
+            has_f = True
+        elif name == "v":
+            has_v, value = True, child.text
+    if t == "e":
+        return CellError((value or "#ERREUR").strip())
+    if has_f and not value and not (has_v and t in ("str", "s", "inlineStr")):
+        return NO_VALUE
+    return None
+
+
+def ods_sheets(content: IO[bytes]) -> dict[str, tuple[Marks, list[Merge]]]:
+    """Per sheet of an OpenDocument `content.xml`: error cells and formulas without a
+    result, and merged ranges (a cell spanning rows or columns)."""
+    out: dict[str, tuple[Marks, list[Merge]]] = {}
+    for name, marks, merges in _walk_ods(content):
+        out[name] = (marks, merges)
+    return out
+
+
+def ods_needs_walk(content: bytes) -> bool:
+    return _ODS_HINT.search(content) is not None
+
+
+def _walk_ods(content: IO[bytes]) -> Iterator[tuple[str, Marks, list[Merge]]]:
+    name = ""
+    marks: Marks = {}
+    merges: list[Merge] = []
+    row = 0
+    col = 0
+    row_repeat = 1
+    row_marks: list[tuple[int, Any]] = []
+    depth = 0
+    for event, el in DET.iterparse(content, events=("start", "end")):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "table":
+                depth += 1
+                if depth == 1:
+                    name, marks, merges, row = _attr(el, "name") or "", {}, [], 0
+            elif tag == "table-row" and depth == 1:
+                col, row_marks = 0, []
+                row_repeat = int(_attr(el, "number-rows-repeated") or 1)
+            continue
+        if depth != 1:
+            if tag == "table":
+                depth -= 1
+            continue
+        if tag in ("table-cell", "covered-table-cell"):
+            repeat = int(_attr(el, "number-columns-repeated") or 1)
+            kind = _ods_kind(el) if tag == "table-cell" else None
+            if kind is not None:
+                row_marks += [(col + i, kind) for i in range(min(repeat, 16_384))]
+            rows_spanned = int(_attr(el, "number-rows-spanned") or 1)
+            cols_spanned = int(_attr(el, "number-columns-spanned") or 1)
+            if tag == "table-cell" and (rows_spanned > 1 or cols_spanned > 1):
+                merges.append((row, col, row + rows_spanned - 1, col + cols_spanned - 1))
+            col += repeat
+            el.clear()
+        elif tag == "table-row":
+            for i in range(min(row_repeat, _MAX_MARKED_ROWS) if row_marks else 0):
+                for c, kind in row_marks:
+                    marks[(row + i, c)] = kind
+            row += row_repeat
+            el.clear()
+        elif tag == "table":
+            depth -= 1
+            yield name, marks, merges
+
+
+def _ods_kind(cell: Any) -> Any:
+    types = {value for key, value in cell.attrib.items() if _local(key) == "value-type"}
+    if "error" in types:  # calcext:value-type="error" beside office:value-type="string" (LibreOffice)
+        text = "".join(cell.itertext()).strip()
+        return CellError(text or "#ERREUR")
+    if _attr(cell, "formula") is not None and not types:
+        return NO_VALUE
+    return None
