@@ -35,7 +35,10 @@ def locate_sheets(run: FileCheck, book: Book, limits: Limits) -> dict[str, Sheet
     out: dict[str, Sheet | None] = {spec.key: None for spec in SHEETS}
     if not any(normalize(spec.title) in matches for spec in SHEETS):
         titles = ", ".join(spec.title for spec in SHEETS)
-        run.add("fichier.pas_un_bilan", None, None, attendu=titles, trouve=", ".join(book.sheet_names) or "aucune")
+        names = ", ".join(book.sheet_names[:8]) + (
+            f"… ({len(book.sheet_names)} feuilles)" if len(book.sheet_names) > 8 else ""
+        )
+        run.add("fichier.pas_un_bilan", None, None, attendu=titles, trouve=names or "aucune")
         return out
     strangers = [n for n in book.sheet_names if normalize(n) not in expected]
     for spec in SHEETS:

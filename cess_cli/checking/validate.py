@@ -21,6 +21,7 @@ from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.checking.structure import locate_sheets
 from cess_cli.findings import FileResult
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
+from cess_cli.reading.preflight import short_reason
 from cess_cli.reading.workbook import Book, open_book
 from cess_cli.referential.loading import Referential
 
@@ -54,7 +55,7 @@ def read_bilan(
     try:
         bilan = _validate_book(run, book, limits)
     except Exception as exc:  # a reader surprise must never become a traceback
-        run.add("fichier.illisible", None, None, detail=f"{type(exc).__name__}: {exc}"[:200])
+        run.add("fichier.illisible", None, None, detail=short_reason(exc))
         bilan = None
     finally:
         book.close()

@@ -5,23 +5,29 @@ The annotated copy is the operator's workbook loaded by openpyxl (which parses
 XML through defusedxml when it is installed, as it is here) and saved under a new
 name: the original is never written to. Every offending cell gets a comment and a
 fill; a *Corrections* sheet lists every finding (cell, what is wrong, what is
-expected). Files that could not be read at all get the text only.
+expected). A Strict Open XML workbook is given Transitional namespaces in memory first
+(reading/strict.py), so that openpyxl sees its sheets. An `.ods` or `.xls` bilan, which
+openpyxl cannot rewrite, gets a new workbook holding the *Corrections* sheet. Files
+that could not be read at all get the text only.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from cess_cli.findings import FileResult, Finding, Severity
 from cess_cli.outputs.atomic import save_workbook, write_text_atomic
 from cess_cli.outputs.safety import clean_text, set_cell
+from cess_cli.reading.strict import is_strict, to_transitional
 
 ERROR_FILL = PatternFill("solid", fgColor="F4B6B6")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
@@ -52,7 +58,7 @@ def write_feedback(result: FileResult, source: Path, folder: Path, *, stem: str 
     be written; a workbook openpyxl cannot load only loses the annotated copy."""
     stem = stem or feedback_stem(result.file)
     text_path = folder / f"{stem}_retour.txt"
-    write_text_atomic(text_path, summary_text(result))
+    write_text_atomic(text_path, summary_text(result, annotated=_is_xlsx(source)))
     readable = not any(f.code.startswith("fichier.") for f in result.findings)
     book = None
     if readable:
@@ -64,8 +70,34 @@ def write_feedback(result: FileResult, source: Path, folder: Path, *, stem: str 
     return Feedback(text_path, book)
 
 
+def _is_xlsx(source: Path) -> bool:
+    """An Office Open XML workbook (openpyxl can annotate it), not an `.ods` nor an `.xls`."""
+    try:
+        with source.open("rb") as fh:
+            head = fh.read(4)
+            if head != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(source) as zf:
+            return "mimetype" not in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _operator_workbook(source: Path) -> Workbook:
+    """The operator's workbook for openpyxl (formats kept; XML parsed with defusedxml);
+    a new, empty workbook for an `.ods` or an `.xls`."""
+    if not _is_xlsx(source):
+        wb = Workbook()
+        wb.remove(wb.active)
+        return wb
+    data = source.read_bytes()
+    if is_strict(data):
+        data = to_transitional(data)
+    return load_workbook(io.BytesIO(data))
+
+
 def annotate(source: Path, findings: list[Finding], target: Path) -> Path:
-    wb = load_workbook(source)  # keeps the operator's formats; XML parsed with defusedxml
+    wb = _operator_workbook(source)
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     names = {n.casefold().strip(): n for n in wb.sheetnames}
     for f in findings:
@@ -106,8 +138,9 @@ def annotate(source: Path, findings: list[Finding], target: Path) -> Path:
     return save_workbook(wb, target)
 
 
-def summary_text(result: FileResult) -> str:
-    """A short French message for the operator, ready to paste in an e-mail."""
+def summary_text(result: FileResult, *, annotated: bool = True) -> str:
+    """A short French message for the operator, ready to paste in an e-mail. `annotated`:
+    the corrections workbook is their own workbook annotated (else it lists the findings)."""
     name = clean_text(Path(result.file).name)
     what = f"de l'action {result.action} pour {result.annee}" if result.action and result.annee else ""
     errors = [f for f in result.findings if f.severity is Severity.ERREUR]
@@ -133,11 +166,16 @@ def summary_text(result: FileResult) -> str:
             if f.hint:
                 lines.append(f"  → {f.hint}")
     if errors:
+        joined = (
+            "Le fichier « …_corrections.xlsx » joint reprend votre bilan : les cellules à corriger y sont colorées et "
+            "commentées, et la feuille « Corrections » les récapitule."
+            if annotated
+            else "Le fichier « …_corrections.xlsx » joint récapitule ces points (feuille, cellule, ce qui est attendu)."
+        )
         lines += [
             "",
-            "Le fichier « …_corrections.xlsx » joint reprend votre bilan : les cellules à corriger y sont colorées et "
-            "commentées, et la feuille « Corrections » les récapitule. Merci de nous renvoyer le bilan corrigé en "
-            "augmentant sa version (Identification, ligne « version »).",
+            f"{joined} Merci de nous renvoyer le bilan corrigé en augmentant sa version (Identification, ligne "
+            "« version »).",
         ]
     lines += ["", "Cordialement,", "La CRESS Rhône-Alpes", ""]
     return clean_text("\n".join(lines))

@@ -57,13 +57,22 @@ def _col_number(letters: str) -> int:
     return n
 
 
+def read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A part by its name; some writers store names with backslashes (`xl\\workbook.xml`)."""
+    try:
+        return zf.read(name)
+    except KeyError:
+        return zf.read(name.replace("/", "\\"))
+
+
 def workbook_part(zf: zipfile.ZipFile) -> str | None:
     """The workbook part of an Office Open XML package, found through `_rels/.rels` (its
     name need not be `xl/workbook.xml`); None when the package declares none."""
     try:
-        rels = DET.fromstring(zf.read("_rels/.rels"))
+        rels = DET.fromstring(read_part(zf, "_rels/.rels"))
     except KeyError:
-        return "xl/workbook.xml" if "xl/workbook.xml" in zf.namelist() else None
+        names = {n.replace("\\", "/") for n in zf.namelist()}
+        return "xl/workbook.xml" if "xl/workbook.xml" in names else None
     for rel in rels:
         if (rel.get("Type") or "").endswith("/officeDocument"):
             return _resolve("", rel.get("Target") or "")
@@ -82,8 +91,8 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     if book is None:
         return {}
     folder, name = posixpath.split(book)
-    wb = DET.fromstring(zf.read(book))
-    rels = DET.fromstring(zf.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+    wb = DET.fromstring(read_part(zf, book))
+    rels = DET.fromstring(read_part(zf, posixpath.join(folder, "_rels", f"{name}.rels")))
     targets = {rel.get("Id"): _resolve(folder, rel.get("Target") or "") for rel in rels}
     out: dict[str, str] = {}
     for el in wb.iter():
@@ -210,6 +219,6 @@ def _ods_kind(cell: Any) -> Any:
     if "error" in types:  # calcext:value-type="error" beside office:value-type="string" (LibreOffice)
         text = "".join(cell.itertext()).strip()
         return CellError(text or "#ERREUR")
-    if _attr(cell, "formula") is not None and not types:
-        return NO_VALUE
+    if _attr(cell, "formula") is not None and not types and not any(_local(c.tag) == "p" for c in cell):
+        return NO_VALUE  # LibreOffice saves a formula whose result is "" with an empty <text:p/>: a blank
     return None

@@ -99,12 +99,15 @@ def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Checked
             )
     if "mimetype" in names:
         mimetype = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
+        manifest = zf.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+        if mimetype == ODS_MIMETYPE and b"encryption-data" in manifest:
+            return _refused(make("fichier.chiffre", display))
         if mimetype == ODS_MIMETYPE and "content.xml" in names:
             return Checked(None, None, None, kind="ods")
         what = _ODF_KINDS.get(mimetype.rsplit(".", 1)[-1], "document OpenDocument qui n'est pas un classeur")
         return _not_a_spreadsheet(display, f"c'est un {what}")
     book = workbook_part(zf)
-    if book is None or book not in names:
+    if book is None or not ({book, book.replace("/", "\\")} & names):
         if any(n.startswith("word/") for n in names):
             return _not_a_spreadsheet(display, "c'est un document Word")
         if any(n.startswith("ppt/") for n in names):
@@ -144,16 +147,22 @@ def _check_ole(data: bytes, display: str) -> Checked:
     return Checked(None, None, None, kind="xls")  # xlrd tells a workbook from a broken file
 
 
+_REASONS = (
+    (("entity", "entities", "dtd"), "contenu XML refusé (entités ou déclaration DTD)"),
+    (("password", "encrypt"), "classeur protégé par un mot de passe"),
+    (("not a zip", "bad magic", "zip", "crc", "truncated", "eof"), "archive zip endommagée ou incomplète"),
+    (("xml", "syntax", "not well-formed", "mismatched tag", "parse"), "contenu XML endommagé"),
+    (("detect file format", "unsupported format", "bof record"), "format de classeur non reconnu"),
+)
+
+
 def short_reason(exc: BaseException) -> str:
-    text = str(exc)
-    if "entity" in text:
-        return "contenu XML refusé (entités ou déclaration DTD)"
-    return _first_line(exc)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
+    """What went wrong, in French, for a reader's exception (their messages are English)."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    for keys, reason in _REASONS:
+        if any(k in text for k in keys):
+            return reason
+    return "classeur endommagé ou de structure non reconnue"
 
 
 @dataclass(frozen=True, slots=True)

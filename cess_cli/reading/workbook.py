@@ -99,7 +99,7 @@ class CalamineBook(Book):
         part = self._parts.get(name)
         if part is None:
             raise ValueError(f"feuille « {name} » introuvable dans l'archive")
-        return kinds.xlsx_marks(self._zip.read(part))
+        return kinds.xlsx_marks(kinds.read_part(self._zip, part))
 
     def _ods_kinds(self) -> dict[str, tuple[Marks, list[Merge]]]:
         if self._ods is None:
@@ -223,7 +223,9 @@ def _open(checked: Checked) -> Book:
     if checked.kind == "xls":
         import xlrd
 
-        return XlsBook(xlrd.open_workbook(file_contents=checked.data, formatting_info=True, on_demand=True))
+        quiet = io.StringIO()  # xlrd writes its warnings to stdout otherwise
+        book = xlrd.open_workbook(file_contents=checked.data, formatting_info=True, on_demand=True, logfile=quiet)
+        return XlsBook(book)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
     return CalamineBook(wb, checked.data, checked.kind or "xlsx")
 
