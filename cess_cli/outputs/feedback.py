@@ -14,7 +14,9 @@ that could not be read at all get the text only.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -58,8 +60,8 @@ def write_feedback(result: FileResult, source: Path, folder: Path, *, stem: str 
     be written; a workbook openpyxl cannot load only loses the annotated copy."""
     stem = stem or feedback_stem(result.file)
     text_path = folder / f"{stem}_retour.txt"
-    write_text_atomic(text_path, summary_text(result, annotated=_is_xlsx(source)))
     readable = not any(f.code.startswith("fichier.") for f in result.findings)
+    write_text_atomic(text_path, summary_text(result, annotated=readable and _is_xlsx(source)))
     book = None
     if readable:
         book = folder / f"{stem}_corrections.xlsx"
@@ -73,6 +75,8 @@ def write_feedback(result: FileResult, source: Path, folder: Path, *, stem: str 
 def _is_xlsx(source: Path) -> bool:
     """An Office Open XML workbook (openpyxl can annotate it), not an `.ods` nor an `.xls`."""
     try:
+        if not stat.S_ISREG(os.lstat(source).st_mode):  # never open a link or a FIFO
+            return False
         with source.open("rb") as fh:
             head = fh.read(4)
             if head != b"PK\x03\x04":
