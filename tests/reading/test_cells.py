@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cess_cli.reading.cells import parse_date, parse_int, parse_number
+from cess_cli.reading.cells import NO_VALUE, CellError, parse_code, parse_date, parse_int, parse_number, parse_str
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,11 @@ from cess_cli.reading.cells import parse_date, parse_int, parse_number
         ("12 34", None, "valeur.non_numerique"),
         ("douze", None, "valeur.non_numerique"),
         ("#DIV/0!", None, "valeur.erreur_excel"),
+        (CellError("#REF!"), None, "valeur.erreur_excel"),
+        (CellError("Err:502"), None, "valeur.erreur_excel"),
+        (NO_VALUE, None, "formule.sans_valeur"),
+        ("'12", 12, "nombre.texte"),
+        ("\u200b12", 12, "nombre.texte"),
         (True, None, "valeur.non_numerique"),
         (float("nan"), None, "valeur.non_numerique"),
         (None, None, None),
@@ -72,7 +77,51 @@ def test_french_decimal_comma(units, cents):
         ("2016-03-01", dt.date(2016, 3, 1), "date.texte"),
         ("31/02/2016", None, "date.invalide"),
         ("mars", None, "date.invalide"),
+        # French forms typed as text: unambiguous, read day first, with the same warning
+        ("15 mars 2016", dt.date(2016, 3, 15), "date.texte"),
+        ("1er mars 2016", dt.date(2016, 3, 1), "date.texte"),
+        ("mardi 15 mars 2016", dt.date(2016, 3, 15), "date.texte"),
+        ("15 Mars 16", dt.date(2016, 3, 15), "date.texte"),
+        ("15 déc. 2015", dt.date(2015, 12, 15), "date.texte"),
+        ("15 fevrier 2016", dt.date(2016, 2, 15), "date.texte"),
+        ("15/03/16", dt.date(2016, 3, 15), "date.texte"),
+        ("15.03.2016", dt.date(2016, 3, 15), "date.texte"),
+        ("'15/03/2016", dt.date(2016, 3, 15), "date.texte"),
+        ("\ufeff15 mars 2016", dt.date(2016, 3, 15), "date.texte"),
+        # ambiguous, incomplete or not French: refused
+        ("03/15/2016", None, "date.invalide"),
+        ("15 march 2016", None, "date.invalide"),
+        ("mars 2016", None, "date.invalide"),
+        ("hier", None, "date.invalide"),
+        ("31 février 2016", None, "date.invalide"),
+        (CellError("#N/A"), None, "valeur.erreur_excel"),
+        (NO_VALUE, None, "formule.sans_valeur"),
     ],
 )
 def test_parse_date(raw, value, code):
     assert parse_date(raw)[:2] == (value, code)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "code"),
+    [
+        ("'69", "69", "texte.apostrophe"),
+        ("'73282932000074", "73282932000074", "texte.apostrophe"),
+        ("\ufeffvaleur", "valeur", "texte.invisible"),
+        ("RE\u200bGION", "REGION", "texte.invisible"),
+        ("code\u200d", "code", "texte.invisible"),
+        ("REGION", "REGION", None),
+        ("'", "'", None),
+        (69.0, "69", None),
+        ("", None, None),
+        (CellError("#N/A"), None, "valeur.erreur_excel"),
+        (NO_VALUE, None, "formule.sans_valeur"),
+    ],
+)
+def test_parse_code(raw, value, code):
+    assert parse_code(raw)[:2] == (value, code)
+
+
+def test_free_text_keeps_its_characters_but_not_error_cells():
+    assert parse_str("Réalisations \U0001f468\u200d\U0001f469") == ("Réalisations \U0001f468\u200d\U0001f469", None, {})
+    assert parse_str(CellError("#VALUE!"))[:2] == (None, "valeur.erreur_excel")
