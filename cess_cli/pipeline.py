@@ -116,10 +116,11 @@ def validate_paths(
     every file with findings gets its feedback files there. Never raises for a bad file."""
     report = Report()
     paths = list(paths)
+    explicit = set(paths)
     files = list(iter_bilan_files(paths))
     results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
     for (path, _), (result, _, _) in zip(files, results, strict=True):
-        report.files.append(named_explicitly(result) if path in paths else result)
+        report.files.append(named_explicitly(result) if path in explicit else result)
     return report
 
 
@@ -164,10 +165,11 @@ def collect(
     valid bilans, the conflicts, and the feedback files written."""
     coll = Collection()
     paths = list(paths)
+    explicit = set(paths)
     files = list(iter_bilan_files(paths, exclude))
     results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
     for i, ((path, display), (result, bilan, feedback)) in enumerate(zip(files, results, strict=True), start=1):
-        if path in paths:
+        if path in explicit:
             result = named_explicitly(result)
         if feedback is not None:
             coll.feedback.append(feedback)

@@ -75,6 +75,8 @@ def _has_value(v: Any) -> bool:
 def _too_large(run: FileCheck, sheet: Sheet, limits: Limits) -> bool:
     """Rows and columns that hold a value, against the limits: formatting down to row
     12 000 is not data (the zip limits of the pre-flight still bound what is inflated)."""
+    if len(sheet.rows) <= limits.max_rows and all(len(row) <= limits.max_columns for row in sheet.rows):
+        return False  # the whole grid is within the limits: nothing to count
     used = [
         (r, max(c for c, v in enumerate(row) if _has_value(v)))
         for r, row in enumerate(sheet.rows)

@@ -73,11 +73,18 @@ def _sniff(head: bytes) -> str:
 
 
 def _check_zip(data: bytes, display: str, limits: Limits) -> Checked:
+    """The zip checks; an accepted archive is handed on open (its directory is read once)."""
+    zf = None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return _check_entries(zf, display, limits)
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        checked = _check_entries(zf, display, limits)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, ParseError) as exc:
-        return _refused(make("fichier.tronque", display, detail=short_reason(exc)))
+        checked = _refused(make("fichier.tronque", display, detail=short_reason(exc)))
+    if checked.finding is None and zf is not None:
+        return Checked(None, None, None, kind=checked.kind, archive=zf)
+    if zf is not None:
+        zf.close()
+    return checked
 
 
 def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Checked:
@@ -175,6 +182,7 @@ class Checked:
     finding: Finding | None
     sha256: str | None
     kind: str | None = None  # "xlsx" (and .xlsm), "ods" or "xls": which reader opens it
+    archive: zipfile.ZipFile | None = None  # the zip directory already read, for the reader
     not_spreadsheet: str | None = None  # why the content is no spreadsheet at all (a PDF…)
 
 
@@ -212,7 +220,7 @@ def preflight(path: Path, display: str, limits: Limits) -> Checked:
         checked = Checked(None, make("fichier.pas_un_classeur", display, detail=detail), None, not_spreadsheet=detail)
     if checked.finding is not None:
         return Checked(None, checked.finding, sha, not_spreadsheet=checked.not_spreadsheet)
-    return Checked(data, None, sha, kind=checked.kind)
+    return Checked(data, None, sha, kind=checked.kind, archive=checked.archive)
 
 
 def _refused(finding: Finding) -> Checked:

@@ -74,12 +74,14 @@ class Book:
 class CalamineBook(Book):
     """`.xlsx`, `.xlsm`, `.ods` read by python-calamine, with the cell kinds of kinds.py."""
 
-    def __init__(self, wb: Any, data: bytes, kind: str) -> None:
+    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str) -> None:
         super().__init__(list(wb.sheet_names))
         self._wb = wb
-        self._zip = zipfile.ZipFile(io.BytesIO(data))
+        self._zip = archive
+        self._data = data
         self._kind = kind
         self._parts: dict[str, str] | None = None
+        self._hinted: set[str] | None = None
         self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
 
     def sheet(self, name: str) -> Sheet:
@@ -94,12 +96,25 @@ class CalamineBook(Book):
         return Sheet(name, rows, merged)
 
     def _xlsx_marks(self, name: str) -> Marks:
+        """The kinds of one sheet's cells. The XML parts that may hold a formula or an
+        error cell are found first, with a byte test; most bilans have none, and then no
+        part is parsed and the sheet names need not be resolved to their parts."""
+        if self._hinted is None:
+            self._hinted = {
+                info.filename.replace("\\", "/")
+                for info in self._zip.infolist()
+                if info.filename.endswith(".xml")
+                and not info.filename.replace("\\", "/").startswith(_NOT_SHEETS)
+                and kinds.xlsx_needs_walk(kinds.entry_bytes(self._zip, info, self._data))
+            }
+        if not self._hinted:
+            return {}
         if self._parts is None:
             self._parts = kinds.xlsx_sheet_parts(self._zip)
         part = self._parts.get(name)
         if part is None:
             raise ValueError(f"feuille « {name} » introuvable dans l'archive")
-        return kinds.xlsx_marks(kinds.read_part(self._zip, part))
+        return kinds.xlsx_marks(kinds.read_part(self._zip, part)) if part in self._hinted else {}
 
     def _ods_kinds(self) -> dict[str, tuple[Marks, list[Merge]]]:
         if self._ods is None:
@@ -110,6 +125,9 @@ class CalamineBook(Book):
     def close(self) -> None:
         self._wb.close()
         self._zip.close()
+
+
+_NOT_SHEETS = ("xl/sharedStrings", "xl/styles", "xl/theme/", "docProps/", "xl/workbook", "[Content_Types]")
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:
@@ -227,7 +245,8 @@ def _open(checked: Checked) -> Book:
         book = xlrd.open_workbook(file_contents=checked.data, formatting_info=True, on_demand=True, logfile=quiet)
         return XlsBook(book)
     wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
-    return CalamineBook(wb, checked.data, checked.kind or "xlsx")
+    archive = checked.archive or zipfile.ZipFile(io.BytesIO(checked.data))
+    return CalamineBook(wb, archive, checked.data, checked.kind or "xlsx")
 
 
 def _open_error(exc: Exception, display: str) -> Finding:
