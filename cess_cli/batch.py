@@ -1,14 +1,19 @@
 """The unattended pre-COPIL run (SPEC §8): validate every bilan once, write feedback,
 consolidate each year and the period, and leave a run folder with a manifest.
 
-Safety of the run itself:
-- one run at a time: an exclusive POSIX lock (`lockf`) on `<out>/.cess-batch.lock`;
-  the kernel drops it when a run dies, so a lock left by a crashed run is recovered;
+Safety of the run itself (README *cess batch*):
+- one run at a time: an exclusive POSIX lock (`lockf`) on `<out>/.cess-batch.lock`,
+  opened without following a link; a lock that is not a regular file of its own is
+  refused; the kernel drops the lock when a run dies, so a crashed run's lock is recovered;
 - a run builds `<out>/runs/.<stamp>.partial/`, renames it to `<out>/runs/<stamp>/`
   only once everything is written, and only then moves the `latest` symbolic link
   (itself replaced atomically): a run killed at any moment, SIGKILL included, leaves
-  the previous runs and `latest` whole, and the next run cleans the partial folder;
-- every file is written to a temporary file and moved into place;
+  the previous runs and `latest` whole, and the next run cleans the partial folder; a
+  run stopped by Ctrl-C or SIGTERM, or that cannot write (full disk, read-only folder),
+  removes its partial folder itself and says why in French;
+- a run that finds no bilan at all keeps its run folder but never moves `latest`;
+- the bilans folder may not be, or lie inside, what cess writes (`check_not_read_back`);
+- every file is written through `outputs/atomic.py`: atomically, never through a link;
 - the same inputs give the same figures and the same manifest, timestamps aside
   (workbooks are saved reproducibly).
 """
@@ -16,10 +21,12 @@ Safety of the run itself:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,24 +35,31 @@ from pathlib import Path
 from typing import Any
 
 from cess_cli import __version__
-from cess_cli.cli.render import clean
 from cess_cli.config import Config
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.consolidation.shared import period_label
 from cess_cli.consolidation.sources import Collection
 from cess_cli.findings import CessError, FileResult, Severity
-from cess_cli.outputs.atomic import file_sha256, write_text_atomic
+from cess_cli.outputs.atomic import file_sha256, os_error_text, write_text_atomic
 from cess_cli.outputs.evaluation_workbook import write_evaluation
+from cess_cli.outputs.feedback import Feedback
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
+from cess_cli.reading.files import check_not_read_back, display_name, one_line
 from cess_cli.referential.loading import Referential
 from cess_cli.wording import french_number
 
 LOCK_NAME = ".cess-batch.lock"
+Log = Callable[[str], None]
 
 
 class BatchLocked(CessError):
     """Another batch holds the lock."""
+
+
+class BatchFailed(CessError):
+    """The run could not be completed (disk full, folder read-only, tampered run folders):
+    nothing of it was published; the message says what to do."""
 
 
 @dataclass
@@ -61,11 +75,22 @@ Progress = Callable[[int, int, str, str], None]  # (done, total, file, status)
 
 
 @contextlib.contextmanager
-def batch_lock(out: Path, log: Callable[[str], None]) -> Iterator[None]:
-    out.mkdir(parents=True, exist_ok=True)
+def batch_lock(out: Path, log: Log) -> Iterator[None]:
+    """Hold the run lock `<out>/.cess-batch.lock` (BatchLocked when another run holds it;
+    CessError when the lock is a link or not a regular file of its own)."""
+    _make_out(out)
     path = out / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CessError(_not_ours(path, "un lien symbolique")) from None
+        raise CessError(f"Verrou impossible à créer : {os_error_text(exc)}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            raise CessError(_not_ours(path, "pas un fichier ordinaire" if st.st_nlink == 1 else "un lien physique"))
         try:
             # a POSIX record lock: held by this process only (worker processes forked later
             # do not inherit it) and dropped by the kernel when the process dies
@@ -73,18 +98,67 @@ def batch_lock(out: Path, log: Callable[[str], None]) -> Iterator[None]:
         except OSError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "inconnue"
             raise BatchLocked(
-                f"Un autre « cess batch » est déjà en cours sur {out} ({holder}). Attendez qu'il se termine."
+                f"Un autre « cess batch » est déjà en cours sur {display_name(out)} ({one_line(holder)}). "
+                "Attendez qu'il se termine."
             ) from None
         previous = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
         if previous:
             log(f"Verrou laissé par une exécution interrompue ({previous}) : repris.")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, démarré le {datetime.now():%d/%m/%Y à %H:%M:%S}".encode(), 0)
-        os.fsync(fd)
-        yield
-        os.ftruncate(fd, 0)
+        _write_lock(fd, f"pid {os.getpid()}, démarré le {datetime.now():%d/%m/%Y à %H:%M:%S}")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _write_lock(fd: int, text: str) -> None:
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, text.encode(), 0)
+        os.fsync(fd)
+    except OSError as exc:
+        raise BatchFailed(f"Verrou impossible à écrire : {os_error_text(exc)}") from None
+
+
+def _not_ours(path: Path, what: str) -> str:
+    return (
+        f"{display_name(path)} est {what}, pas le verrou de cess : cess n'écrit jamais à travers un lien "
+        "ni dans un fichier qu'il n'a pas créé. Supprimez-le, puis relancez."
+    )
+
+
+def _make_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CessError(
+            f"Le dossier de sortie {display_name(out)} est un fichier : choisissez un dossier "
+            "(option --out ou clé « sortie » de cess.toml)."
+        ) from None
+    except OSError as exc:
+        raise BatchFailed(f"Dossier de sortie impossible à créer : {os_error_text(exc)}") from None
+
+
+def check_run_folders(out: Path) -> None:
+    """Refuse tampered run folders before the run starts: `runs` must be a folder (not a
+    link, not a file) and `latest` the link cess made (not a folder, not a file)."""
+    runs, latest = out / "runs", out / "latest"
+    with contextlib.suppress(FileNotFoundError):
+        st = os.lstat(runs)
+        if not stat.S_ISDIR(st.st_mode):
+            raise CessError(
+                f"{display_name(runs)} n'est pas un dossier (c'est un fichier ou un lien) : cess y range ses "
+                "exécutions. Déplacez-le ou supprimez-le, puis relancez."
+            )
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISLNK(os.lstat(latest).st_mode):
+            raise CessError(
+                f"{display_name(latest)} n'est pas le lien posé par cess (c'est un dossier ou un fichier) : "
+                "déplacez-le ou supprimez-le, puis relancez ; les exécutions précédentes restent dans runs/."
+            )
 
 
 def run_batch(
@@ -92,102 +166,144 @@ def run_batch(
     ref: Referential,
     *,
     progress: Progress | None = None,
-    say: Callable[[str], None] | None = None,
+    say: Log | None = None,
     now: datetime | None = None,
     feedback: bool = True,
 ) -> BatchResult:
     """The whole unattended run (SPEC §8): validate every bilan of `cfg.bilans` once, write
     feedback, consolidate each year and the period, and publish a run folder under
-    `cfg.sortie/runs/` with its manifest and log, then move `latest` to it.
+    `cfg.sortie/runs/` with its manifest and log, then move `latest` to it (not when no
+    bilan at all was found).
 
     Returns the `BatchResult` (run folder, exit code 0/1, manifest, timings in seconds).
-    Raises `BatchLocked` when another batch holds the lock and `CessError` on a bad
-    configuration (both exit 2). `feedback=False` skips the operators' feedback
-    (benchmarks only)."""
-    bilans = cfg.bilans
+    Raises `BatchLocked` when another batch holds the lock, `BatchFailed` when the run
+    cannot write (nothing published, French message saying what to do) and `CessError`
+    on a bad configuration (all exit 2). Ctrl-C (KeyboardInterrupt, which the CLI also
+    raises on SIGTERM) removes the partial run and releases the lock. `feedback=False`
+    skips the operators' feedback (benchmarks only)."""
+    bilans, out = cfg.bilans, cfg.sortie
     if not bilans.is_dir():
-        raise CessError(f"Dossier des bilans introuvable : {bilans} (option --bilans ou clé « bilans » de cess.toml).")
-    out = cfg.sortie
+        raise CessError(
+            f"Dossier des bilans introuvable : {display_name(bilans)} (option --bilans ou clé « bilans » de cess.toml)."
+        )
+    check_not_read_back(bilans, out, [out / "runs"])
     started = now or datetime.now()
     lines: list[str] = []
 
     def log(message: str) -> None:
-        line = f"{datetime.now():%Y-%m-%d %H:%M:%S} {clean(message)}"
-        lines.append(line)
+        text = one_line(message)
+        lines.append(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}")
         if say is not None:
-            say(clean(message))
+            say(text)
 
     with batch_lock(out, log):
-        work, stamp = _start_run(out / "runs", started, log)
-        t0 = time.monotonic()
-        log(f"cess {__version__} — exécution {stamp} ; bilans : {bilans} ; référentiel : {ref.folder}")
+        check_run_folders(out)
+        work, stamp = _start_run(out, started, log)
+        try:
+            return _run(cfg, ref, work, stamp, started, lines, log, progress, feedback)
+        except OSError as exc:
+            raise BatchFailed(
+                f"Exécution abandonnée : {os_error_text(exc)}. Rien n'a été publié : « latest » désigne "
+                "toujours l'exécution précédente."
+            ) from None
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # gone already once published
 
-        def on_file(i: int, total: int, result: FileResult, path: Path) -> None:
-            status = "valide" if result.valid else f"{result.errors} erreur(s)"
-            if result.ignored:
-                status = "ignoré — " + result.findings[0].message.removeprefix("Fichier ignoré : ").rstrip(".")
-            if result.warnings:
-                status += f", {result.warnings} avertissement(s)"
-            log(f"[{i}/{total}] {Path(result.file).name} : {status}")
-            if progress is not None:
-                progress(i, total, result.file, status)
 
-        coll = collect(
-            [bilans],
-            ref,
-            limits=cfg.limits(),
-            isolate=True,
-            timeout=cfg.limites.secondes_par_fichier,
-            on_file=on_file,
-            exclude=[out],
-            feedback_dir=(work / "retours") if feedback else None,
-        )
-        (work / "retours").mkdir(exist_ok=True)
-        timings = {"validation": time.monotonic() - t0}
-        written = coll.feedback
-        log(f"{len(written)} retour(s) aux porteurs écrit(s)")
-        t1 = time.monotonic()
-        outputs, incomplete = _consolidate_all(coll, ref, work, log)
-        timings["consolidation"] = time.monotonic() - t1
+def _run(
+    cfg: Config,
+    ref: Referential,
+    work: Path,
+    stamp: str,
+    started: datetime,
+    lines: list[str],
+    log: Log,
+    progress: Progress | None,
+    feedback: bool,
+) -> BatchResult:
+    bilans, out = cfg.bilans, cfg.sortie
+    t0 = time.monotonic()
+    log(
+        f"cess {__version__} — exécution {stamp} ; bilans : {display_name(bilans)} ; référentiel : {display_name(ref.folder)}"
+    )
+    coll = _validate(cfg, ref, work if feedback else None, log, progress)
+    timings = {"validation": time.monotonic() - t0}
+    t1 = time.monotonic()
+    outputs, incomplete = write_outputs(coll, ref, work, log)
+    timings["consolidation"] = time.monotonic() - t1
+    log(
+        f"Durées : lecture, validation et retours {french_number(timings['validation'], 2)} s, "
+        f"consolidation {french_number(timings['consolidation'], 2)} s"
+    )
+    unreadable = [s for s in coll.sources if s.statut == "illisible"]
+    any_error = any(f.severity is Severity.ERREUR for s in coll.sources for f in s.findings) or bool(coll.conflicts)
+    exit_code = 1 if (incomplete or unreadable or any_error) else 0
+    found = any(s.statut != "ignoré" and not _is_folder(s.findings) for s in coll.sources)
+    if not found:
         log(
-            f"Durées : lecture, validation et retours {french_number(timings['validation'], 2)} s, "
-            f"consolidation {french_number(timings['consolidation'], 2)} s"
+            f"Aucun bilan trouvé dans {display_name(bilans)} : « latest » n'est pas déplacé et désigne toujours "
+            "la dernière exécution qui en avait trouvé. Vérifiez le dossier des bilans (montage, droits, chemin)."
         )
-        unreadable = [s for s in coll.sources if s.statut == "illisible"]
-        any_error = any(f.severity is Severity.ERREUR for s in coll.sources for f in s.findings) or bool(coll.conflicts)
-        exit_code = 1 if (incomplete or unreadable or any_error) else 0
-        log(f"Terminé en {french_number(time.monotonic() - t0, 1)} s ; code de sortie {exit_code}")
-
-        log_path = work / "batch.log"
-        write_text_atomic(log_path, "\n".join(lines) + "\n")
-        outputs += [p.text for p in written] + [p.workbook for p in written if p.workbook] + [log_path]
-        manifest = _manifest(cfg, ref, coll, work, stamp, started, outputs, exit_code)
-        write_text_atomic(work / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        final = out / "runs" / stamp
-        os.rename(work, final)
+        exit_code = 1
+    log(f"Terminé en {french_number(time.monotonic() - t0, 1)} s ; code de sortie {exit_code}")
+    log_path = work / "batch.log"
+    write_text_atomic(log_path, "\n".join(lines) + "\n")
+    outputs += [p for fb in coll.feedback for p in fb.paths] + [log_path]
+    manifest = _manifest(cfg, ref, coll, work, stamp, started, outputs, exit_code)
+    manifest["latest_deplace"] = found
+    write_text_atomic(work / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    final = out / "runs" / stamp
+    os.rename(work, final)
+    if found:
         _point_latest(out, final)
     return BatchResult(final, exit_code, manifest, coll, timings)
 
 
-def _start_run(runs: Path, started: datetime, log: Callable[[str], None]) -> tuple[Path, str]:
-    """Remove what interrupted runs left, and create this run's partial folder."""
-    runs.mkdir(parents=True, exist_ok=True)
-    for stale in runs.glob(".*.partial"):
-        shutil.rmtree(stale, ignore_errors=True)
-        log(f"Dossier d'une exécution interrompue supprimé : {stale.name}")
-    stamp = started.strftime("%Y-%m-%d_%H%M%S")
-    n = 2
-    while (runs / stamp).exists():
-        stamp, n = f"{started:%Y-%m-%d_%H%M%S}_{n}", n + 1
-    work = runs / f".{stamp}.partial"
-    work.mkdir()
-    return work, stamp
+def _validate(cfg: Config, ref: Referential, work: Path | None, log: Log, progress: Progress | None) -> Collection:
+    """Read and validate every file once (feedback into `work/retours` unless None)."""
+
+    def on_file(i: int, total: int, result: FileResult, path: Path) -> None:
+        status = "valide" if result.valid else f"{result.errors} erreur(s)"
+        if result.ignored:
+            status = "ignoré — " + result.findings[0].message.removeprefix("Fichier ignoré : ").rstrip(".")
+        if result.warnings:
+            status += f", {result.warnings} avertissement(s)"
+        log(f"[{i}/{total}] {Path(result.file).name} : {status}")
+        if progress is not None:
+            progress(i, total, result.file, status)
+
+    coll = collect(
+        [cfg.bilans],
+        ref,
+        limits=cfg.limits(),
+        isolate=True,
+        timeout=cfg.limites.secondes_par_fichier,
+        on_file=on_file,
+        exclude=[cfg.sortie],
+        feedback_dir=(work / "retours") if work is not None else None,
+    )
+    for s in coll.sources:
+        if _is_folder(s.findings):
+            log(f"Dossier illisible : {s.file} — {s.findings[0].message}")
+    if work is not None:
+        (work / "retours").mkdir(exist_ok=True)
+    failed = [fb for fb in coll.feedback if fb.problem]
+    for fb in failed:
+        log(f"Retour pour {Path(fb.file).name} : {fb.problem}")
+    written = sum(fb.text is not None for fb in coll.feedback)
+    not_written = sum(fb.text is None for fb in coll.feedback)
+    log(f"{written} retour(s) aux porteurs écrit(s)" + (f", {not_written} non écrit(s)" if not_written else ""))
+    return coll
 
 
-def _consolidate_all(
-    coll: Collection, ref: Referential, work: Path, log: Callable[[str], None]
-) -> tuple[list[Path], bool]:
-    """The workbook and CSV of each year and of the period; whether a bilan is not counted."""
+def _is_folder(findings: list[Any]) -> bool:
+    return any(f.code == "dossier.illisible" for f in findings)
+
+
+def write_outputs(coll: Collection, ref: Referential, work: Path, log: Log) -> tuple[list[Path], bool]:
+    """Every output of the run, written into `work`: the workbook and CSV of each year and
+    of the period (more outputs of a run belong here). Returns the paths written and
+    whether a bilan is not counted."""
     outputs: list[Path] = []
     periods = [[y] for y in ref.periode] + ([list(ref.periode)] if len(ref.periode) > 1 else [])
     incomplete = False
@@ -202,13 +318,44 @@ def _consolidate_all(
     return outputs, incomplete
 
 
+def _start_run(out: Path, started: datetime, log: Log) -> tuple[Path, str]:
+    """Remove what interrupted runs left, and create this run's partial folder."""
+    runs = out / "runs"
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        for stale in runs.glob(".*.partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+            log(f"Dossier d'une exécution interrompue supprimé : {display_name(stale.name)}")
+        for stale in out.glob(".latest.*"):
+            with contextlib.suppress(OSError):
+                if stale.is_symlink():
+                    stale.unlink()
+        stamp = started.strftime("%Y-%m-%d_%H%M%S")
+        n = 2
+        while (runs / stamp).exists():
+            stamp, n = f"{started:%Y-%m-%d_%H%M%S}_{n}", n + 1
+        work = runs / f".{stamp}.partial"
+        work.mkdir()
+    except OSError as exc:
+        raise BatchFailed(f"Dossier d'exécution impossible à créer : {os_error_text(exc)}") from None
+    return work, stamp
+
+
 def _point_latest(out: Path, final: Path) -> None:
     """Move `<out>/latest` to the finished run, atomically (a new link renamed over the old)."""
     tmp = out / f".latest.{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     os.symlink(os.path.relpath(final, out), tmp)
-    os.replace(tmp, out / "latest")
+    try:
+        check_run_folders(out)  # `latest` made a folder during the run
+        os.replace(tmp, out / "latest")
+    except (CessError, OSError) as exc:
+        tmp.unlink()
+        why = str(exc) if isinstance(exc, CessError) else os_error_text(exc)
+        raise BatchFailed(
+            f"Exécution terminée dans {display_name(final)}, mais « latest » n'a pas été déplacé : {why}"
+        ) from None
 
 
 def _manifest(
@@ -222,36 +369,39 @@ def _manifest(
     exit_code: int,
 ) -> dict[str, Any]:
     bilans = cfg.bilans
+    by_file: dict[str, Feedback] = {fb.file: fb for fb in coll.feedback}
     inputs = []
     for s in sorted(coll.sources, key=lambda s: str(s.path or s.file)):
         try:
-            rel = str(Path(s.path or s.file).relative_to(bilans))
+            rel = display_name(Path(s.path or s.file).relative_to(bilans))
         except ValueError:
-            rel = str(s.path or s.file)
-        inputs.append(
-            {
-                "fichier": rel,
-                "sha256": s.sha256,
-                "action": s.action,
-                "annee": s.annee,
-                "version": s.version,
-                "statut": s.statut,
-                "erreurs": s.erreurs,
-                "avertissements": s.avertissements,
-                "retenu": s.retenu,
-                "motif": s.motif,
-            }
-        )
+            rel = s.file
+        entry: dict[str, Any] = {
+            "fichier": rel,
+            "sha256": s.sha256,
+            "action": s.action,
+            "annee": s.annee,
+            "version": s.version,
+            "statut": s.statut,
+            "erreurs": s.erreurs,
+            "avertissements": s.avertissements,
+            "retenu": s.retenu,
+            "motif": s.motif,
+        }
+        fb = by_file.get(s.file)
+        if fb is not None:
+            entry["retour"] = {"fichiers": [str(p.relative_to(work)) for p in fb.paths], "probleme": fb.problem}
+        inputs.append(entry)
     outs = [{"fichier": str(p.relative_to(work)), "sha256": file_sha256(p)} for p in sorted(set(outputs))]
     return {
         "cess_version": __version__,
         "execution": stamp,
         "debut": started.isoformat(timespec="seconds"),
         "fin": datetime.now().isoformat(timespec="seconds"),
-        "referentiel": {"dossier": str(ref.folder), "sha256": ref.digest},
+        "referentiel": {"dossier": display_name(ref.folder), "sha256": ref.digest},
         "configuration": {
-            "bilans": str(bilans),
-            "sortie": str(cfg.sortie),
+            "bilans": display_name(bilans),
+            "sortie": display_name(cfg.sortie),
             "limites": cfg.limites.model_dump(),
         },
         "entrees": inputs,
@@ -264,6 +414,8 @@ def _manifest(
             "ignores": sum(i["statut"] == "ignoré" for i in inputs),
             "retenus": sum(i["retenu"] for i in inputs),
             "conflits": len(coll.conflicts),
+            "retours_ecrits": sum(fb.text is not None for fb in coll.feedback),
+            "retours_non_ecrits": sum(fb.text is None for fb in coll.feedback),
         },
         "code_sortie": exit_code,
     }

@@ -73,6 +73,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Le classeur n'a pas pu être lu : {detail}.",
         "Ouvrez-le dans Excel, enregistrez-le à nouveau en .xlsx et renvoyez-le.",
     ),
+    "dossier.illisible": (
+        E,
+        "Le dossier n'a pas pu être lu ({detail}) : les bilans qu'il contient ne sont pas pris en compte.",
+        "Donnez à cess le droit de lire ce dossier (ou déplacez-en les bilans plus haut), puis relancez.",
+    ),
     # structure
     "feuille.manquante": (
         E,

@@ -37,6 +37,7 @@ class LimitsConfig(BaseModel):
     lignes_max: int = Field(default=10_000, gt=0, le=1_048_576)  # Excel's own maxima
     colonnes_max: int = Field(default=50, gt=0, le=16_384)
     secondes_par_fichier: float = Field(default=30, gt=0, le=86_400)
+    memoire_par_processus_mo: int = Field(default=1024, ge=256, le=1_048_576)
 
     def to_limits(self) -> Limits:
         mib = 1024 * 1024
@@ -47,6 +48,7 @@ class LimitsConfig(BaseModel):
             max_ratio=self.taux_compression_max,
             max_rows=self.lignes_max,
             max_columns=self.colonnes_max,
+            max_memory_bytes=self.memoire_par_processus_mo * mib,
         )
 
 

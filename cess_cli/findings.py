@@ -28,7 +28,11 @@ class CessError(Exception):
 class Finding:
     """One problem, as data (SPEC §5): a stable `code` from the catalogue, its severity,
     the file, the sheet and the cell (`Indicateurs`, `E7`), a French message naming what
-    was expected and found, and a hint. Built by `catalogue.make`, never raised."""
+    was expected and found, and a hint. Built by `catalogue.make`, never raised.
+
+    `count` is 1, except for the summary line that stands for the findings of one code
+    left out of a flooded file (« … et 9 950 autres constats du même type »): it counts
+    for all of them (README *Limits*)."""
 
     code: str
     severity: Severity
@@ -37,6 +41,7 @@ class Finding:
     cell: str | None
     message: str
     hint: str = ""
+    count: int = 1
 
     @property
     def location(self) -> str:
@@ -47,6 +52,8 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = str(self.severity)
+        if self.count == 1:
+            del data["count"]
         return data
 
 
@@ -64,11 +71,11 @@ class FileResult:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity is Severity.ERREUR for f in self.findings)
+        return sum(f.count for f in self.findings if f.severity is Severity.ERREUR)
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity is Severity.AVERTISSEMENT for f in self.findings)
+        return sum(f.count for f in self.findings if f.severity is Severity.AVERTISSEMENT)
 
     @property
     def ignored(self) -> bool:

@@ -1,18 +1,24 @@
 """Files -> findings, content and feedback: read and check every file once, in isolated workers.
 
 This is where the steps meet: the files a run reads (reading/files.py), the worker
-processes that bound each file in time (reading/isolation.py), the checks
+processes that bound each file in time and memory (reading/isolation.py), the checks
 (checking/), the feedback for operators (outputs/feedback.py), and the decision of
 which bilans count (consolidation/sources.py). `validate_paths` serves
 `cess validate`; `collect` serves `consolidate`, `status`, `rapport` and `batch`.
+
+Each file is one task in two steps, each with its own time bound: validation (whose
+findings stand whatever happens next), then, for a file with findings, its feedback,
+written by the worker into a private staging folder and published by this process
+(so a worker killed mid-write never leaves a file behind).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
-from collections.abc import Callable, Iterable, Iterator
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -20,37 +26,91 @@ from cess_cli.catalogue import CATALOGUE, make
 from cess_cli.checking.bilan import Bilan
 from cess_cli.checking.validate import read_bilan
 from cess_cli.consolidation.sources import Collection, Source, select
-from cess_cli.findings import FileResult, Report
-from cess_cli.outputs.atomic import file_sha256
-from cess_cli.outputs.feedback import Feedback, feedback_stem, write_feedback
-from cess_cli.reading.files import iter_bilan_files
+from cess_cli.findings import FileResult, Finding, Report
+from cess_cli.outputs.atomic import TMP_PREFIX, TMP_SUFFIX, os_error_text, remove_stale_temporaries
+from cess_cli.outputs.feedback import Feedback, feedback_names, feedback_stem, publish_feedback, stage_feedback
+from cess_cli.reading.files import Scan, scan_bilan_files
 from cess_cli.reading.isolation import LostKind, WorkerPool
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.referential.loading import Referential
 
-Target = tuple[str, str] | None  # (feedback folder, file-name stem), or no feedback wanted
+Target = tuple[str, str] | None  # (staging folder, file-name stem), or no feedback wanted
 Task = tuple[Path, str, Target]  # (path, name shown to the user, feedback target)
 Outcome = tuple[FileResult, Bilan | None, Feedback | None]
 
+MAX_PER_CODE = 50  # findings of one code listed per file; the others are summed up in one line
+MAX_PER_FILE = 500  # findings listed per file (the first of each code always is)
 
-def process_file(ref: Referential, limits: Limits, task: Task) -> Outcome:
-    """Read and check one file; write its feedback when it has findings and it is asked for."""
+
+def process_file(ref: Referential, limits: Limits, task: Task) -> Iterator[Outcome]:
+    """Read and check one file (first result), then, when it has findings and feedback is
+    asked for, stage its feedback (second result). Runs in a worker."""
     path, display, target = task
     result, bilan = read_bilan(path, ref, display=display, limits=limits)
-    feedback = None
+    cap_findings(result)
+    yield result, bilan, None
     if target is not None and result.findings and not result.ignored:
-        folder, stem = target
-        with contextlib.suppress(OSError):  # no feedback file is no reason to lose the findings
-            feedback = write_feedback(result, path, Path(folder), stem=stem)
-    return result, bilan, feedback
+        staging, stem = target
+        staged = stage_feedback(result, path, Path(staging), stem, max_bytes=limits.max_file_bytes)
+        yield result, bilan, staged
 
 
-def _lost(task: Task, kind: LostKind, detail: str) -> Outcome:
-    """A file whose worker died or overran its time bound: one `erreur` finding."""
+def cap_findings(result: FileResult, per_code: int = MAX_PER_CODE, per_file: int = MAX_PER_FILE) -> None:
+    """Keep a flood of findings usable (README *Limits*): at most `per_code` findings of one
+    code and `per_file` in all (the first of each code is always kept); the rest of each
+    code becomes one summary line after its last kept finding, « … et 9 950 autres
+    constats du même type », whose `count` keeps the totals right."""
+    if len(result.findings) <= per_code:
+        return
+    kept: list[Finding] = []
+    seen: Counter[str] = Counter()
+    left: dict[str, list[Finding]] = defaultdict(list)
+    for f in result.findings:
+        seen[f.code] += 1
+        if seen[f.code] == 1 or (seen[f.code] <= per_code and len(kept) < per_file):
+            kept.append(f)
+        else:
+            left[f.code].append(f)
+    if not left:
+        return
+    last = {f.code: i for i, f in enumerate(kept)}
+    out: list[Finding] = []
+    for i, f in enumerate(kept):
+        out.append(f)
+        if last[f.code] == i and f.code in left:
+            out.append(_summary(left[f.code]))
+    result.findings = out
+
+
+def _summary(rest: list[Finding]) -> Finding:
+    first = rest[0]
+    n = sum(f.count for f in rest)
+    sheets = {f.sheet for f in rest}
+    number = f"{n:,}".replace(",", "\u202f")
+    message = f"… et {number} autres constats du même type, non détaillés ici."
+    sheet = sheets.pop() if len(sheets) == 1 else None
+    return Finding(first.code, first.severity, first.file, sheet, None, message, "", n)
+
+
+def _lost(limits: Limits, task: Task, kind: LostKind, detail: str, partial: Outcome | None) -> Outcome:
+    """A file whose worker died, ran out of memory or overran its time bound: one `erreur`
+    finding; or, when only its feedback was lost, its findings and the reason."""
     display = task[1]
+    mb = limits.max_memory_bytes // (1024 * 1024)
+    if partial is not None:
+        result, bilan, _ = partial
+        reason = {
+            "delai": f"écriture du retour interrompue après {detail} s",
+            "memoire": f"l'écriture du retour demande plus de mémoire que la limite de {mb} Mo par processus",
+            "arret": f"le processus s'est arrêté brutalement pendant l'écriture du retour (code {detail})",
+        }[kind]
+        return result, bilan, Feedback(display, None, None, f"retour non écrit : {reason}")
     result = FileResult(display)
     if kind == "delai":
         result.findings.append(make("fichier.delai", display, detail=f"lecture interrompue après {detail} s"))
+    elif kind == "memoire":
+        why = f"sa lecture demande plus de mémoire que la limite de {mb} Mo par processus"
+        result.findings.append(make("fichier.trop_gros", display, detail=why))
     else:
         reason = f"le lecteur de classeurs s'est arrêté brutalement (code {detail})"
         result.findings.append(make("fichier.illisible", display, detail=reason))
@@ -66,38 +126,104 @@ def read_many(
     timeout: float = 30.0,
     feedback_dir: Path | None = None,
     workers: int | None = None,
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Read and check files (path, name shown), in order: in this process, or isolated in
-    worker processes (`isolate`: a crash or an overrun costs that file one finding).
+    worker processes (`isolate`: a crash, an overrun or an exhausted memory ceiling costs
+    that file one finding).
 
-    With `feedback_dir`, each file with findings also gets its feedback files there."""
-    tasks = list(_with_targets(list(files), feedback_dir))
+    With `feedback_dir`, each file with findings also gets its feedback files there
+    (never replacing a file; `Feedback.problem` says what could not be written)."""
+    files = list(files)
+    staging: Path | None = None
+    refused: str | None = None
+    if feedback_dir is not None:
+        made = _staging(feedback_dir)
+        staging, refused = (made, None) if isinstance(made, Path) else (None, made)
+    tasks: list[Task] = list(_with_targets(files, feedback_dir, staging))
+    try:
+        for result, bilan, feedback in _run(tasks, ref, limits, isolate, timeout, workers):
+            if refused is not None and result.findings:
+                feedback = Feedback(result.file, None, None, refused)
+            elif feedback is not None and feedback_dir is not None:
+                feedback = publish_feedback(feedback, feedback_dir)
+            yield result, bilan, feedback
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
-    def work(task: Task) -> Outcome:
+
+def _run(
+    tasks: list[Task], ref: Referential, limits: Limits, isolate: bool, timeout: float, workers: int | None
+) -> Iterator[Outcome]:
+    def work(task: Task) -> Iterator[Outcome]:
         return process_file(ref, limits, task)
 
+    def lost(task: Task, kind: LostKind, detail: str, partial: Outcome | None) -> Outcome:
+        return _lost(limits, task, kind, detail, partial)
+
     if not isolate:
-        yield from map(work, tasks)
+        for task in tasks:
+            *_, last = work(task)
+            yield last
         return
-    with WorkerPool(work, _lost, timeout=timeout, workers=workers) as pool:
+    pool = WorkerPool(work, lost, timeout=timeout, workers=workers, memory=limits.max_memory_bytes)
+    with pool:
         yield from pool.map(tasks)
 
 
-def _with_targets(files: list[tuple[Path, str]], folder: Path | None) -> Iterator[Task]:
-    """Give each file a feedback stem, unique within the folder, in input order."""
-    if folder is None:
+def _staging(folder: Path) -> Path | str:
+    """A private folder inside `folder` where workers write feedback before it is published
+    (same file system, so publishing is a link); a French reason when it cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(folder)
+        return Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder))
+    except OSError as exc:
+        return f"retour non écrit : {os_error_text(exc)}"
+
+
+def _with_targets(files: list[tuple[Path, str]], folder: Path | None, staging: Path | None) -> Iterator[Task]:
+    """Give each file a feedback stem, unique within the run and free in the folder (no file
+    of its names exists there: cess never replaces a file it did not write), in input order."""
+    if folder is None or staging is None:
         for path, display in files:
             yield path, display, None
         return
-    folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     for path, display in files:
         stem = base = feedback_stem(display)
         n = 2
-        while stem in used:
+        while stem in used or any(p.exists() or p.is_symlink() for p in feedback_names(folder, stem)):
             stem, n = f"{base}_{n}", n + 1
         used.add(stem)
-        yield path, display, (str(folder), stem)
+        yield path, display, (str(staging), stem)
+
+
+def validate_files(
+    paths: Iterable[Path],
+    ref: Referential,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    isolate: bool = False,
+    timeout: float = 30.0,
+    feedback_dir: Path | None = None,
+) -> tuple[Report, list[Feedback]]:
+    """`validate_paths`, with the feedback of each file that has findings: what was written
+    and, in `Feedback.problem`, what could not be (never counted as written)."""
+    report = Report()
+    feedback: list[Feedback] = []
+    paths = list(paths)
+    explicit = set(paths)
+    scan = scan_bilan_files(paths)
+    with contextlib.closing(
+        read_many(scan.files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
+    ) as results:
+        for (path, _), (result, _, fb) in zip(scan.files, results, strict=True):
+            report.files.append(named_explicitly(result) if path in explicit else result)
+            if fb is not None:
+                feedback.append(fb)
+    report.files += [folder_result(display, reason) for _, display, reason in scan.unreadable]
+    return report, feedback
 
 
 def validate_paths(
@@ -111,16 +237,11 @@ def validate_paths(
 ) -> Report:
     """Validate files and folders (recursively, spreadsheet files), one file at a time (SPEC §5, §7).
 
-    With `isolate`, files are read in worker processes: a file that crashes the reader
-    or exceeds `timeout` seconds gets a finding, the others go on. With `feedback_dir`,
+    With `isolate`, files are read in worker processes: a file that crashes the reader,
+    exceeds `timeout` seconds or its memory ceiling gets a finding, the others go on. A
+    folder that cannot be read is one `dossier.illisible` finding. With `feedback_dir`,
     every file with findings gets its feedback files there. Never raises for a bad file."""
-    report = Report()
-    paths = list(paths)
-    explicit = set(paths)
-    files = list(iter_bilan_files(paths))
-    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
-    for (path, _), (result, _, _) in zip(files, results, strict=True):
-        report.files.append(named_explicitly(result) if path in explicit else result)
+    report, _ = validate_files(paths, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
     return report
 
 
@@ -139,12 +260,9 @@ def named_explicitly(result: FileResult) -> FileResult:
     return result
 
 
-def _sha_of(path: Path) -> str | None:
-    """SHA-256 of a regular file refused before it was read (over the size limit)."""
-    try:
-        return file_sha256(path) if stat.S_ISREG(os.lstat(path).st_mode) else None
-    except OSError:
-        return None
+def folder_result(display: str, reason: str) -> FileResult:
+    """A folder of bilans that could not be read: one `dossier.illisible` finding."""
+    return FileResult(display, [make("dossier.illisible", display, detail=reason)])
 
 
 def collect(
@@ -161,40 +279,51 @@ def collect(
     """Read and validate every bilan file once, then decide which ones count (SPEC §6).
 
     `on_file(done, total, result, path)` is called after each file (progress, logs).
-    Returns the `Collection`: one `Source` per file (never dropped), the content of the
-    valid bilans, the conflicts, and the feedback files written."""
+    Returns the `Collection`: one `Source` per file (never dropped) and per folder that
+    could not be read, the content of the valid bilans, the conflicts, and the feedback
+    (`Feedback.problem` set where it could not be written)."""
     coll = Collection()
     paths = list(paths)
     explicit = set(paths)
-    files = list(iter_bilan_files(paths, exclude))
-    results = read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
-    for i, ((path, display), (result, bilan, feedback)) in enumerate(zip(files, results, strict=True), start=1):
-        if path in explicit:
-            result = named_explicitly(result)
-        if feedback is not None:
-            coll.feedback.append(feedback)
-        if on_file is not None:
-            on_file(i, len(files), result, path)
-        identified = result.action is not None and result.annee is not None
-        coll.sources.append(
-            Source(
-                path=path,
-                file=display,
-                sha256=result.sha256 or _sha_of(path),
-                action=result.action,
-                annee=result.annee,
-                version=result.version if identified else None,
-                date_transmission=result.date_transmission if isinstance(result.date_transmission, date) else None,
-                erreurs=result.errors,
-                avertissements=result.warnings,
-                findings=result.findings,
-                statut=_status(result, identified),
-            )
-        )
-        if bilan is not None:
-            coll.bilans[display] = bilan
+    scan = scan_bilan_files(paths, exclude)
+    files = scan.files
+    # closed at once on an interruption: the workers are stopped before anyone cleans up
+    with contextlib.closing(
+        read_many(files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
+    ) as results:
+        for i, ((path, display), (result, bilan, feedback)) in enumerate(zip(files, results, strict=True), start=1):
+            if path in explicit:
+                result = named_explicitly(result)
+            if feedback is not None:
+                coll.feedback.append(feedback)
+            if on_file is not None:
+                on_file(i, len(files), result, path)
+            coll.sources.append(_source(path, display, result))
+            if bilan is not None:
+                coll.bilans[display] = bilan
+    folders = _unreadable_sources(scan)
+    coll.sources += folders
     select(coll)
+    for s in folders:
+        s.motif = "dossier illisible : les bilans qu'il contient ne sont pas lus"
     return coll
+
+
+def _source(path: Path, display: str, result: FileResult) -> Source:
+    identified = result.action is not None and result.annee is not None
+    return Source(
+        path=path,
+        file=display,
+        sha256=result.sha256,  # None for what was refused unread (a 32 GB file is never hashed)
+        action=result.action,
+        annee=result.annee,
+        version=result.version if identified else None,
+        date_transmission=result.date_transmission if isinstance(result.date_transmission, date) else None,
+        erreurs=result.errors,
+        avertissements=result.warnings,
+        findings=result.findings,
+        statut=_status(result, identified),
+    )
 
 
 def _status(result: FileResult, identified: bool) -> str:
@@ -203,3 +332,10 @@ def _status(result: FileResult, identified: bool) -> str:
     if result.valid:
         return "valide"
     return "invalide" if identified else "illisible"
+
+
+def _unreadable_sources(scan: Scan) -> list[Source]:
+    out = []
+    for path, display, reason in scan.unreadable:
+        out.append(_source(path, display, folder_result(display, reason)))
+    return out

@@ -123,7 +123,7 @@ def build_corpus(folder: Path, good: bytes, outside: Path) -> dict[str, tuple[st
             ("fichier.trop_gros",),
         ),
         "lourd.xlsx": (good + os.urandom(3 * 1024 * 1024), ("fichier.trop_gros",)),
-        "cellule_perdue.xlsx": (rezip(good, on(INDICATEURS, stray_cell)), ("fichier.illisible",)),
+        "cellule_perdue.xlsx": (rezip(good, on(INDICATEURS, stray_cell)), ("fichier.trop_gros",)),
         "lignes.xlsx": (rezip(good, on(TERRITOIRES, many_rows)), ("fichier.trop_gros",)),
         "nan.xlsx": (rezip(good, on(INDICATEURS, nan_value)), ("valeur.non_numerique",)),
         "inf.xlsx": (rezip(good, on(INDICATEURS, inf_value)), ("valeur.non_numerique",)),

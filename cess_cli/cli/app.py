@@ -7,6 +7,7 @@ they share (exit codes, options, the one exception guard).
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -66,6 +67,12 @@ def _main(
     state["debug"] = debug
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (systemd, kill) ends a run like Ctrl-C: cleanly
+
+
 def main() -> None:
-    """The `cess` console script."""
+    """The `cess` console script. SIGTERM is handled like Ctrl-C: workers stopped, partial
+    outputs removed, lock released."""
+    signal.signal(signal.SIGTERM, _terminate)
     app()

@@ -74,6 +74,13 @@ def guard() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print(Text("Interrompu.", style="red"))
         raise typer.Exit(130) from None
+    except OSError as exc:  # a full disk, a read-only folder: say what to do, not a traceback
+        if state["debug"]:
+            raise
+        from cess_cli.outputs.atomic import os_error_text
+
+        err.print(Text(f"Erreur : {os_error_text(exc)}.", style="red"))
+        raise typer.Exit(Exit.USAGE) from None
     except Exception as exc:
         if state["debug"]:
             raise

@@ -63,14 +63,18 @@ def consolidate(
     """
     with guard():
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.atomic import remove_stale_temporaries
         from cess_cli.outputs.evaluation_workbook import write_evaluation
         from cess_cli.outputs.tidy_csv import write_tidy_csv
+        from cess_cli.reading.files import check_not_read_back
 
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
+        check_not_read_back(cfg.bilans, cfg.sortie, [])
         ref = load_referential(cfg)
         years = period_years(periode, ref)
         coll = collect_bilans(cfg, ref)
         ev = run_consolidation(coll, ref, years)
+        remove_stale_temporaries(cfg.sortie)
         xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
         csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
         incomplete = _print_completeness_summary(ev)

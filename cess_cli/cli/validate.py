@@ -65,12 +65,15 @@ def validate(
     with guard():
         from cess_cli.cli.render import print_report, report_json
         from cess_cli.findings import CessError
-        from cess_cli.pipeline import validate_paths
+        from cess_cli.pipeline import validate_files
+        from cess_cli.reading.files import check_not_in_bilans, display_name
 
         if feedback is not None and feedback.exists() and not feedback.is_dir():
             raise CessError(f"« {feedback} » est un fichier : --feedback attend un dossier (créé s'il manque).")
         cfg, ref = config_and_referential(config, schemas)
-        report = validate_paths(
+        if feedback is not None:
+            check_not_in_bilans(cfg.bilans, feedback, cfg.sortie)
+        report, written = validate_files(
             paths,
             ref,
             limits=cfg.limits(),
@@ -79,8 +82,17 @@ def validate(
             feedback_dir=feedback,
         )
         if feedback is not None:
-            written = sum(bool(r.findings) and not r.ignored for r in report.files)
-            err.print(Text(f"{written} retour(s) écrit(s) dans {feedback}"))
+            for fb in written:
+                if fb.problem:
+                    err.print(Text(f"Retour pour {fb.file} : {fb.problem}", style="yellow"))
+            done = sum(fb.text is not None for fb in written)
+            missed = len(written) - done
+            err.print(
+                Text(
+                    f"{done} retour(s) écrit(s) dans {display_name(feedback)}"
+                    + (f" ; {missed} non écrit(s)" if missed else "")
+                )
+            )
         if format is OutputFormat.JSON:
             sys.stdout.write(report_json(report) + "\n")
         else:

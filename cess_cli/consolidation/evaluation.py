@@ -69,6 +69,7 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     ev.anomalies = (
         [f for f in coll.conflicts if any(s.file == f.file for s in ev.sources)]
         + missing_bilans(coll, ref, years)
+        + [f for s in ev.sources for f in s.findings if f.code == "dossier.illisible"]  # said, not skipped
         + cumulative_checks(all_retained, ref, years)
         + plausibility_checks(all_retained, ref, years)
     )

@@ -1,61 +1,146 @@
-"""Write output files atomically: a temporary file in the same folder, then a rename."""
+"""Every file cess writes goes through here: atomic, never through a link, never over a
+file it did not create.
+
+- A file is written in a private temporary folder (`.cess-XXXXXXXX.tmp/`, created with
+  mode 0700 next to the target, so nobody else can plant a link in it), then moved into
+  place with one `rename`: a reader sees the old file or the new one, never half of one.
+- The move replaces the *name*, never writes through it: a symbolic link planted at the
+  target is replaced by the file, its own target is never touched.
+- `replace=False` (the operators' feedback, whose names derive from input names) never
+  replaces an existing file: the file is published with `link`, which fails if the name
+  is taken (`FileExistsError`), so an input that happens to bear a feedback name stays whole.
+- Temporary names are short and fixed-length, so a target name up to the 255-byte limit
+  still gets its temporary file.
+- `os_error_text` says in French what an `OSError` means and what to do (full disk,
+  read-only folder…), for the log, the manifest and the terminal.
+
+README: *Untrusted workbooks*, *What a run leaves*.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
 import re
+import shutil
+import stat
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cess_cli.reading.files import display_name
+
+TMP_PREFIX = ".cess-"
+TMP_SUFFIX = ".tmp"
+NAME_MAX = 255  # bytes, the limit of every file system cess runs on
+
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path next to `target`; on success it replaces `target` at once."""
+def atomic_path(target: Path, *, replace: bool = True, staging: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it takes the name `target` at once.
+
+    The temporary path lies in a private folder (mode 0700) created in `staging` (default:
+    the target's folder; it must be on the same file system). With `replace=False` an
+    existing `target` is never replaced: `FileExistsError` is raised instead. Raises
+    `OSError` when the folder cannot be written (full disk, read-only, permissions); the
+    temporary files are removed whatever happens."""
+    if len(os.fsencode(target.name)) > NAME_MAX:
+        raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    private = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=staging or target.parent))
+    tmp_path = private / "f"
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
+        fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(tmp_path))
+            os.fchmod(fd, 0o644)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(tmp_path, target)
+        else:
+            publish_new(tmp_path, target)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def publish_new(tmp: Path, target: Path) -> None:
+    """Give the finished file `tmp` the name `target` too, only if that name is free
+    (`link` fails on an existing name, link or not: `FileExistsError`); where hard links
+    are not supported, check then rename. `tmp` must be on the same file system."""
+    try:
+        os.link(tmp, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.rename(tmp, target)
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path, *, replace: bool = True, staging: Path | None = None) -> Iterator[io.BufferedWriter]:
+    """`atomic_path`, opened: yield a binary file created with `O_EXCL | O_NOFOLLOW`."""
+    with atomic_path(target, replace=replace, staging=staging) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with open(fd, "wb") as fh:
+            yield fh
+
+
+def remove_stale_temporaries(folder: Path, min_age: float = 3600.0) -> None:
+    """Remove the private temporary folders that a writer killed outright (SIGKILL, power
+    loss) left in `folder`, once they are `min_age` seconds old (a writer still at work
+    in the same folder keeps its own)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            ours = entry.name.startswith(TMP_PREFIX) and entry.name.endswith(TMP_SUFFIX)
+            if (
+                ours
+                and entry.is_dir(follow_symlinks=False)
+                and now - entry.stat(follow_symlinks=False).st_mtime > min_age
+            ):
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def file_sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
+    """SHA-256 (hex) of a regular file, opened without following a link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def write_text_atomic(target: Path, text: str) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+def write_text_atomic(target: Path, text: str, *, replace: bool = True, staging: Path | None = None) -> None:
+    """Write UTF-8 text to `target` atomically (see `atomic_path`)."""
+    with atomic_file(target, replace=replace, staging=staging) as fh:
+        fh.write(text.encode("utf-8"))
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
-def save_workbook(wb: Any, target: Path) -> Path:
+def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path | None = None) -> Path:
     """Save an openpyxl workbook atomically and reproducibly: the same content gives the
     same bytes (zip entry times and document dates are fixed; openpyxl stamps the time)."""
     raw = io.BytesIO()
     wb.save(raw)
     raw.seek(0)
     with (
-        atomic_path(target) as tmp,
+        atomic_file(target, replace=replace, staging=staging) as fh,
         zipfile.ZipFile(raw) as zin,
-        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout,
+        zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout,
     ):
         for info in zin.infolist():
             data = zin.read(info)
@@ -66,3 +151,29 @@ def save_workbook(wb: Any, target: Path) -> Path:
             entry.external_attr = 0o644 << 16
             zout.writestr(entry, data)
     return target
+
+
+_OS_ERRORS = {
+    errno.ENOSPC: "plus de place sur le disque : libérez de la place, puis relancez",
+    errno.EDQUOT: "quota disque dépassé : libérez de la place ou faites relever le quota, puis relancez",
+    errno.EROFS: "le dossier est en lecture seule : choisissez un dossier où cess peut écrire",
+    errno.EACCES: "droits insuffisants : donnez à cess le droit d'écrire dans ce dossier, ou choisissez-en un autre",
+    errno.EPERM: "opération refusée par le système : vérifiez les droits du dossier",
+    errno.ENAMETOOLONG: "nom ou chemin trop long : choisissez un dossier au chemin plus court",
+    errno.EEXIST: "un fichier de ce nom existe déjà et n'a pas été remplacé",
+    errno.EISDIR: "un dossier porte le nom du fichier à écrire : déplacez-le ou supprimez-le",
+    errno.ENOTDIR: "un fichier porte le nom d'un dossier attendu : déplacez-le ou supprimez-le",
+    errno.ELOOP: "un lien symbolique se trouve à la place du fichier : cess n'écrit jamais à travers un lien",
+    errno.EIO: "erreur d'entrée-sortie du disque : vérifiez le disque, puis relancez",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """What an OSError means, in French, with the file it concerns and what to do."""
+    what = _OS_ERRORS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__)
+    name = exc.filename if exc.filename is not None else None
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if name is None:
+        return what
+    return f"{display_name(name)} : {what}"

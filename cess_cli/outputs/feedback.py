@@ -9,14 +9,20 @@ expected). A Strict Open XML workbook is given Transitional namespaces in memory
 (reading/strict.py), so that openpyxl sees its sheets. An `.ods` or `.xls` bilan, which
 openpyxl cannot rewrite, gets a new workbook holding the *Corrections* sheet. Files
 that could not be read at all get the text only.
+
+Failures (README *Reading the feedback*): the feedback is staged in a private folder
+and published whole or not at all; what could not be written is said, in French, in
+`Feedback.problem`, and the text never mentions a workbook that was not written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
-import os
 import re
-import stat
+import shutil
+import tempfile
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,8 +33,17 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from cess_cli.findings import FileResult, Finding, Severity
-from cess_cli.outputs.atomic import save_workbook, write_text_atomic
+from cess_cli.outputs.atomic import (
+    TMP_PREFIX,
+    TMP_SUFFIX,
+    os_error_text,
+    publish_new,
+    save_workbook,
+    write_text_atomic,
+)
 from cess_cli.outputs.safety import clean_text, set_cell
+from cess_cli.reading.limits import DEFAULT_LIMITS
+from cess_cli.reading.preflight import read_regular_file
 from cess_cli.reading.strict import is_strict, to_transitional
 
 ERROR_FILL = PatternFill("solid", fgColor="F4B6B6")
@@ -41,67 +56,158 @@ _CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
 
 @dataclass(frozen=True)
 class Feedback:
-    text: Path
+    """The feedback of one file (`file`: its name as shown): the text and the annotated
+    workbook, each None when it was not written, and `problem`, a French sentence saying
+    what could not be written and why (None when everything was)."""
+
+    file: str
+    text: Path | None
     workbook: Path | None
+    problem: str | None = None
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.text, self.workbook) if p is not None]
+
+
+TEXT_SUFFIX, WORKBOOK_SUFFIX = "_retour.txt", "_corrections.xlsx"
+STEM_MAX_BYTES = 120  # + "_corrections.xlsx" and a "_2" stays far below the 255-byte limit
 
 
 def feedback_stem(file: str) -> str:
-    """A safe file-name stem from an operator's file name (no separators, no control chars)."""
+    """A safe file-name stem from an operator's file name: no separators, no control
+    characters, at most `STEM_MAX_BYTES` bytes of UTF-8 (cut between characters)."""
     stem = Path(file).stem
     safe = _UNSAFE_NAME.sub("_", clean_text(stem)).strip(" ._")
-    return (safe or "bilan")[:120]
+    cut = safe.encode("utf-8")[:STEM_MAX_BYTES].decode("utf-8", "ignore").rstrip(" ._")
+    return cut or "bilan"
 
 
-def write_feedback(result: FileResult, source: Path, folder: Path, *, stem: str | None = None) -> Feedback:
+def feedback_names(folder: Path, stem: str) -> tuple[Path, Path]:
+    """Where the text and the annotated workbook of `stem` go in `folder`."""
+    return folder / f"{stem}{TEXT_SUFFIX}", folder / f"{stem}{WORKBOOK_SUFFIX}"
+
+
+def write_feedback(
+    result: FileResult, source: Path, folder: Path, *, stem: str | None = None, max_bytes: int | None = None
+) -> Feedback:
     """Write the operator's feedback for one file into `folder` (SPEC §8, README *Reading
     the feedback*): `<stem>_retour.txt`, a French e-mail text, and, when the workbook
-    could be read, `<stem>_corrections.xlsx`, their workbook annotated. Returns the paths
-    written (`workbook` None when only the text was). Raises OSError if the text cannot
-    be written; a workbook openpyxl cannot load only loses the annotated copy."""
+    could be read, `<stem>_corrections.xlsx`, their workbook annotated. Existing files are
+    never replaced. Never raises: what could not be written is in `Feedback.problem`,
+    and then nothing is left behind (the text never mentions a workbook not written)."""
     stem = stem or feedback_stem(result.file)
-    text_path = folder / f"{stem}_retour.txt"
-    readable = not any(f.code.startswith("fichier.") for f in result.findings)
-    write_text_atomic(text_path, summary_text(result, annotated=readable and _is_xlsx(source)))
-    book = None
-    if readable:
-        book = folder / f"{stem}_corrections.xlsx"
-        try:
-            annotate(source, result.findings, book)
-        except Exception:  # a workbook calamine read but openpyxl cannot: the text still goes out
-            book = None
-    return Feedback(text_path, book)
-
-
-def _is_xlsx(source: Path) -> bool:
-    """An Office Open XML workbook (openpyxl can annotate it), not an `.ods` nor an `.xls`."""
     try:
-        if not stat.S_ISREG(os.lstat(source).st_mode):  # never open a link or a FIFO
-            return False
-        with source.open("rb") as fh:
-            head = fh.read(4)
-            if head != b"PK\x03\x04":
-                return False
-        with zipfile.ZipFile(source) as zf:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=folder))
+    except OSError as exc:
+        return Feedback(result.file, None, None, f"retour non écrit : {os_error_text(exc)}")
+    try:
+        staged = stage_feedback(result, source, staging, stem, max_bytes=max_bytes)
+        return publish_feedback(staged, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def stage_feedback(
+    result: FileResult, source: Path, staging: Path, stem: str, *, max_bytes: int | None = None
+) -> Feedback:
+    """Write the feedback files into `staging` (a private folder; `publish_feedback` gives
+    them their names). The source is read again without following a link, and its
+    annotated copy is made only if its bytes are still those validated (same SHA-256).
+    Never raises: a workbook that cannot be annotated leaves the text alone (which then
+    does not mention it); a text that cannot be written leaves nothing."""
+    text_path, book_path = feedback_names(staging, stem)
+    book: Path | None = None
+    note: str | None = None
+    annotated = False
+    if not any(f.code.startswith(("fichier.", "dossier.")) for f in result.findings):
+        try:
+            data = _source_bytes(source, result.sha256, max_bytes)
+            annotated = _is_xlsx(data)
+            annotate(data, result.findings, book_path)
+            book = book_path
+        except Exception as exc:  # openpyxl cannot read what calamine read, memory, disk…
+            note = f"copie annotée non écrite ({_why(exc)}) : seul le texte est écrit"
+            with contextlib.suppress(OSError):
+                book_path.unlink()
+    try:
+        write_text_atomic(text_path, summary_text(result, workbook=book is not None, annotated=annotated))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            book_path.unlink()
+        return Feedback(result.file, None, None, f"retour non écrit : {os_error_text(exc)}")
+    return Feedback(result.file, text_path, book, note)
+
+
+def publish_feedback(staged: Feedback, folder: Path) -> Feedback:
+    """Give the staged files their names in `folder`, the workbook first, never replacing
+    an existing file: both are published or neither (what was published is removed)."""
+    if staged.text is None:
+        return staged
+    published: list[Path] = []
+    try:
+        for path in staged.paths[::-1]:
+            target = folder / path.name
+            publish_new(path, target)
+            published.append(target)
+    except OSError as exc:
+        for target in published:
+            with contextlib.suppress(OSError):
+                target.unlink()
+        return Feedback(staged.file, None, None, f"retour non écrit : {os_error_text(exc)}")
+    text = folder / staged.text.name
+    book = folder / staged.workbook.name if staged.workbook is not None else None
+    return Feedback(staged.file, text, book, staged.problem)
+
+
+def _source_bytes(source: Path, sha256: str | None, max_bytes: int | None) -> bytes:
+    data = read_regular_file(source, max_bytes or DEFAULT_LIMITS.max_file_bytes)
+    if data is None:
+        raise ValueError("le fichier n'est plus un fichier ordinaire")
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError("le fichier a changé depuis sa lecture")
+    return data
+
+
+def _is_xlsx(data: bytes) -> bool:
+    """An Office Open XML workbook (openpyxl can annotate it), not an `.ods` nor an `.xls`."""
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return "mimetype" not in zf.namelist()
-    except (OSError, zipfile.BadZipFile):
+    except zipfile.BadZipFile:
         return False
 
 
-def _operator_workbook(source: Path) -> Workbook:
+def _operator_workbook(data: bytes) -> Workbook:
     """The operator's workbook for openpyxl (formats kept; XML parsed with defusedxml);
     a new, empty workbook for an `.ods` or an `.xls`."""
-    if not _is_xlsx(source):
+    if not _is_xlsx(data):
         wb = Workbook()
         wb.remove(wb.active)
         return wb
-    data = source.read_bytes()
     if is_strict(data):
         data = to_transitional(data)
     return load_workbook(io.BytesIO(data))
 
 
-def annotate(source: Path, findings: list[Finding], target: Path) -> Path:
-    wb = _operator_workbook(source)
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "mémoire insuffisante"
+    if isinstance(exc, OSError):
+        return os_error_text(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def annotate(source: Path | bytes, findings: list[Finding], target: Path) -> Path:
+    """The operator's workbook (`source`: its path, or its bytes as validated) with every
+    finding's cell coloured and commented, and a first sheet *Corrections* listing them,
+    saved to `target`. Raises what openpyxl raises, OSError, ValueError."""
+    data = source if isinstance(source, bytes) else _source_bytes(source, None, None)
+    wb = _operator_workbook(data)  # keeps the operator's formats; XML parsed with defusedxml
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     names = {n.casefold().strip(): n for n in wb.sheetnames}
     for f in findings:
@@ -142,9 +248,10 @@ def annotate(source: Path, findings: list[Finding], target: Path) -> Path:
     return save_workbook(wb, target)
 
 
-def summary_text(result: FileResult, *, annotated: bool = True) -> str:
-    """A short French message for the operator, ready to paste in an e-mail. `annotated`:
-    the corrections workbook is their own workbook annotated (else it lists the findings)."""
+def summary_text(result: FileResult, *, workbook: bool = True, annotated: bool = True) -> str:
+    """A short French message for the operator, ready to paste in an e-mail; it mentions
+    the corrections workbook only when `workbook` (it was written). `annotated`: that
+    workbook is their own workbook annotated (else it lists the findings)."""
     name = clean_text(Path(result.file).name)
     what = f"de l'action {result.action} pour {result.annee}" if result.action and result.annee else ""
     errors = [f for f in result.findings if f.severity is Severity.ERREUR]
@@ -153,12 +260,12 @@ def summary_text(result: FileResult, *, annotated: bool = True) -> str:
     if errors:
         lines.append(
             f"Nous avons bien reçu votre bilan {what} (fichier « {name} »). Il ne peut pas encore être pris en "
-            f"compte : {len(errors)} point(s) sont à corriger."
+            f"compte : {result.errors} point(s) sont à corriger."
         )
     else:
         lines.append(
             f"Nous avons bien reçu votre bilan {what} (fichier « {name} ») et il est pris en compte. "
-            f"Quelques points méritent votre attention ({len(warnings)})."
+            f"Quelques points méritent votre attention ({result.warnings})."
         )
     for title, items in (("À corriger", errors), ("À vérifier", warnings)):
         if not items:
@@ -169,7 +276,7 @@ def summary_text(result: FileResult, *, annotated: bool = True) -> str:
             lines.append(f"- {f.message}{where}")
             if f.hint:
                 lines.append(f"  → {f.hint}")
-    if errors:
+    if errors and workbook:
         joined = (
             "Le fichier « …_corrections.xlsx » joint reprend votre bilan : les cellules à corriger y sont colorées et "
             "commentées, et la feuille « Corrections » les récapitule."
@@ -180,6 +287,11 @@ def summary_text(result: FileResult, *, annotated: bool = True) -> str:
             "",
             f"{joined} Merci de nous renvoyer le bilan corrigé en augmentant sa version (Identification, ligne "
             "« version »).",
+        ]
+    elif errors:
+        lines += [
+            "",
+            "Merci de nous renvoyer le bilan corrigé en augmentant sa version (Identification, ligne « version »).",
         ]
     lines += ["", "Cordialement,", "La CRESS Rhône-Alpes", ""]
     return clean_text("\n".join(lines))

@@ -15,6 +15,7 @@ class Limits:
     max_ratio: float = 200.0
     max_rows: int = 10_000
     max_columns: int = 50
+    max_memory_bytes: int = 1024 * 1024 * 1024  # address space of a worker process
 
 
 DEFAULT_LIMITS = Limits()

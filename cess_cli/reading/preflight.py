@@ -24,6 +24,7 @@ from cess_cli.catalogue import make
 from cess_cli.findings import Finding
 from cess_cli.reading.kinds import workbook_part
 from cess_cli.reading.limits import Limits
+from cess_cli.reading.zip_parts import check_methods, check_sheet_parts
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -55,6 +56,12 @@ def _read_regular(path: Path, max_bytes: int) -> bytes | None:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes | None:
+    """At most `max_bytes` + 1 bytes of a regular file, opened with `O_NOFOLLOW | O_NONBLOCK`;
+    None when what is opened is not a regular file. Raises OSError."""
+    return _read_regular(path, max_bytes)
 
 
 def _sniff(head: bytes) -> str:
@@ -94,6 +101,9 @@ def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Checked
     something else."""
     infos = zf.infolist()
     names = {i.filename for i in infos}
+    refused = check_methods(infos, display)
+    if refused is not None:
+        return _refused(refused)
     if len(infos) > limits.max_entries:
         return _too_big(display, f"{len(infos)} éléments dans l'archive (limite {limits.max_entries})")
     total = sum(i.file_size for i in infos)
@@ -123,7 +133,8 @@ def _check_entries(zf: zipfile.ZipFile, display: str, limits: Limits) -> Checked
     if book.endswith(".bin"):
         detail = "classeur binaire Excel (.xlsb), dont cess ne sait pas reconnaître les cellules en erreur"
         return _refused(make("fichier.format_non_pris_en_charge", display, detail=detail))
-    return Checked(None, None, None, kind="xlsx")
+    far = check_sheet_parts(zf, book, display, limits)
+    return _refused(far) if far is not None else Checked(None, None, None, kind="xlsx")
 
 
 _ODF_KINDS = {
@@ -187,7 +198,17 @@ class Checked:
 
 
 def preflight(path: Path, display: str, limits: Limits) -> Checked:
-    """Check one file before any parser sees it; never raises for a bad file."""
+    """Check one file before any parser sees it; never raises for a bad file (README
+    *Untrusted workbooks*): whatever goes wrong is one `erreur` finding."""
+    try:
+        return _preflight(path, display, limits)
+    except MemoryError:
+        return _refused(make("fichier.trop_gros", display, detail="mémoire insuffisante pour l'examiner"))
+    except Exception as exc:  # a surprise of the zip or XML layer must never become a traceback
+        return _refused(make("fichier.illisible", display, detail=short_reason(exc)))
+
+
+def _preflight(path: Path, display: str, limits: Limits) -> Checked:
     try:
         st = os.lstat(path)
     except OSError:

@@ -156,8 +156,15 @@ def check_referential(folder: Path) -> tuple[Referential | None, list[Finding]]:
                 )
             )
             continue
+        except RecursionError:  # a structure nested thousands of levels deep
+            detail = "YAML imbriqué sur beaucoup trop de niveaux : ce n'est pas un référentiel."
+            problems.append(make("referentiel.format", rel, detail=detail))
+            continue
         try:
             parsed[name] = FILE_MODELS[name].model_validate(raw[name])
+        except RecursionError:
+            detail = "YAML imbriqué trop profondément : ce n'est pas un référentiel."
+            problems.append(make("referentiel.format", rel, detail=detail))
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from cess_cli import pipeline
+import pytest
 
-from ..helpers import make_bilan
+from cess_cli import pipeline
+from cess_cli.reading.limits import Limits
+
+from ..helpers import make_bilan, set_ind
+from ..hostile import INDICATEURS, on, rezip
 
 
 def test_hang_and_crash_cost_one_file_each(ref, tmp_path, monkeypatch):
@@ -57,3 +64,101 @@ def test_single_worker_also_recovers(ref, tmp_path, monkeypatch):
     results = list(pipeline.read_many(files, ref, isolate=True, timeout=30, workers=1))
     assert [r.valid for r, _, _ in results] == [False, True, False]
     assert "code 3" in results[0][0].findings[0].message
+
+
+def test_memory_ceiling_costs_one_file(ref, tmp_path, monkeypatch):
+    good = make_bilan(ref, tmp_path, "ANIM", 2014)
+    real = pipeline.read_bilan
+
+    def greedy(path, ref, **kw):  # runs in the forked worker, under its ceiling
+        if path.name == "python.xlsx":
+            return [bytearray(1024**3) for _ in range(4)]  # 4 GB: MemoryError
+        if path.name == "rust.xlsx":  # what the Rust reader does when an allocation fails
+            os.write(2, b"memory allocation of 2199023255552 bytes failed\n")
+            os.abort()
+        return real(path, ref, **kw)
+
+    monkeypatch.setattr(pipeline, "read_bilan", greedy)
+    for name in ("python.xlsx", "rust.xlsx"):
+        (tmp_path / name).write_bytes(good.read_bytes())
+    files = [(tmp_path / n, n) for n in ("python.xlsx", "rust.xlsx")] + [(good, "good.xlsx")]
+    limits = Limits(max_memory_bytes=512 * 1024 * 1024)
+    results = list(pipeline.read_many(files, ref, limits=limits, isolate=True, timeout=60, workers=1))
+    for result, _, _ in results[:2]:
+        [finding] = result.findings
+        assert finding.code == "fichier.trop_gros" and "512 Mo" in finding.message
+    assert results[2][0].valid
+
+
+def test_stray_far_cell_under_a_memory_ceiling(ref, tmp_path):
+    good = make_bilan(ref, tmp_path, "ANIM", 2014)
+    stray = tmp_path / "loin.xlsx"
+    far = b'<row r="1048576"><c r="CV1048576"><v>1</v></c></row></sheetData>'
+    stray.write_bytes(rezip(good.read_bytes(), on(INDICATEURS, lambda d: d.replace(b"</sheetData>", far))))
+    limits = Limits(max_memory_bytes=300 * 1024 * 1024)
+    files = [(stray, "loin.xlsx"), (good, "bon.xlsx")]
+    results = list(pipeline.read_many(files, ref, limits=limits, isolate=True, timeout=60, workers=1))
+    [finding] = results[0][0].findings
+    assert finding.code == "fichier.trop_gros" and "CV1048576" in finding.message
+    assert results[1][0].valid
+
+
+WORKERS_THEN_WAIT = """
+import sys, time
+from cess_cli.reading import isolation
+from cess_cli.reading.isolation import WorkerPool
+
+if sys.argv[1] == "eof":  # no parent-death signal: idle workers must see the end of their pipe
+    isolation._die_with_parent = lambda parent: None
+
+def work(x):
+    if x == 0:
+        time.sleep(3600)  # busy: only the kernel's parent-death signal stops it
+    yield x
+
+with WorkerPool(work, lambda *a: None, workers=3, timeout=3600) as pool:
+    print(" ".join(str(s.process.pid) for s in pool._slots), flush=True)
+    list(pool.map([0] if sys.argv[1] != "eof" else [1]))
+    time.sleep(3600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+    return state in ("Z", "X")  # dead, waiting to be reaped by whoever adopted it
+
+
+@pytest.mark.parametrize(
+    ("sig", "how"), [(signal.SIGKILL, "signal"), (signal.SIGTERM, "signal"), (signal.SIGKILL, "eof")]
+)
+def test_workers_die_with_the_main_process(sig, how):
+    main = subprocess.Popen([sys.executable, "-c", WORKERS_THEN_WAIT, how], stdout=subprocess.PIPE, text=True)
+    assert main.stdout is not None
+    pids = [int(p) for p in main.stdout.readline().split()]
+    assert len(pids) == 3 and not any(_gone(p) for p in pids)
+    main.send_signal(sig)  # the main process alone, not its group
+    main.wait()
+    deadline = time.monotonic() + 30  # generous: only a worker left alive for good fails
+    while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(p) for p in pids), [p for p in pids if not _gone(p)]
+
+
+def test_feedback_step_has_its_own_bound_and_leaves_nothing(ref, tmp_path, monkeypatch):
+    bad = make_bilan(ref, tmp_path, "ANIM", 2014, edit=lambda wb: set_ind(wb, "evenements", -1))
+    real = pipeline.stage_feedback
+
+    def slow(result, source, staging, stem, **kw):  # runs in the worker, after validation
+        staged = real(result, source, staging, stem, **kw)
+        time.sleep(3600)
+        return staged
+
+    monkeypatch.setattr(pipeline, "stage_feedback", slow)
+    out = tmp_path / "retours"
+    [(result, _, feedback)] = pipeline.read_many([(bad, bad.name)], ref, isolate=True, timeout=2, feedback_dir=out)
+    assert [f.code for f in result.findings] == ["valeur.negative"]  # the findings stand
+    assert feedback is not None and feedback.text is None and "interrompue après 2 s" in (feedback.problem or "")
+    assert list(out.iterdir()) == []  # no text, no workbook, no temporary file

@@ -121,3 +121,15 @@ def test_action_model_json_schema(ref):
     indicateurs = schema["$defs"]["Indicateurs_II_2_1_2"]
     assert set(indicateurs["required"]) == {"personnes_en_parcours", "sorties_emploi_durable", "personnes_formees"}
     assert "taux_sorties_positives" not in indicateurs["properties"]
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_deeply_nested_yaml_is_a_french_problem_not_a_crash(tmp_path, depth):
+    folder = tmp_path / "schemas"
+    shutil.copytree(default_schemas_dir(), folder)
+    (folder / "regles.yaml").write_text("regles: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    ref, problems = check_referential(folder)
+    assert ref is None and [p.code for p in problems] == ["referentiel.format"]
+    assert "imbriqué sur beaucoup trop de niveaux" in problems[0].message
+    with pytest.raises(CessError, match="trop de niveaux"):
+        load_referential(folder)

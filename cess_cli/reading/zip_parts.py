@@ -1,0 +1,219 @@
+"""The zip layer of the pre-flight (preflight.py): entries Python's zipfile cannot inflate,
+and what the sheet parts really hold, streamed before any parser allocates for them.
+
+README *Untrusted workbooks*, *Limits*.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+
+from cess_cli.catalogue import make
+from cess_cli.findings import Finding
+from cess_cli.reading.limits import Limits
+
+_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+_METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ", 98: "PPMd", 6: "Implode"}
+
+
+def check_methods(infos: list[zipfile.ZipInfo], display: str) -> Finding | None:
+    """Refuse, before anything is inflated, entries that are encrypted (a zip password,
+    AES included) or compressed with a method cess cannot inflate (Deflate64, bzip2…)."""
+    for info in infos:
+        if info.flag_bits & 0x1 or info.compress_type == 99:  # 99: WinZip AES
+            return make("fichier.chiffre", display)
+        if info.compress_type not in _METHODS:
+            name = _METHOD_NAMES.get(info.compress_type, f"méthode {info.compress_type}")
+            detail = f"archive compressée avec la méthode « {name} », que cess ne sait pas décompresser"
+            return make("fichier.format_non_pris_en_charge", display, detail=detail)
+    return None
+
+
+_SHEET_REF = re.compile(rb'<(?:[\w.-]+:)?sheet\s[^>]*?\s(?:[\w.-]+:)?id="([^"]*)"')
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)((?:\s[^>]*)?)>")
+_R = re.compile(rb'\sr\s*=\s*"([A-Z]{0,3})([0-9]{0,7})"')
+_SMALL_PART = 1024 * 1024  # workbook.xml and its relationships are a few KB
+_CHUNK = 256 * 1024
+_MAX_TAG = 1024 * 1024
+
+
+def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limits) -> Finding | None:
+    """What the sheet parts really hold, before a parser allocates anything for them:
+    - several sheets of the workbook pointing at one part (a parser would read it once per
+      sheet: 20 sheets on one 14 MB part cost 1.5 GB) are refused;
+    - every sheet part is streamed, a chunk at a time, and refused as soon as a cell that
+      holds something lies beyond `max_rows` or `max_columns` (one stray cell at AX1048576
+      makes a reader allocate the whole rectangle: 2 GB) or more rows than `max_rows` hold
+      values. Empty, formatted cells (`<c r="A12000" s="3"/>`) are not data and count for
+      nothing. `book` is the workbook part (preflight found it through the package
+      relationships). README *Limits*."""
+    names = {i.filename.replace("\\", "/"): i for i in zf.infolist()}
+    targets = _sheet_targets(zf, names, book, display)
+    if isinstance(targets, Finding):
+        return targets
+    seen: set[str] = set()
+    for target in targets:
+        if target in seen:
+            shared = sum(t == target for t in targets)
+            detail = f"{shared} feuilles désignent la même partie {target} (classeur forgé)"
+            return make("fichier.trop_gros", display, detail=detail)
+        seen.add(target)
+    parts = sorted(seen | {n for n in names if "worksheets/" in n and n.endswith(".xml")})
+    data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
+    for part in parts:
+        if part in names:
+            chunks = _inflate(zf, names[part], data)
+            if names[part].file_size <= _QUICK_PART:
+                xml = b"".join(chunks)
+                if _quick_ok(xml, limits):
+                    continue
+                chunks = iter([xml])
+            reason = _scan_cells(chunks, limits)
+            if reason is not None:
+                return make("fichier.trop_gros", display, detail=reason)
+    return None
+
+
+_QUICK_PART = 4 * 1024 * 1024
+
+
+def _quick_ok(xml: bytes, limits: Limits) -> bool:
+    """The common case, decided in one pass in C: every cell carries its `r` first and no
+    `r` (empty cells included) is long enough to reach beyond the limits; a part too small
+    to hold more rows than the limit is not counted. Otherwise `_scan_cells` decides."""
+    if _suspect_cell(limits.max_rows, limits.max_columns).search(xml) is not None or b":c " in xml:
+        return False
+    return len(xml) < 5 * limits.max_rows or xml.count(b"<row") <= limits.max_rows
+
+
+@functools.lru_cache(maxsize=8)
+def _suspect_cell(max_rows: int, max_columns: int) -> re.Pattern[bytes]:
+    """A cell without `r` first, or whose reference has as many letters or digits as the
+    first one beyond the limits."""
+    letters, digits = len(_col_letters(max_columns + 1)), len(str(max_rows + 1))
+    return re.compile(rb'<c(?:>|/| (?!r=")| r="(?:[A-Z]{%d,}|[A-Z]+[0-9]{%d,}"))' % (letters, digits))
+
+
+def _sheet_targets(
+    zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo], book: str, display: str
+) -> list[str] | Finding:
+    """The part of each sheet of the workbook part, through its relationships (one entry
+    per sheet, so that two sheets on one part show as a repeated target)."""
+    folder, base = posixpath.split(book)
+    rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
+    if book not in names or rels_name not in names:
+        return []
+    book_xml, rels = _small_entry(zf, names[book]), _small_entry(zf, names[rels_name])
+    if book_xml is None or rels is None:
+        return make("fichier.trop_gros", display, detail="description du classeur démesurée")
+    by_id: dict[bytes, bytes] = {}
+    for m in _RELATIONSHIP.finditer(rels):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        by_id[attrs.get(b"Id", b"")] = attrs.get(b"Target", b"")
+    return [_part_name(folder, by_id[rid]) for rid in _SHEET_REF.findall(book_xml) if rid in by_id]
+
+
+def _part_name(folder: str, target: bytes) -> str:
+    name = target.decode("utf-8", "replace").replace("\\", "/")
+    name = name.lstrip("/") if name.startswith("/") else posixpath.join(folder, name)
+    return posixpath.normpath(name) if ".." in name or "/." in name else name
+
+
+def _small_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """A small entry's bytes, None when it claims to be large."""
+    if info.file_size > _SMALL_PART:
+        return None
+    data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
+    return b"".join(_inflate(zf, info, data))
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> Iterator[bytes]:
+    """The entry's bytes, a chunk at a time (never the whole part in memory). From the
+    in-memory archive, inflated straight from the entry's offsets (as `_head` does)."""
+    if data is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+        name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+        start = info.header_offset + 30 + name_len + extra_len
+        raw = memoryview(data)[start : start + info.compress_size]
+        inflater = zlib.decompressobj(-15)
+        pending: bytes | memoryview = raw
+        total = 0
+        while pending:
+            chunk = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            total += len(chunk)
+            if total > info.file_size:  # zipfile's own reader checks this too
+                raise zipfile.BadZipFile(f"{info.filename} : plus de données que la taille annoncée")
+            if chunk:
+                yield chunk
+            elif not pending:
+                break
+        return
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+def _scan_cells(chunks: Iterable[bytes], limits: Limits) -> str | None:
+    """Stream a sheet's XML: the French reason to refuse it, or None. Rows and cells
+    without an `r` attribute take the position after the previous one."""
+    row = col = value_rows = 0
+    row_has_value = False
+    tail = b""
+    for chunk in chunks:
+        buf = tail + chunk
+        cut = buf.rfind(b"<")
+        if cut == -1 or buf.find(b">", cut) != -1:
+            cut = len(buf)
+        tail = buf[cut:]
+        if len(tail) > _MAX_TAG:
+            return "balise XML démesurée dans une feuille"
+        for m in _TAG.finditer(buf, 0, cut):
+            attrs = m.group(2)
+            r = _R.search(attrs)
+            if m.group(1) == b"row":
+                row = int(r.group(2)) if r and r.group(2) else row + 1
+                col, row_has_value = 0, False
+                continue
+            cell_row = row
+            if r and r.group(1):
+                col = _col_number(r.group(1))
+                cell_row = int(r.group(2)) if r.group(2) else row
+            else:
+                col += 1
+            if attrs.endswith(b"/"):
+                continue  # an empty cell, formatted maybe: not data
+            if cell_row > limits.max_rows or col > limits.max_columns:
+                where = f"{_col_letters(col)}{cell_row}"
+                return (
+                    f"une cellule remplie en {where}, au-delà des limites de {limits.max_rows} lignes "
+                    f"et {limits.max_columns} colonnes par feuille"
+                )
+            if not row_has_value:
+                row_has_value, value_rows = True, value_rows + 1
+                if value_rows > limits.max_rows:
+                    return f"plus de {limits.max_rows} lignes remplies dans une feuille"
+    return None
+
+
+def _col_letters(n: int) -> str:
+    s = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s or "A"
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n

@@ -1,0 +1,100 @@
+"""Feedback for operators: never over an existing file, names within the byte limit, a
+failure reported and leaving nothing behind, findings that stand whatever happens."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+
+from openpyxl import load_workbook
+
+from cess_cli import pipeline
+from cess_cli.outputs import feedback as feedback_mod
+from cess_cli.pipeline import validate_files
+
+from ..helpers import make_bilan, set_ind
+
+
+def _bad(ref, folder, name=None):
+    return make_bilan(ref, folder, "ANIM", 2014, edit=lambda wb: set_ind(wb, "evenements", -1), name=name)
+
+
+def test_long_accented_name_gives_names_within_255_bytes(ref, tmp_path):
+    name = "é" * 120 + ".xlsx"  # 245 bytes: the old feedback names took 257 and nothing was written
+    bad = _bad(ref, tmp_path, name)
+    out = tmp_path / "retours"
+    _report, written = validate_files([bad], ref, feedback_dir=out)
+    [fb] = written
+    assert fb.problem is None and fb.text is not None and fb.workbook is not None
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in fb.paths)
+    assert all(len(p.name.encode()) <= 255 for p in fb.paths)
+
+
+def test_an_existing_file_is_never_replaced(ref, tmp_path):
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    bad = _bad(ref, folder, "x.xlsx")
+    planted = folder / "x_corrections.xlsx"  # an input that happens to bear a feedback name
+    planted.write_bytes(bad.read_bytes())
+    before = hashlib.sha256(planted.read_bytes()).hexdigest()
+    _report, written = validate_files([folder], ref, feedback_dir=folder)
+    assert hashlib.sha256(planted.read_bytes()).hexdigest() == before
+    names = sorted(p.name for fb in written for p in fb.paths)
+    assert names == [
+        "x_2_corrections.xlsx",
+        "x_2_retour.txt",
+        "x_corrections_corrections.xlsx",
+        "x_corrections_retour.txt",
+    ]
+
+
+def test_a_workbook_that_cannot_be_annotated_leaves_the_text_alone(ref, tmp_path, monkeypatch):
+    def broken(*args, **kw):
+        raise ValueError("openpyxl ne sait pas lire ce classeur")
+
+    monkeypatch.setattr(feedback_mod, "annotate", broken)
+    bad = _bad(ref, tmp_path)
+    out = tmp_path / "retours"
+    report, [fb] = validate_files([bad], ref, feedback_dir=out)
+    assert [f.code for f in report.files[0].findings] == ["valeur.negative"]
+    assert fb.workbook is None and fb.text is not None and "copie annotée non écrite" in (fb.problem or "")
+    text = fb.text.read_text(encoding="utf-8")
+    assert "_corrections.xlsx" not in text and "Indicateurs!E" in text
+    assert [p.name for p in out.iterdir()] == [fb.text.name]
+
+
+def test_a_text_that_cannot_be_written_leaves_nothing(ref, tmp_path, monkeypatch):
+    def full(*args, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[0]))
+
+    monkeypatch.setattr(feedback_mod, "write_text_atomic", full)
+    bad = _bad(ref, tmp_path)
+    out = tmp_path / "retours"
+    report, [fb] = validate_files([bad], ref, feedback_dir=out)
+    assert not report.files[0].valid
+    assert fb.paths == [] and "plus de place sur le disque" in (fb.problem or "")
+    assert list(out.iterdir()) == []
+
+
+def test_a_flood_of_findings_is_summed_up_everywhere(ref, tmp_path):
+    def flood(wb):
+        ws = wb["Territoires"]
+        for r in range(2, 1002):
+            ws.cell(row=r, column=1, value="99")  # an unknown département on each of 1 000 rows
+            ws.cell(row=r, column=2, value="structures_accompagnees")
+            ws.cell(row=r, column=3, value=1)
+
+    path = make_bilan(ref, tmp_path, "ANIM", 2014, edit=flood)
+    report, [fb] = validate_files([path], ref, feedback_dir=tmp_path / "retours")
+    result = report.files[0]
+    unknown = [f for f in result.findings if f.code == "departement.inconnu"]
+    assert len(unknown) == pipeline.MAX_PER_CODE + 1  # the kept ones and one summary line
+    summary = unknown[-1]
+    assert summary.count == 1000 - pipeline.MAX_PER_CODE and summary.cell is None
+    assert "… et 950 autres constats du même type" in summary.message
+    assert result.errors >= 1000  # totals still count every finding
+    text = fb.text.read_text(encoding="utf-8") if fb.text else ""
+    assert text.count("\n- ") < 200 and "950 autres constats du même type" in text
+    assert f"{result.errors} point(s)" in text
+    wb = load_workbook(fb.workbook) if fb.workbook else None
+    assert wb is not None and wb["Corrections"].max_row < 200
