@@ -43,6 +43,7 @@ _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)((?:\s[^>]*)?)>")
 _R = re.compile(rb'\sr\s*=\s*"([A-Z]{0,3})([0-9]{0,7})"')
 _SMALL_PART = 1024 * 1024  # workbook.xml and its relationships are a few KB
 _CHUNK = 256 * 1024
+_SLACK = 1024 * 1024  # some writers get a declared size slightly wrong (calamine reads them)
 _MAX_TAG = 1024 * 1024
 
 
@@ -150,7 +151,7 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> 
             chunk = inflater.decompress(pending, _CHUNK)
             pending = inflater.unconsumed_tail
             total += len(chunk)
-            if total > info.file_size:  # zipfile's own reader checks this too
+            if total > info.file_size + _SLACK:  # a lie that would slip past the size limits
                 raise zipfile.BadZipFile(f"{info.filename} : plus de données que la taille annoncée")
             if chunk:
                 yield chunk
@@ -162,46 +163,72 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> 
             yield chunk
 
 
+class _Scan:
+    """Where a streamed sheet stands: the current row and column, the rows holding values."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.row = self.col = self.value_rows = 0
+        self.row_has_value = False
+
+    def tags(self, buf: bytes, end: int, final: bool) -> tuple[int, str | None]:
+        """Read the tags of `buf[:end]`: (where to resume, the reason to refuse or None).
+        A cell whose next bytes are not in `buf` yet is left for the next chunk."""
+        for m in _TAG.finditer(buf, 0, end):
+            attrs = m.group(2)
+            r = _R.search(attrs)
+            if m.group(1) == b"row":
+                self.row = int(r.group(2)) if r and r.group(2) else self.row + 1
+                self.col, self.row_has_value = 0, False
+                continue
+            if not attrs.endswith(b"/") and m.end() + 2 > len(buf) and not final:
+                return m.start(), None  # is it `<c …></c>`? the next chunk tells
+            cell_row = self.row
+            if r and r.group(1):
+                self.col = _col_number(r.group(1))
+                cell_row = int(r.group(2)) if r.group(2) else self.row
+            else:
+                self.col += 1
+            if attrs.endswith(b"/") or buf.startswith(b"</", m.end()):
+                continue  # an empty cell, formatted maybe: not data
+            reason = self._value_at(cell_row)
+            if reason is not None:
+                return end, reason
+        return end, None
+
+    def _value_at(self, cell_row: int) -> str | None:
+        limits = self.limits
+        if cell_row > limits.max_rows or self.col > limits.max_columns:
+            where = f"{_col_letters(self.col)}{cell_row}"
+            return (
+                f"une cellule remplie en {where}, au-delà des limites de {limits.max_rows} lignes "
+                f"et {limits.max_columns} colonnes par feuille"
+            )
+        if not self.row_has_value:
+            self.row_has_value, self.value_rows = True, self.value_rows + 1
+            if self.value_rows > limits.max_rows:
+                return f"plus de {limits.max_rows} lignes remplies dans une feuille"
+        return None
+
+
 def _scan_cells(chunks: Iterable[bytes], limits: Limits) -> str | None:
     """Stream a sheet's XML: the French reason to refuse it, or None. Rows and cells
-    without an `r` attribute take the position after the previous one."""
-    row = col = value_rows = 0
-    row_has_value = False
+    without an `r` attribute take the position after the previous one; a cell with no
+    content (`<c r="E12000" s="3"/>` or `…></c>`, formatting only) is not data."""
+    scan = _Scan(limits)
     tail = b""
     for chunk in chunks:
         buf = tail + chunk
         cut = buf.rfind(b"<")
         if cut == -1 or buf.find(b">", cut) != -1:
             cut = len(buf)
-        tail = buf[cut:]
+        resume, reason = scan.tags(buf, cut, final=False)
+        if reason is not None:
+            return reason
+        tail = buf[resume:]
         if len(tail) > _MAX_TAG:
             return "balise XML démesurée dans une feuille"
-        for m in _TAG.finditer(buf, 0, cut):
-            attrs = m.group(2)
-            r = _R.search(attrs)
-            if m.group(1) == b"row":
-                row = int(r.group(2)) if r and r.group(2) else row + 1
-                col, row_has_value = 0, False
-                continue
-            cell_row = row
-            if r and r.group(1):
-                col = _col_number(r.group(1))
-                cell_row = int(r.group(2)) if r.group(2) else row
-            else:
-                col += 1
-            if attrs.endswith(b"/"):
-                continue  # an empty cell, formatted maybe: not data
-            if cell_row > limits.max_rows or col > limits.max_columns:
-                where = f"{_col_letters(col)}{cell_row}"
-                return (
-                    f"une cellule remplie en {where}, au-delà des limites de {limits.max_rows} lignes "
-                    f"et {limits.max_columns} colonnes par feuille"
-                )
-            if not row_has_value:
-                row_has_value, value_rows = True, value_rows + 1
-                if value_rows > limits.max_rows:
-                    return f"plus de {limits.max_rows} lignes remplies dans une feuille"
-    return None
+    return scan.tags(tail, len(tail), final=True)[1]
 
 
 def _col_letters(n: int) -> str:

@@ -52,6 +52,7 @@ def test_bilans_folder_given_as_a_link_is_followed_once(tmp_path):
     assert sorted(Path(d).relative_to(link).as_posix() for _, d in scan.files) == [
         "a.xlsx",
         "lien.xlsx",  # listed, so that the validator refuses it by name
+        "lien_dossier",  # listed, never walked
         "sous/b.xlsx",
     ]
     assert not scan.unreadable
@@ -93,7 +94,7 @@ def test_output_folder_is_excluded_by_identity_not_name(tmp_path):
     (tmp_path / "bilan.xlsx").write_bytes(b"x")
     os.symlink(tmp_path / "sorties", tmp_path / "alias")
     scan = scan_bilan_files([tmp_path], exclude=[tmp_path / "alias"])
-    assert [Path(d).name for _, d in scan.files] == ["bilan.xlsx"]
+    assert [Path(d).name for _, d in scan.files] == ["alias", "bilan.xlsx"]  # the link is listed, not walked
 
 
 @pytest.mark.parametrize(

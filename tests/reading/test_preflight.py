@@ -21,6 +21,8 @@ from ..helpers import make_bilan
 from ..hostile import INDICATEURS, TERRITOIRES, build_corpus, on, rezip
 
 PEERS = Path(__file__).resolve().parents[3] / "shared" / "peer-files" / "calamine-tests"
+if not PEERS.is_dir():  # a worktree lies one level deeper than a clone beside shared/
+    PEERS = Path(__file__).resolve().parents[4] / "shared" / "peer-files" / "calamine-tests"
 
 
 @pytest.fixture(scope="module")
@@ -126,11 +128,13 @@ def _patch_zip(data: bytes, name: str, *, method: int | None = None, flags: int 
         ({"method": 12}, "fichier.format_non_pris_en_charge", "bzip2"),
         ({"method": 99, "flags": 1}, "fichier.chiffre", "mot de passe"),
         ({"flags": 1}, "fichier.chiffre", "mot de passe"),
-        ({"size": 200}, "fichier.tronque", "taille annoncée"),
+        ({"size": 200, "pad": True}, "fichier.tronque", "endommagé"),
     ],
 )
 def test_zip_entries_python_cannot_inflate_give_a_finding(good, tmp_path, ref, patch, code, words):
     path = tmp_path / "methode.xlsx"
+    if patch.pop("pad", False):  # 2 MB of blanks that inflate past a declared size of 200 bytes
+        good = rezip(good, on(INDICATEURS, lambda d: d.replace(b"</sheetData>", b"</sheetData>" + b" " * 2_000_000)))
     path.write_bytes(_patch_zip(good, INDICATEURS, **patch))
     result = validate_workbook(path, ref)  # in this process: never raises
     [finding] = result.findings
@@ -158,3 +162,17 @@ def test_oversize_sparse_file_is_refused_unread(ref, tmp_path):
     assert source.findings[0].code == "fichier.trop_gros"
     assert source.sha256 is None  # never hashed: reading 32 GB took minutes
     assert os.stat(big).st_blocks == 0
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 16, 4096])
+def test_streamed_scan_reads_cells_across_chunk_boundaries(size):
+    from cess_cli.reading.zip_parts import _scan_cells
+
+    def stream(xml: bytes):
+        return (xml[i : i + size] for i in range(0, len(xml), size))
+
+    head = b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    empty = head + b'<row r="12000"><c r="E12000" s="18" t="n"></c><c r="F12000" s="1"/></row></sheetData></worksheet>'
+    full = head + b'<row r="12000"><c r="E12000" s="18" t="n"><v>1</v></c></row></sheetData></worksheet>'
+    assert _scan_cells(stream(empty), DEFAULT_LIMITS) is None
+    assert "E12000" in (_scan_cells(stream(full), DEFAULT_LIMITS) or "")
