@@ -30,6 +30,7 @@ from typing import IO, Any
 from defusedxml import ElementTree as DET
 
 from cess_cli.reading.cells import NO_VALUE, CellError
+from cess_cli.reading.zip_parts import inflated
 
 Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, inclusive)
@@ -89,7 +90,11 @@ def _resolve(base_dir: str, target: str) -> str:
 def entry_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> bytes:
     """An entry of an archive held in memory, inflated straight from its offsets (zipfile
     parsed them, and the pre-flight bounded every entry's size): this runs on every sheet
-    of every file, where ZipFile.read costs more than the inflating itself."""
+    of every file, where ZipFile.read costs more than the inflating itself. The sheet parts
+    the pre-flight already inflated are taken from it (zip_parts.inflated)."""
+    done = inflated(zf).get(info.filename)
+    if done is not None:
+        return done
     if info.compress_type == zipfile.ZIP_DEFLATED:
         start = info.header_offset + 30
         name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)

@@ -11,6 +11,7 @@ import io
 import posixpath
 import re
 import struct
+import weakref
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -75,6 +76,8 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
             chunks = _inflate(zf, names[part], data)
             if names[part].file_size <= _QUICK_PART:
                 xml = b"".join(chunks)
+                if len(xml) == names[part].file_size:  # the reader takes it from here
+                    inflated(zf)[names[part].filename] = xml
                 if _quick_ok(xml, limits):
                     continue
                 chunks = iter([xml])
@@ -85,6 +88,13 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
 
 
 _QUICK_PART = 4 * 1024 * 1024
+_INFLATED: weakref.WeakKeyDictionary[zipfile.ZipFile, dict[str, bytes]] = weakref.WeakKeyDictionary()
+
+
+def inflated(zf: zipfile.ZipFile) -> dict[str, bytes]:
+    """The sheet parts of `zf` the pre-flight inflated whole (entry name -> bytes), kept
+    as long as the archive lives, so that the reader does not inflate them again."""
+    return _INFLATED.setdefault(zf, {})
 
 
 def _quick_ok(xml: bytes, limits: Limits) -> bool:
