@@ -327,3 +327,15 @@ def test_flood_of_findings_in_the_terminal_and_the_manifest(ref, tmp_path):
     [file] = data["fichiers"]
     assert file["erreurs"] >= 3000 and len(file["constats"]) < 200
     assert sum(c.get("count", 1) for c in file["constats"] if c["code"] == "departement.inconnu") == 3000
+
+
+def test_feedback_folder_inside_the_bilans_folder_is_refused(ref, tmp_path):
+    (tmp_path / "bilans").mkdir()
+    make_bilan(ref, tmp_path / "bilans", "ANIM", 2014, edit=_bad)
+    config = _config(tmp_path)
+    target = tmp_path / "bilans" / "retours"
+    result = CliRunner().invoke(
+        app, ["validate", str(tmp_path / "bilans"), "--feedback", str(target), "--config", str(config)]
+    )
+    assert result.exit_code == 2 and "hors du dossier des bilans" in " ".join(result.output.split())
+    assert not target.exists()
