@@ -47,7 +47,7 @@ from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 from cess_cli.reading.files import check_not_read_back, display_name, one_line
 from cess_cli.referential.loading import Referential
-from cess_cli.wording import french_number
+from cess_cli.wording import count, french_number
 
 LOCK_NAME = ".cess-batch.lock"
 Log = Callable[[str], None]
@@ -287,6 +287,7 @@ def _validate(cfg: Config, ref: Referential, work: Path | None, log: Log, progre
             log(f"Dossier illisible : {s.file} — {s.findings[0].message}")
     if work is not None:
         (work / "retours").mkdir(exist_ok=True)
+    log(_files_summary(coll))
     failed = [fb for fb in coll.feedback if fb.problem]
     for fb in failed:
         log(f"Retour pour {Path(fb.file).name} : {fb.problem}")
@@ -294,6 +295,32 @@ def _validate(cfg: Config, ref: Referential, work: Path | None, log: Log, progre
     not_written = sum(fb.text is None for fb in coll.feedback)
     log(f"{written} retour(s) aux porteurs écrit(s)" + (f", {not_written} non écrit(s)" if not_written else ""))
     return coll
+
+
+def files_summary(counts: dict[str, int]) -> str:
+    """« 63 fichiers : 55 valides, 8 invalides, 0 illisible ; 10 erreurs, 4 avertissements »:
+    files and findings counted apart, from a manifest's `resume`."""
+    ignored = f", {count(counts['ignores'], 'ignoré')}" if counts.get("ignores") else ""
+    return (
+        f"{count(counts['fichiers'], 'fichier')} : {count(counts['valides'], 'valide')}, "
+        f"{count(counts['invalides'], 'invalide')}, {count(counts['illisibles'], 'illisible')}{ignored} ; "
+        f"{count(counts['erreurs'], 'erreur')}, {count(counts['avertissements'], 'avertissement')}"
+    )
+
+
+def _files_summary(coll: Collection) -> str:
+    statuses = [s.statut for s in coll.sources]
+    return files_summary(
+        {
+            "fichiers": len(statuses),
+            "valides": statuses.count("valide"),
+            "invalides": statuses.count("invalide"),
+            "illisibles": statuses.count("illisible"),
+            "ignores": statuses.count("ignoré"),
+            "erreurs": sum(s.erreurs for s in coll.sources),
+            "avertissements": sum(s.avertissements for s in coll.sources),
+        }
+    )
 
 
 def _is_folder(findings: list[Any]) -> bool:
@@ -412,6 +439,8 @@ def _manifest(
             "invalides": sum(i["statut"] == "invalide" for i in inputs),
             "illisibles": sum(i["statut"] == "illisible" for i in inputs),
             "ignores": sum(i["statut"] == "ignoré" for i in inputs),
+            "erreurs": sum(i["erreurs"] for i in inputs),
+            "avertissements": sum(i["avertissements"] for i in inputs),
             "retenus": sum(i["retenu"] for i in inputs),
             "conflits": len(coll.conflicts),
             "retours_ecrits": sum(fb.text is not None for fb in coll.feedback),

@@ -164,7 +164,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "transmission.retard": (
         W,
         "Bilan transmis le {trouve}, après l'échéance du {attendu}.",
-        "Pour information : le bilan est compté, son retard apparaît dans le suivi de complétude.",
+        "Pour information : le retard ne bloque pas le bilan ; le suivi de complétude indique {detail}.",
     ),
     # values
     "valeur.non_numerique": (
@@ -191,6 +191,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         E,
         "Nombre ambigu « {trouve} » : séparateur de milliers ou virgule décimale ?",
         "Saisissez le nombre sans séparateur de milliers (ex. 1234 ou 1,234).",
+    ),
+    "valeur.pourcentage": (
+        E,
+        "Valeur « {trouve} » : un pourcentage n'est pas accepté dans cette cellule ({detail}).",
+        "Saisissez la valeur elle-même, dans l'unité de la ligne et sans le signe %.",
     ),
     "nombre.texte": (
         W,
@@ -332,10 +337,35 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Demandez au porteur lequel est le bon et renvoyez-le avec une version supérieure.",
     ),
     "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
+    "bilan.invalide": (
+        E,
+        "Bilan {detail} invalide ({trouve} erreur(s)) : non compté.",
+        "Le porteur a reçu la liste des corrections ; il renvoie le bilan corrigé avec une version supérieure.",
+    ),
+    "bilan.remplace": (
+        W,
+        "Version {trouve} du bilan {detail} remplacée par la version {attendu} : non comptée.",
+        "Rien à faire : seule la version la plus haute d'un bilan compte.",
+    ),
+    "bilan.copie": (
+        W,
+        "Copie identique de « {attendu} » ({detail}) : pas un nouvel envoi, non comptée en plus.",
+        "Rien à faire : l'original est compté une fois ; la copie peut être supprimée du dossier des bilans.",
+    ),
+    "bilan.non_identifie": (
+        E,
+        "Fichier non identifié (action ou année illisible) : non compté. {detail}",
+        "Voir les constats de validation du fichier ; demandez au porteur un bilan lisible.",
+    ),
     "cumul.ecart": (
         W,
         "Cumul sur la période de « {detail} » : {trouve} déclaré, {attendu} d'après les bilans annuels.",
         "Vérifiez le cumul ou les bilans des années précédentes.",
+    ),
+    "cumul.non_verifiable": (
+        W,
+        "Cumul sur la période de « {detail} » ({trouve} déclaré) non vérifiable, faute de {attendu}.",
+        "Vérifiez le cumul à la main, ou obtenez le bilan manquant ou corrigé de l'année citée.",
     ),
     "plausibilite.ecart_annuel": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart, ou corrigez la valeur."),
     "plausibilite.ecart_cible": (W, "{detail}", "Ajoutez un commentaire qui explique l'écart à la cible."),
@@ -374,11 +404,20 @@ class _Blank(dict[str, str]):
         return ""
 
 
+def fr_number(x: float | int) -> str:
+    """A number in French form, as the operator typed it: every significant decimal kept
+    (`0,12`, not `0,1`; `144,4`; `1\u202f234,5`), float noise removed (0.1 + 0.2 -> `0,3`)."""
+    x = round(float(x), 9)
+    if x.is_integer():
+        return f"{int(x):,}".replace(",", "\u202f")
+    whole, _, frac = repr(abs(x)).partition(".")
+    if "e" in frac or "e" in whole:  # tiny or huge: no exponent in a message
+        whole, _, frac = f"{abs(x):.9f}".rstrip("0").partition(".")
+    sign = "-" if x < 0 else ""
+    return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{frac}"
+
+
 def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        if value.is_integer():
-            return f"{int(value):,}".replace(",", "\u202f")
-        return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}".replace(",", "\u202f")
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return fr_number(value)
     return str(value)

@@ -28,7 +28,14 @@ from cess_cli.checking.validate import read_bilan
 from cess_cli.consolidation.sources import Collection, Source, select
 from cess_cli.findings import FileResult, Finding, Report
 from cess_cli.outputs.atomic import TMP_PREFIX, TMP_SUFFIX, os_error_text, remove_stale_temporaries
-from cess_cli.outputs.feedback import Feedback, feedback_names, feedback_stem, publish_feedback, stage_feedback
+from cess_cli.outputs.feedback import (
+    Feedback,
+    feedback_names,
+    feedback_stem,
+    publish_feedback,
+    stage_feedback,
+    supersede_feedback,
+)
 from cess_cli.reading.files import Scan, scan_bilan_files
 from cess_cli.reading.isolation import LostKind, WorkerPool
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
@@ -285,6 +292,7 @@ def collect(
     coll = Collection()
     paths = list(paths)
     explicit = set(paths)
+    written: dict[str, Feedback] = {}
     scan = scan_bilan_files(paths, exclude)
     files = scan.files
     # closed at once on an interruption: the workers are stopped before anyone cleans up
@@ -295,7 +303,7 @@ def collect(
             if path in explicit:
                 result = named_explicitly(result)
             if feedback is not None:
-                coll.feedback.append(feedback)
+                written[display] = feedback
             if on_file is not None:
                 on_file(i, len(files), result, path)
             coll.sources.append(_source(path, display, result))
@@ -306,6 +314,7 @@ def collect(
     select(coll)
     for s in folders:
         s.motif = "dossier illisible : les bilans qu'il contient ne sont pas lus"
+    coll.feedback = [_after_selection(s, written[s.file]) for s in coll.sources if s.file in written]
     return coll
 
 
@@ -332,6 +341,15 @@ def _status(result: FileResult, identified: bool) -> str:
     if result.valid:
         return "valide"
     return "invalide" if identified else "illisible"
+
+
+def _after_selection(s: Source, feedback: Feedback) -> Feedback:
+    """A superseded version's feedback says it was replaced; it asks for no correction."""
+    if s.raison != "remplace" or s.remplace_par is None or feedback.text is None:
+        return feedback
+    with contextlib.suppress(OSError):  # the original feedback stays rather than none
+        return supersede_feedback(feedback, s.file, s.action, s.annee, s.version or 1, s.remplace_par)
+    return feedback
 
 
 def _unreadable_sources(scan: Scan) -> list[Source]:

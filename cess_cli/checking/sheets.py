@@ -64,8 +64,7 @@ def read_indicators(
         _, ind = typed[code]
         cell = f"{col_letter(c_val)}{r}"
         raw = cell_value(row, c_val)
-        parser = cells.parse_int if ind.unite == "nombre" else cells.parse_number
-        value = run.parsed(("indicateurs", code), parser(raw), sheet.name, cell)
+        value = run.parsed(("indicateurs", code), parse_in_unit(raw, ind.unite), sheet.name, cell)
         if value is not None:
             values[code] = value
         if c_comment is not None:
@@ -81,12 +80,25 @@ def read_indicators(
         if final_year and c_cumul is not None:
             ccell = f"{col_letter(c_cumul)}{r}"
             raw_cumul = cell_value(row, c_cumul)
-            cumul = run.parsed(("cumuls", code), cells.parse_number(raw_cumul), sheet.name, ccell)
+            cumul = run.parsed(("cumuls", code), parse_in_unit(raw_cumul, ind.unite, whole=False), sheet.name, ccell)
             if cumul is not None:
                 cumuls[code] = cumul
             elif cells.is_blank(raw_cumul) and value is not None:
                 run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
     return values, cumuls, comments
+
+
+def parse_in_unit(raw: Any, unit: str | None, *, whole: bool = True) -> cells.Parsed:
+    """Parse a number typed in a cell whose unit is `unit` (None: unknown): a whole number
+    for `nombre` (when `whole`), a percent sign only for `%`; a percentage elsewhere is the
+    error `valeur.pourcentage` naming the unit (SPEC §4)."""
+    if unit == "nombre" and whole:
+        value, code, fields = cells.parse_int(raw)
+    else:
+        value, code, fields = cells.parse_number(raw, percent=unit == "%")
+    if code == "valeur.pourcentage":
+        fields = {**fields, "detail": f"unité : {unit}" if unit else "indicateur inconnu"}
+    return value, code, fields
 
 
 def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]]:
@@ -116,7 +128,8 @@ def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any
             if idx is None:
                 continue
             cell = f"{col_letter(idx)}{r}"
-            value = run.parsed(("financements", i, col), cells.parse_number(cell_value(row, idx)), sheet.name, cell)
+            parsed = parse_in_unit(cell_value(row, idx), "euros")
+            value = run.parsed(("financements", i, col), parsed, sheet.name, cell)
             if value is not None:
                 line[col] = value
         if cols.get("commentaire") is not None:
@@ -154,12 +167,14 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
         if ind is not None:
             run.typed[("territoires", i, "indicateur")] = ind
             line["indicateur"] = ind.lower()
+        known = run.ref.indicateurs.get(line.get("indicateur", ""))
         for col in ("valeur", "dont_qpv", "dont_zrr"):
             idx = cols.get(col)
             if idx is None:
                 continue
             cell = f"{col_letter(idx)}{r}"
-            value = run.parsed(("territoires", i, col), cells.parse_number(cell_value(row, idx)), sheet.name, cell)
+            parsed = parse_in_unit(cell_value(row, idx), known.unite if known else None, whole=False)
+            value = run.parsed(("territoires", i, col), parsed, sheet.name, cell)
             if value is not None:
                 line[col] = value
         key = (line.get("departement", ""), line.get("indicateur", ""))

@@ -100,12 +100,21 @@ def _check_deadline(run: FileCheck, ident: Identification) -> None:
         return
     deadline = run.ref.echeance(annee)
     if sent > deadline:
+        version = ident.fields.get("version", 1)
+        # which on-time fact of the completeness follow-up this date feeds (README, cess status)
+        suivi = (
+            "« premier envoi à l'heure : non », et « version comptée à l'heure : non » si cette version est comptée"
+            if version == 1
+            else f"« version comptée à l'heure : non » si cette version {version} est comptée ; le premier envoi "
+            "est jugé sur sa propre date"
+        )
         run.add(
             "transmission.retard",
             ident.sheet,
             ident.where.get("date_transmission"),
             trouve=sent.strftime("%d/%m/%Y"),
             attendu=deadline.strftime("%d/%m/%Y"),
+            detail=suivi,
         )
 
 
@@ -118,7 +127,8 @@ def _to_bilan(
     finances: list[dict[str, Any]],
     territoires: list[dict[str, Any]],
 ) -> Bilan:
-    """The content of a valid bilan, each figure with its cell."""
+    """The content of a valid bilan, each figure with its cell: the cell of the value itself
+    (`Territoires!C5`, the obtained amount of a financing row), on the sheet's real name."""
 
     def at(loc: Loc) -> str:
         sheet, cell = run.addr[loc]
@@ -141,7 +151,7 @@ def _to_bilan(
                 f["financeur"],
                 f.get("montant_prevu"),
                 f.get("montant_obtenu"),
-                f"Financements!{run.addr[('financements', i)][1]}",
+                at(("financements", i, "montant_obtenu") if "montant_obtenu" in f else ("financements", i)),
             )
             for i, f in enumerate(finances)
         ],
@@ -152,7 +162,7 @@ def _to_bilan(
                 t["valeur"],
                 t.get("dont_qpv"),
                 t.get("dont_zrr"),
-                f"Territoires!{run.addr[('territoires', i)][1]}",
+                at(("territoires", i, "valeur")),
             )
             for i, t in enumerate(territoires)
         ],

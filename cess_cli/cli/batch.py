@@ -38,7 +38,8 @@ def batch(
       2  erreur de configuration, ou une autre exécution est en cours
     """
     with guard():
-        from cess_cli.batch import run_batch
+        from cess_cli.batch import files_summary, run_batch
+        from cess_cli.wording import count
 
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = load_referential(cfg)
@@ -64,8 +65,5 @@ def batch(
             plain = Console(no_color=True, highlight=False, force_terminal=False, soft_wrap=True)
             result = run_batch(cfg, ref, say=lambda line: plain.print(Text(line)))
         summary = result.manifest["resume"]
-        out.print(
-            f"{summary['fichiers']} fichier(s) : {summary['valides']} valide(s), {summary['invalides']} invalide(s), "
-            f"{summary['illisibles']} illisible(s), {summary['retenus']} retenu(s). Dossier : {result.run_dir}"
-        )
+        out.print(f"{files_summary(summary)} ; {count(summary['retenus'], 'retenu')}. Dossier : {result.run_dir}")
     raise typer.Exit(result.exit_code)

@@ -111,7 +111,7 @@ def status(
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Complétude : bilans attendus, reçus, à l'heure, valides, manquants.
+    """Complétude : bilans attendus, reçus, à l'heure (premier envoi et version comptée), valides, manquants.
 
     Les mêmes chiffres que la feuille Complétude du classeur d'évaluation.
 
@@ -127,6 +127,7 @@ def status(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
+        from rich import box
         from rich.table import Column, Table
 
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
@@ -140,22 +141,26 @@ def status(
             Column("Action", no_wrap=True, min_width=9),
             "Année",
             "Reçu",
-            "À l'heure",
-            "Valide du 1er coup",
-            "Valide",
-            "Versions",
-            Column("État", no_wrap=True),
+            Column("1er envoi à l'heure", min_width=9),
+            Column("Version comptée à l'heure", min_width=9),
+            Column("Valide du 1er coup", width=6),
+            "Compté",
+            "Vers.",
+            Column("État", no_wrap=True, min_width=8),
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
         )
-        yes = {1: "oui", 0: "non"}
         for r in df.to_dict("records"):
             style = {"valide": "green", "manquant": "red"}.get(r["etat"], "yellow")
             table.add_row(
                 r["code_action"],
                 str(r["annee"]),
-                yes[r["recu"]],
-                yes[r["a_l_heure"]],
-                yes[r["valide_premiere"]],
-                yes[r["valide"]],
+                _yes(r["recu"]),
+                _yes(r["premier_envoi_a_l_heure"]),
+                _yes(r["version_comptee_a_l_heure"]),
+                _yes(r["valide_premiere"]),
+                _yes(r["valide"]),
                 str(r["versions"]),
                 Text(r["etat"], style=style),
             )
@@ -163,12 +168,13 @@ def status(
         n = len(df)
         for key, label in (
             ("recu", "reçus"),
-            ("a_l_heure", "à l'heure"),
+            ("premier_envoi_a_l_heure", "premier envoi à l'heure"),
+            ("version_comptee_a_l_heure", "version comptée à l'heure"),
             ("valide_premiere", "valides du premier coup"),
             ("valide", "valides (comptés)"),
             ("manquant", "manquants"),
         ):
-            k = int(df[key].sum())
+            k = int(df[key].fillna(0).sum())
             out.print(
                 f"{label.capitalize()} : {french_number(k)} / {french_number(n)} ({french_percent(k / n)})"
                 if n
@@ -176,3 +182,10 @@ def status(
             )
         incomplete = bool((df["etat"] != "valide").any())
     raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)
+
+
+def _yes(flag: object) -> str:
+    """« oui » / « non » for a 0/1 column; « — » where it does not apply (None, NaN)."""
+    if flag is None or flag != flag:
+        return "—"
+    return "oui" if flag else "non"

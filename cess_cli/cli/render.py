@@ -48,8 +48,9 @@ def print_report(console: Console, report: Report, *, strict: bool = False) -> N
     console.print(
         Text(
             f"{count(len(report.files), 'fichier')} : {count(valid, 'valide')}, "
-            + (f"{count(ignored, 'ignoré')}, " if ignored else "")
-            + f"{count(report.errors, 'erreur')}, {count(report.warnings, 'avertissement')}"
+            + f"{count(len(report.files) - valid - ignored, 'invalide')}"
+            + (f", {count(ignored, 'ignoré')}" if ignored else "")
+            + f" ; {count(report.errors, 'erreur')}, {count(report.warnings, 'avertissement')}"
             + (" — mode strict : les avertissements comptent comme des erreurs." if strict else "."),
             style="bold",
         ),

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from cess_cli.catalogue import make
+from cess_cli.catalogue import fr_number, make
 from cess_cli.consolidation.shared import by_action
 from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
 
 JUMP_RATIO = 3.0  # year-on-year: flagged when above x3 or below /3 of the previous year
-
-
 TARGET_RATIO = 2.0  # far from target: above x2 or below /2 of the target
 
 
 def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
-    """The final-year cumul_periode against the earlier bilans (sum for flux, last value for stock)."""
+    """The final-year cumul_periode against the earlier bilans (sum for flux, last value for
+    stock). A flux whose earlier year does not count (missing, invalid, superseded without
+    a valid replacement, or the indicator left blank) cannot be checked: it is listed as
+    `cumul.non_verifiable`, naming the year(s) lacking, never skipped silently."""
     out = []
     for code, per_year in sorted(by_action(bilans).items()):
         action = ref.actions[code]
@@ -27,17 +28,18 @@ def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> 
         last = per_year[final]
         for ind_code, declared in sorted(last.cumuls.items()):
             ind = ref.indicateurs[ind_code]
-            present = [y for y in action.annees if y in per_year and ind_code in per_year[y].valeurs]
+            sheet, _, ref_cell = last.cellules_cumul[ind_code].partition("!")
             if ind.nature == "stock":
                 expected = last.valeurs.get(ind_code)
                 basis = "valeur de la dernière année"
             else:
-                if len(present) < len(action.annees):
-                    continue  # an earlier bilan is missing or invalid: not checkable
+                lacking = [y for y in action.annees if y not in per_year or ind_code not in per_year[y].valeurs]
+                if lacking:
+                    out.append(_not_checkable(last.file, sheet, ref_cell, code, ind_code, declared, lacking, per_year))
+                    continue
                 expected = sum(per_year[y].valeurs[ind_code] for y in action.annees)
                 basis = "somme des bilans annuels"
             if expected is not None and abs(expected - declared) > 1e-6:
-                sheet, _, ref_cell = last.cellules_cumul[ind_code].partition("!")
                 out.append(
                     make(
                         "cumul.ecart",
@@ -52,8 +54,47 @@ def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> 
     return out
 
 
+def _not_checkable(
+    file: str, sheet: str, cell: str, code: str, ind_code: str, declared: float, lacking: list[int], per_year: Any
+) -> Finding:
+    why = [
+        f"l'année {y} (indicateur non renseigné)" if y in per_year else f"l'année {y} (bilan manquant ou non compté)"
+        for y in lacking
+    ]
+    return make(
+        "cumul.non_verifiable",
+        file,
+        sheet,
+        cell,
+        detail=f"{ind_code} ({code})",
+        trouve=declared,
+        attendu=" et ".join(why),
+    )
+
+
+def _jump(before: float | None, value: float) -> bool:
+    """A year-on-year jump: above x3 or below /3; a fall to 0 or a rise from 0 too (a ratio
+    threshold cannot judge a zero)."""
+    if before is None:
+        return False
+    if before == 0 or value == 0:
+        return before != value
+    return value / before > JUMP_RATIO or before / value > JUMP_RATIO
+
+
+def _far_from_target(value: float, target: float | None) -> bool:
+    """Far from target: above x2 or below /2 of it; a positive value against a target of 0
+    too, and 0 against a positive target."""
+    if target is None:
+        return False
+    if target == 0:
+        return value != 0
+    return value / target > TARGET_RATIO or value / target < 1 / TARGET_RATIO
+
+
 def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
-    """Year-on-year jumps and values far from target, flagged when the bilan gives no commentaire."""
+    """Year-on-year jumps and values far from target, flagged when the bilan gives no
+    commentaire (`_jump`, `_far_from_target`). Values are shown as typed (`0,12`)."""
     out = []
     for code, per_year in sorted(by_action(bilans).items()):
         action = ref.actions[code]
@@ -68,35 +109,38 @@ def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -
                 sheet, _, cell = b.cellules[ind_code].partition("!")
                 prev = per_year.get(y - 1)
                 before = prev.valeurs.get(ind_code) if prev else None
-                if before and value and (value / before > JUMP_RATIO or before / value > JUMP_RATIO):
+                if _jump(before, value):
+                    assert before is not None
                     out.append(
                         make(
                             "plausibilite.ecart_annuel",
                             b.file,
                             sheet,
                             cell,
-                            detail=f"{ind_code} ({code}) passe de {fr_number(before)} en {y - 1} à {fr_number(value)} en {y} (écart de plus de x{JUMP_RATIO:g}) sans commentaire",
+                            detail=f"{ind_code} ({code}) passe de {fr_number(before)} en {y - 1} à "
+                            f"{fr_number(value)} en {y} ({_change(before, value)}) sans commentaire",
                         )
                     )
                 target = targets.get(ind_code, {}).get(y)
-                if target and (value / target > TARGET_RATIO or value / target < 1 / TARGET_RATIO):
+                if _far_from_target(value, target):
+                    assert target is not None
+                    share = f"{fr_number(round(100 * value / target))} % de la cible" if target else "cible nulle"
                     out.append(
                         make(
                             "plausibilite.ecart_cible",
                             b.file,
                             sheet,
                             cell,
-                            detail=f"{ind_code} ({code}, {y}) : {fr_number(value)} pour une cible de {fr_number(target)} ({value / target:.0%} de la cible) sans commentaire".replace(
-                                "%", " %"
-                            ),
+                            detail=f"{ind_code} ({code}, {y}) : {fr_number(value)} pour une cible de "
+                            f"{fr_number(target)} ({share}) sans commentaire",
                         )
                     )
     return out
 
 
-def fr_number(x: float) -> str:
-    return (
-        f"{x:,.0f}".replace(",", "\u202f")
-        if float(x).is_integer()
-        else f"{x:,.1f}".replace(",", "\u202f").replace(".", ",")
-    )
+def _change(before: float, value: float) -> str:
+    if before == 0:
+        return "hausse depuis zéro"
+    if value == 0:
+        return "chute à zéro"
+    return f"écart de plus de x{JUMP_RATIO:g}"

@@ -1,9 +1,22 @@
-"""Completeness per action and year: expected, received, on time, valid at first submission,
-counted, missing (SPEC §6, Q4)."""
+"""Completeness per action and year (SPEC §6, Q4): expected, received, first sending on
+time, counted version on time, valid at first submission, counted, missing.
+
+Rules:
+- the files of an action-year are its *versions*; a byte-identical copy is not one
+  (`sources.select` names it a copy): it changes neither *versions reçues* nor the
+  first submission;
+- the *first sending* is the lowest version (then the earliest transmission, then the
+  name); *valide du premier coup* means that file was valid, whatever came after;
+- *premier envoi à l'heure*: the first sending's `date_transmission` is on or before
+  the year's deadline; *version comptée à l'heure*: the same for the version that
+  counts (blank when nothing counts);
+- every rate is a count over the bilans expected (so never above 100 %).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -13,30 +26,48 @@ from cess_cli.consolidation.sources import Collection, Source
 from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
 
+# the 0/1 columns summed into counts and rates, in the order they are shown
+COUNTED = ("recu", "premier_envoi_a_l_heure", "version_comptee_a_l_heure", "valide_premiere", "valide", "manquant")
+
+
+def first_sending(files: list[Source]) -> Source | None:
+    """The first version received of an action-year (copies excluded by the caller):
+    lowest version, then earliest transmission, then name."""
+    return min(files, key=lambda s: (s.version or 1, s.date_transmission or date.max, s.name), default=None)
+
+
+def _on_time(s: Source | None, deadline: date) -> bool:
+    return bool(s is not None and s.date_transmission is not None and s.date_transmission <= deadline)
+
 
 def completeness(coll: Collection, ref: Referential, years: list[int]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Per action and year: expected, received, on time, valid at first submission, valid, missing."""
+    """Per action and year: the row of *Complétude*; and the totals and rates.
+
+    Returns (DataFrame with one row per expected action-year: code_action, axe, annee,
+    attendu, recu, premier_envoi_a_l_heure, version_comptee_a_l_heure (None when
+    nothing counts), valide_premiere, valide, manquant, versions, echeance,
+    date_premiere_transmission, date_version_comptee, etat), and a summary dict with
+    `attendus`, each count of COUNTED and its `taux_<count>` (over `attendus`)."""
     by_key: dict[tuple[str, int], list[Source]] = defaultdict(list)
     for s in coll.sources:
-        if s.action is not None and s.annee is not None:
+        if s.action is not None and s.annee is not None and s.raison != "copie":
             by_key[(s.action, s.annee)].append(s)
     rows: list[dict[str, Any]] = []
     for code, action in ref.actions.items():
         for y in years:
             if y not in action.annees:
                 continue
-            got = sorted(by_key.get((code, y), []), key=lambda s: (s.version or 1, s.file))
-            first = got[0] if got else None
+            got = by_key.get((code, y), [])
+            first = first_sending(got)
             deadline = ref.echeance(y)
-            on_time = bool(first and first.date_transmission and first.date_transmission <= deadline)
-            retained = next((s for s in got if s.retenu), None)
+            counted = next((s for s in got if s.retenu), None)
             state = (
                 "manquant"
                 if not got
                 else "valide"
-                if retained
+                if counted
                 else "conflit"
-                if any(s.motif.startswith("conflit") for s in got)
+                if any(s.raison == "conflit" for s in got)
                 else "invalide"
             )
             rows.append(
@@ -46,28 +77,29 @@ def completeness(coll: Collection, ref: Referential, years: list[int]) -> tuple[
                     annee=y,
                     attendu=1,
                     recu=int(bool(got)),
-                    a_l_heure=int(on_time),
-                    valide_premiere=int(bool(first and first.statut == "valide" and len(got) == 1)),
-                    valide=int(retained is not None),
+                    premier_envoi_a_l_heure=int(_on_time(first, deadline)),
+                    version_comptee_a_l_heure=None if counted is None else int(_on_time(counted, deadline)),
+                    valide_premiere=int(first is not None and first.statut == "valide"),
+                    valide=int(counted is not None),
                     manquant=int(not got),
                     versions=len(got),
                     echeance=deadline,
                     date_premiere_transmission=first.date_transmission if first else None,
+                    date_version_comptee=counted.date_transmission if counted else None,
                     etat=state,
                 )
             )
     df = pd.DataFrame(rows)
     expected = int(df["attendu"].sum()) if len(df) else 0
-    totals = {
-        k: int(df[k].sum()) if len(df) else 0 for k in ("recu", "a_l_heure", "valide_premiere", "valide", "manquant")
-    }
+    totals = {k: int(df[k].fillna(0).sum()) if len(df) else 0 for k in COUNTED}
     summary: dict[str, Any] = {"attendus": expected, **totals}
-    for k in ("recu", "a_l_heure", "valide_premiere", "valide", "manquant"):
+    for k in COUNTED:
         summary[f"taux_{k}"] = totals[k] / expected if expected else None
     return df, summary
 
 
 def missing_bilans(coll: Collection, ref: Referential, years: list[int]) -> list[Finding]:
+    """One `bilan.manquant` finding per expected action-year with no file at all."""
     have = {(s.action, s.annee) for s in coll.sources}
     out = []
     for code, action in ref.actions.items():

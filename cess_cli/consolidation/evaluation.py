@@ -20,9 +20,10 @@ from cess_cli.consolidation.anomalies import cumulative_checks, plausibility_che
 from cess_cli.consolidation.completeness import completeness, missing_bilans
 from cess_cli.consolidation.figures import LEVELS, expected_indicators, facts, figures
 from cess_cli.consolidation.financing import financing
-from cess_cli.consolidation.questions import key_figures, q4_figures, question_rows
+from cess_cli.consolidation.questions import q4_figures, question_rows
 from cess_cli.consolidation.shared import period_label
-from cess_cli.consolidation.sources import Collection, Source
+from cess_cli.consolidation.sources import Collection, Source, not_counted
+from cess_cli.consolidation.synthesis import events_chart, key_figures, key_figures_table, signatories
 from cess_cli.consolidation.territories import territories
 from cess_cli.consolidation.tidy import tidy_rows
 from cess_cli.findings import Finding
@@ -52,7 +53,12 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     par_axe, par_contrat, financements, territoires, completude, q4, questions, tidy),
     the anomalies (findings), the key figures and the sources. Values are in each
     indicator's unit (nombre, ETP, euros; ratios as fractions); every figure carries
-    its coverage « n / m bilans ». Pure: writes nothing, never raises for bad data."""
+    its coverage « n / m bilans » (bilans counted out of expected). Also: chiffres_cles
+    (the key figures, with coverage), signataires (each signatory against its own
+    envelopes), graphique_evenements (the Synthèse chart's data). The anomalies list
+    every file that does not count (copy, superseded, invalid, conflict, unidentified),
+    every missing bilan, and the consolidation checks. Pure: writes nothing, never
+    raises for bad data."""
     years = sorted(years)
     ev = Evaluation(years=years, label=period_label(years))
     retained = coll.retained(years)
@@ -67,7 +73,8 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     ev.tables["tidy"] = tidy_rows(retained, ref)
     ev.sources = [s for s in coll.sources if s.annee is None or s.annee in years]
     ev.anomalies = (
-        [f for f in coll.conflicts if any(s.file == f.file for s in ev.sources)]
+        not_counted(ev.sources)
+        + [f for f in coll.conflicts if any(s.file == f.file for s in ev.sources)]
         + missing_bilans(coll, ref, years)
         + [f for s in ev.sources for f in s.findings if f.code == "dossier.illisible"]  # said, not skipped
         + cumulative_checks(all_retained, ref, years)
@@ -75,5 +82,8 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     )
     ev.tables["q4"] = q4_figures(facts_df, ref, years, summary)
     ev.tables["questions"] = question_rows(ev.tables["par_contrat"], ref)
-    ev.key_figures = key_figures(ev.tables, ev.years, summary)
+    ev.tables["chiffres_cles"] = key_figures_table(ev.tables, ref, years, summary)
+    ev.tables["signataires"] = signatories(ev.tables["financements"], ref, years)
+    ev.tables["graphique_evenements"] = events_chart(ev.tables["par_axe"], ref, years)
+    ev.key_figures = key_figures(ev.tables["chiffres_cles"])
     return ev

@@ -57,7 +57,14 @@ def expected_indicators(ref: Referential, years: list[int]) -> pd.DataFrame:
 def figures(
     facts: pd.DataFrame, expect: pd.DataFrame, ref: Referential, years: list[int], keys: list[str]
 ) -> pd.DataFrame:
-    """Value, target, achievement and coverage per group x indicator x year, and for the period."""
+    """Value, target, achievement and coverage per group x indicator x year, and for the period.
+
+    `keys` are the group columns (LEVELS). One row per group x indicator x year ("2015")
+    and, over several years, for the period (PERIODE): valeur (indicator's unit; a ratio
+    as a fraction), cible, taux_realisation (valeur / cible), taux_partiel (« partiel :
+    n / m bilans » when a rate rests on fewer bilans than expected, else ""), recus,
+    attendus, couverture (« n / m bilans »: bilans counted out of expected), regle_cible.
+    A ratio has a target only at action level (targets of ratios do not add up)."""
     agg = _Aggregator(facts, expect, ref, keys, years)
     out: list[dict[str, Any]] = []
     for gkey in agg.groups():
@@ -72,7 +79,7 @@ def figures(
         if len(years) > 1:
             out.append(_row(keys, gkey, ind, PERIODE, *agg.period(ind, gkey, per_year)))
     columns = [*keys, "indicateur", "libelle", "unite", "nature", "annee", "valeur", "cible", "taux_realisation"]
-    return pd.DataFrame(out, columns=[*columns, "recus", "attendus", "couverture", "regle_cible"])
+    return pd.DataFrame(out, columns=[*columns, "taux_partiel", "recus", "attendus", "couverture", "regle_cible"])
 
 
 class _Aggregator:
@@ -80,6 +87,7 @@ class _Aggregator:
 
     def __init__(self, facts: pd.DataFrame, expect: pd.DataFrame, ref: Referential, keys: list[str], years: list[int]):
         self.ref, self.keys, self.years = ref, keys, years
+        self.per_action = "code_action" in keys
         self.facts: dict[Key, list[Any]] = defaultdict(list)
         for row in facts.itertuples(index=False):
             self.facts[(*[getattr(row, k) for k in keys], row.indicateur, row.annee)].append(row)
@@ -99,7 +107,8 @@ class _Aggregator:
         exp = self.expected(gkey, y)
         if ind.nature == "ratio":
             num, den, n = self.ratio_terms(ind, gkey, y)
-            target = exp[0].cible if len(exp) == 1 and ok(exp[0].cible) else None  # ratio targets do not add up
+            # a ratio's target is an action's own: targets of ratios do not add up (README)
+            target = exp[0].cible if self.per_action and len(exp) == 1 and ok(exp[0].cible) else None
             return (num / den if n and den else None), n, len(exp), target
         rows = self.facts.get((*gkey, y), [])
         targets = [e.cible for e in exp if ok(e.cible)]
@@ -134,9 +143,14 @@ class _Aggregator:
         if ind.nature == "ratio":
             terms = [self.ratio_terms(ind, gkey, y) for y in per_year]
             nums, dens = sum(t[0] for t in terms), sum(t[1] for t in terms)
-            actions = {e.code_action for e in exp_all}
-            target = exp_all[0].cible_periode if len(actions) == 1 and ok(exp_all[0].cible_periode) else None
-            how = "ratio : cible de période du référentiel" if target is not None else "ratio : pas de cible agrégée"
+            target = exp_all[0].cible_periode if self.per_action and ok(exp_all[0].cible_periode) else None
+            how = (
+                "ratio : cible de période du référentiel"
+                if target is not None
+                else "ratio : cible à l'action seulement"
+                if not self.per_action
+                else "ratio : pas de cible de période"
+            )
             return (nums / dens if dens else None), n, m, target, how
         values = [v[0] for v in per_year.values() if v[0] is not None]
         by_action: dict[str, list[Any]] = defaultdict(list)
@@ -157,6 +171,7 @@ def _row(
     keys: list[str], gkey: Key, ind: Any, annee: str, value: Any, n: int, m: int, target: Any, how: str
 ) -> dict[str, Any]:
     rate = value / target if value is not None and target else None
+    partial = f"partiel : {coverage(n, m)}" if rate is not None and n < m else ""
     row: dict[str, Any] = dict(zip(keys, gkey[:-1], strict=True))
     row.update(
         indicateur=ind.code,
@@ -167,6 +182,7 @@ def _row(
         valeur=value,
         cible=target,
         taux_realisation=rate,
+        taux_partiel=partial,
         recus=n,
         attendus=m,
         couverture=coverage(n, m),

@@ -1,4 +1,9 @@
-"""Financing by funder x axis x year, against the signatories' envelopes (SPEC §6)."""
+"""Financing by funder x axis x year, against the signatories' envelopes (SPEC §6).
+
+Coverage: a financing figure of an axis and a year rests on the counted bilans of that
+axis and year that declare financing (at least one row in *Financements*), out of the
+bilans expected there (« n / m bilans »); a funder's yearly total, on those of every axis.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,63 @@ from typing import Any
 
 import pandas as pd
 
+from cess_cli.consolidation.shared import coverage
 from cess_cli.referential.loading import Referential
+
+COLUMNS = [
+    "annee",
+    "financeur",
+    "libelle",
+    "signataire",
+    "axe",
+    "montant_prevu",
+    "montant_obtenu",
+    "enveloppe",
+    "statut_enveloppe",
+    "taux_enveloppe",
+    "lignes",
+    "bilans_declarants",
+    "bilans_attendus",
+    "couverture",
+]
+
+
+def expected_by_axis(ref: Referential, years: list[int]) -> dict[tuple[str, int], int]:
+    """(axis, year) -> number of bilans expected (actions active that year)."""
+    out: dict[tuple[str, int], int] = defaultdict(int)
+    for code, action in ref.actions.items():
+        for y in years:
+            if y in action.annees:
+                out[(ref.axe_of(code), y)] += 1
+    return out
+
+
+def envelope_status(previsionnel: bool) -> str:
+    return "prévisionnelle" if previsionnel else "confirmée"
 
 
 def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataFrame:
-    """Funder x axis x year: planned and obtained; per funder and year: the envelope and the rate."""
+    """Funder x axis x year: planned and obtained (euros), with coverage; per funder and
+    year, a « total » row with the contract envelope, its status (confirmée /
+    prévisionnelle) and the rate obtained / envelope. Columns: COLUMNS (`signataire`:
+    the funder has envelopes in the contract; `lignes`: rows of bilans naming it)."""
     sums: dict[tuple[str, str, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    declaring: dict[tuple[str, int], int] = defaultdict(int)
     for b in bilans:
         axe = ref.axe_of(b.action)
+        if b.financements:
+            declaring[(axe, b.annee)] += 1
         for funder, prevu, obtenu, _cell in b.financements:
             acc = sums[(funder, axe, b.annee)]
             acc[0] += prevu or 0.0
             acc[1] += obtenu or 0.0
             acc[2] += 1
+    expected = expected_by_axis(ref, years)
     rows: list[tuple[Any, ...]] = []
-    funders = [f for f in ref.codes_financeurs if any(k[0] == f for k in sums)] or []
+    funders = [f for f in ref.codes_financeurs if any(k[0] == f for k in sums)]
     signatories = [code for code, f in ref.financeurs.items() if f.enveloppes]
     for funder in dict.fromkeys([*signatories, *funders]):
+        label, signatory = ref.libelle_financeur(funder), funder in signatories
         for y in years:
             env = (
                 next((e for e in ref.financeurs[funder].enveloppes if e.annee == y), None)
@@ -31,35 +76,46 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                 else None
             )
             axes = sorted({k[1] for k in sums if k[0] == funder and k[2] == y})
-            total_prevu = sum(sums[(funder, a, y)][0] for a in axes)
-            total_obtenu = sum(sums[(funder, a, y)][1] for a in axes)
             for a in axes:
                 prevu, obtenu, n = sums[(funder, a, y)]
-                rows.append((str(y), funder, ref.libelle_financeur(funder), a, prevu, obtenu, None, "", None, n))
+                n_decl, m = declaring[(a, y)], expected[(a, y)]
+                rows.append(
+                    (
+                        str(y),
+                        funder,
+                        label,
+                        signatory,
+                        a,
+                        prevu,
+                        obtenu,
+                        None,
+                        "",
+                        None,
+                        n,
+                        n_decl,
+                        m,
+                        coverage(n_decl, m),
+                    )
+                )
+            total_obtenu = sum(sums[(funder, a, y)][1] for a in axes)
+            n_decl = sum(v for (_, yy), v in declaring.items() if yy == y)
+            m = sum(v for (_, yy), v in expected.items() if yy == y)
             rows.append(
                 (
                     str(y),
                     funder,
-                    ref.libelle_financeur(funder),
+                    label,
+                    signatory,
                     "total",
-                    total_prevu,
+                    sum(sums[(funder, a, y)][0] for a in axes),
                     total_obtenu,
                     env.montant if env else None,
-                    ("prévisionnelle" if env.previsionnel else "confirmée") if env else "",
+                    envelope_status(env.previsionnel) if env else "",
                     (total_obtenu / env.montant) if env and env.montant else None,
                     sum(sums[(funder, a, y)][2] for a in axes),
+                    n_decl,
+                    m,
+                    coverage(n_decl, m),
                 )
             )
-    columns = [
-        "annee",
-        "financeur",
-        "libelle",
-        "axe",
-        "montant_prevu",
-        "montant_obtenu",
-        "enveloppe",
-        "statut_enveloppe",
-        "taux_enveloppe",
-        "lignes",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -9,12 +9,16 @@ Rules (SPEC §6, issue 3):
 - two different files (different SHA-256) with the same action, year and version
   are a conflict: both are reported as an `erreur` and neither counts (a higher
   version resolves it);
-- a byte-identical copy of a file counts once;
+- a byte-identical copy is not a new file (nor a new version): the original counts
+  once and the copy is described as its copy. The original is the file without a
+  copy's sign in its name (`… - Copie.xlsx`, `… (2).xlsx`, `Copie de …`), then the
+  earliest transmission, then the name that sorts first;
 - files that cannot be read or identified are listed too, never dropped.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,12 +27,17 @@ from pathlib import Path
 
 from cess_cli.catalogue import make
 from cess_cli.checking.bilan import Bilan
-from cess_cli.findings import Finding
+from cess_cli.findings import Finding, Severity
 from cess_cli.outputs.feedback import Feedback
+
+_COPY_SUFFIX = re.compile(r"(?:\s+-\s+(?:copie|copy)(?:\s*\(\d+\))?|\s*\(\d+\))$", re.IGNORECASE)
+_COPY_PREFIX = re.compile(r"^(?:copie de|copy of)\s", re.IGNORECASE)
 
 
 @dataclass(slots=True)
 class Source:
+    """One file of the bilans folder, counted or not, and why (SPEC §6 *Sources*)."""
+
     path: Path | None
     file: str
     sha256: str | None
@@ -41,7 +50,10 @@ class Source:
     findings: list[Finding]
     statut: str = ""  # valide | invalide | illisible | ignoré (not a spreadsheet, found in the folder)
     retenu: bool = False
-    motif: str = ""
+    motif: str = ""  # why it counts or not, in French (Sources sheet, manifest)
+    raison: str = ""  # retenu | copie | remplace | conflit | invalide | non_identifie | ignore
+    copie_de: str | None = None  # a byte-identical copy: the name of the original
+    remplace_par: str | None = None  # a superseded version: "2 (file of version 2)"
 
     @property
     def name(self) -> str:
@@ -62,45 +74,95 @@ class Collection:
         return [self.bilans[s.file] for s in self.sources if s.retenu and (wanted is None or s.annee in wanted)]
 
 
+def is_copy_name(name: str) -> bool:
+    """Whether a file name carries the sign of a copy a file manager or a mail client
+    makes: `… - Copie.xlsx`, `… - Copy.xlsx`, `… (2).xlsx`, `Copie de ….xlsx`, `Copy of ….xlsx`."""
+    stem = Path(name).stem.strip()
+    return bool(_COPY_SUFFIX.search(stem) or _COPY_PREFIX.match(stem))
+
+
+def _original_first(s: Source) -> tuple[bool, date, str]:
+    """Sort key among byte-identical files: no sign of a copy first, then the earliest
+    transmission date, then the name."""
+    return (is_copy_name(s.name), s.date_transmission or date.max, s.name)
+
+
 def select(coll: Collection) -> None:
-    """Mark, for each action-year, the bilan that counts; give every other its reason."""
+    """Mark, for each action-year, the bilan that counts; give every other its reason.
+
+    Idempotent: everything it sets (`retenu`, `raison`, `motif`, `copie_de`,
+    `remplace_par`, the conflicts) is reset first, so running it twice gives the same."""
+    coll.conflicts = []
+    for s in coll.sources:
+        s.retenu, s.raison, s.motif, s.copie_de, s.remplace_par = False, "", "", None, None
+    # a byte-identical copy is not a new file: the original stands for it (whole collection,
+    # so two copies of an unreadable file are one file too)
+    by_sha: dict[str, list[Source]] = defaultdict(list)
+    for s in coll.sources:
+        if s.sha256 is not None and s.statut != "ignoré":  # an ignored file is not a bilan
+            by_sha[s.sha256].append(s)
+    for same in by_sha.values():
+        original, *copies = sorted(same, key=_original_first)
+        for s in copies:
+            s.raison, s.copie_de = "copie", original.name
+            s.motif = f"copie identique de {original.name} : pas un nouvel envoi, non comptée en plus"
     groups: dict[tuple[str, int], list[Source]] = defaultdict(list)
     for s in coll.sources:
+        if s.raison == "copie":
+            continue
         if s.statut == "ignoré":
+            s.raison = "ignore"
             s.motif = "ignoré : " + (s.findings[0].message.removeprefix("Fichier ignoré : ") if s.findings else "")
             continue
         if s.action is None or s.annee is None:
-            s.motif = "non identifié (action ou année illisible) : non compté"
+            s.raison, s.motif = "non_identifie", "non identifié (action ou année illisible) : non compté"
             continue
         groups[(s.action, s.annee)].append(s)
-    coll.conflicts = []
     for (action, _annee), group in sorted(groups.items()):
-        # a byte-identical copy counts once
-        seen: dict[str, Source] = {}
-        unique: list[Source] = []
-        for s in sorted(group, key=lambda x: x.file):
-            if s.sha256 is not None and s.sha256 in seen:
-                s.motif = f"copie identique de {seen[s.sha256].name} : comptée une fois"
-                continue
-            if s.sha256 is not None:
-                seen[s.sha256] = s
-            unique.append(s)
-        top = max(s.version or 1 for s in unique)
-        current = [s for s in unique if (s.version or 1) == top]
-        for s in unique:
-            if (s.version or 1) < top:
-                s.motif = f"remplacé par la version {top}"
-        if len(current) > 1:
-            names = ", ".join(s.name for s in current)
-            for s in current:
-                s.motif = f"conflit : même version {top} que {names} ; aucun n'est compté"
-                coll.conflicts.append(
-                    make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=names)
-                )
-            continue
-        [s] = current
-        if s.statut == "valide":
-            s.retenu = True
-            s.motif = "retenu"
-        else:
-            s.motif = f"invalide ({s.erreurs} erreur(s)) : non compté"
+        _select_group(coll, action, group)
+
+
+def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
+    """The files (copies aside) of one action-year: the highest version counts if valid."""
+    top = max(s.version or 1 for s in group)
+    current = sorted((s for s in group if (s.version or 1) == top), key=lambda s: s.name)
+    names = ", ".join(s.name for s in current)
+    for s in group:
+        if (s.version or 1) < top:
+            s.raison, s.remplace_par = "remplace", f"{top} ({names})"
+            s.motif = f"remplacé par la version {top} ({names})"
+            if len(current) > 1:
+                s.motif += " : versions en conflit"
+    if len(current) > 1:
+        for s in current:
+            s.raison = "conflit"
+            s.motif = f"conflit : même version {top} que {names} ; aucun n'est compté"
+            coll.conflicts.append(make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=names))
+        return
+    [s] = current
+    if s.statut == "valide":
+        s.retenu, s.raison, s.motif = True, "retenu", "retenu"
+    else:
+        s.raison, s.motif = "invalide", f"invalide ({s.erreurs} erreur(s)) : non compté"
+
+
+def not_counted(sources: list[Source]) -> list[Finding]:
+    """One finding per file that does not count, for *Anomalies* (SPEC §6: never dropped
+    silently): a copy, a superseded version (naming its replacement), an invalid bilan,
+    a file that could not be identified, a file that is not a spreadsheet (its own
+    finding). Conflicts are `Collection.conflicts`."""
+    out: list[Finding] = []
+    for s in sources:
+        what = f"{s.action} {s.annee}"
+        if s.raison == "copie":
+            out.append(make("bilan.copie", s.file, detail=what if s.action else "non identifié", attendu=s.copie_de))
+        elif s.raison == "remplace":
+            out.append(make("bilan.remplace", s.file, detail=what, trouve=s.version or 1, attendu=s.remplace_par))
+        elif s.raison == "invalide":
+            out.append(make("bilan.invalide", s.file, detail=what, trouve=s.erreurs))
+        elif s.raison == "ignore" and s.findings:
+            out.append(s.findings[0])  # not a spreadsheet: its own finding says why
+        elif s.raison == "non_identifie":
+            first = next((f.message for f in s.findings if f.severity is Severity.ERREUR), "")
+            out.append(make("bilan.non_identifie", s.file, detail=first))
+    return out

@@ -7,12 +7,15 @@ from typing import Any
 
 import pandas as pd
 
-from cess_cli.consolidation.shared import PERIODE
+from cess_cli.consolidation.shared import PERIODE, coverage
 from cess_cli.referential.loading import Referential
 
 
 def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataFrame:
-    """Per year (and period, for flux) x département x indicator: value, QPV and ZRR shares."""
+    """Per year (and period, for flux) x département x indicator: value, dont QPV, dont ZRR
+    (the indicator's unit), their shares, and the coverage of the indicator that year:
+    `recus` counted bilans that report the indicator (a reported 0 has no département
+    row but counts), `attendus` bilans expected to report it, `couverture` « n / m bilans »."""
     acc: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for b in bilans:
         for dep, ind, value, qpv, zrr, _cell in b.territoires:
@@ -23,6 +26,7 @@ def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Dat
                 a[0] += value
                 a[1] += qpv or 0.0
                 a[2] += zrr or 0.0
+    cover = _coverage(bilans, ref, years)
     order = {d: i for i, d in enumerate(ref.departements)}
     rows: list[tuple[Any, ...]] = []
     for (annee, dep, ind), (value, qpv, zrr) in sorted(
@@ -40,6 +44,8 @@ def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Dat
                 zrr,
                 qpv / value if value else None,
                 zrr / value if value else None,
+                *cover.get((annee, ind), (0, 0)),
+                coverage(*cover.get((annee, ind), (0, 0))),
             )
         )
     columns = [
@@ -53,9 +59,34 @@ def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Dat
         "dont_zrr",
         "part_qpv",
         "part_zrr",
+        "recus",
+        "attendus",
+        "couverture",
     ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def dep_label(ref: Referential, code: str) -> str:
     return next((d.libelle for d in ref.contrat.departements if d.code == code), code)
+
+
+def _coverage(bilans: list[Any], ref: Referential, years: list[int]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(year or PERIODE, territorial indicator) -> (bilans counted that report it, expected)."""
+    out: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    territorial = {code for code, ind in ref.indicateurs.items() if ind.territorial}
+    period = len(years) > 1
+    for action in ref.actions.values():
+        for ia in action.indicateurs:
+            if ia.code in territorial:
+                for y in years:
+                    if y in action.annees:
+                        out[(str(y), ia.code)][1] += 1
+    for b in bilans:
+        for ind in territorial & set(b.valeurs):
+            out[(str(b.annee), ind)][0] += 1
+    if period:
+        for (key, ind), (n, m) in list(out.items()):
+            if key != PERIODE and ref.indicateurs[ind].nature == "flux":
+                out[(PERIODE, ind)][0] += n
+                out[(PERIODE, ind)][1] += m
+    return {k: (v[0], v[1]) for k, v in out.items()}

@@ -32,6 +32,7 @@ FIGURE_COLS = [
     Col("Valeur", "valeur", "unit", 14),
     Col("Cible", "cible", "unit", 14),
     Col("Taux de réalisation", "taux_realisation", PCT, 12),
+    Col("Taux partiel ?", "taux_partiel", width=22),
     Col("Couverture", "couverture", width=16),
     Col("Règle de la cible", "regle_cible", width=44),
 ]
@@ -102,6 +103,7 @@ def _financements(ws: Worksheet, ev: Evaluation) -> None:
         Col("Statut de l'enveloppe", "statut_enveloppe", width=16),
         Col("Taux obtenu / enveloppe", "taux_enveloppe", PCT, 14),
         Col("Lignes de bilans", "lignes", INT, 10),
+        Col("Couverture (bilans déclarant des financements)", "couverture", width=18),
     ]
     write_table(ws, records(ev.tables["financements"]), cols)
 
@@ -118,43 +120,50 @@ def _territoires(ws: Worksheet, ev: Evaluation) -> None:
         Col("Dont ZRR", "dont_zrr", DEC, 12),
         Col("Part QPV", "part_qpv", PCT, 10),
         Col("Part ZRR", "part_zrr", PCT, 10),
+        Col("Couverture", "couverture", width=16),
     ]
     write_table(ws, records(ev.tables["territoires"]), cols)
+
+
+COMPLETUDE_SUMMARY = (
+    ("recu", "Reçus"),
+    ("premier_envoi_a_l_heure", "Premier envoi à l'heure"),
+    ("version_comptee_a_l_heure", "Version comptée à l'heure"),
+    ("valide_premiere", "Valides du premier coup"),
+    ("valide", "Valides (comptés)"),
+    ("manquant", "Manquants"),
+)
 
 
 def _completude(ws: Worksheet, ev: Evaluation) -> None:
     df = ev.tables["completude"]
     rows = records(df)
     for r in rows:
-        for k in ("a_l_heure", "valide_premiere", "valide", "recu", "manquant"):
-            r[k] = "oui" if r[k] else "non"
+        for k, _ in COMPLETUDE_SUMMARY:
+            r[k] = "—" if r[k] is None or r[k] != r[k] else "oui" if r[k] else "non"  # None/NaN: nothing counts
     cols = [
         Col("Action", "code_action", width=12),
         Col("Axe", "axe", width=12),
         Col("Année", "annee", width=8),
         Col("Reçu", "recu", width=8),
-        Col("À l'heure", "a_l_heure", width=9),
+        Col("Premier envoi à l'heure", "premier_envoi_a_l_heure", width=12),
+        Col("Version comptée à l'heure", "version_comptee_a_l_heure", width=12),
         Col("Valide du premier coup", "valide_premiere", width=12),
         Col("Valide (compté)", "valide", width=10),
         Col("Manquant", "manquant", width=10),
         Col("Versions reçues", "versions", INT, 10),
         Col("Échéance", "echeance", "DD/MM/YYYY", 12),
         Col("Première transmission", "date_premiere_transmission", "DD/MM/YYYY", 14),
+        Col("Transmission de la version comptée", "date_version_comptee", "DD/MM/YYYY", 14),
         Col("État", "etat", width=10),
     ]
     nxt = write_table(ws, rows, cols)
     total = len(df)
     summary: list[tuple[str, Any, str]] = [("Bilans attendus", total, INT)]
-    for key, label in (
-        ("recu", "Reçus"),
-        ("a_l_heure", "Transmis à l'heure"),
-        ("valide_premiere", "Valides du premier coup"),
-        ("valide", "Valides (comptés)"),
-        ("manquant", "Manquants"),
-    ):
-        n = int(df[key].sum()) if total else 0
+    for key, label in COMPLETUDE_SUMMARY:
+        n = int(df[key].fillna(0).sum()) if total else 0
         summary.append((label, n, INT))
-        summary.append((f"Taux : {label.lower()}", n / total if total else None, PCT))
+        summary.append((f"Taux : {label.lower()} (sur les bilans attendus)", n / total if total else None, PCT))
     for i, (label, value, fmt) in enumerate(summary, start=nxt):
         set_cell(ws.cell(row=i, column=1), label)
         ws.cell(row=i, column=3, value=value).number_format = fmt
@@ -172,6 +181,8 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         Col("Année", "annee", width=10),
         Col("Valeur", "valeur", "unit", 14),
         Col("Cible", "cible", "unit", 14),
+        Col("Taux de réalisation", "taux_realisation", PCT, 12),
+        Col("Taux partiel ?", "taux_partiel", width=22),
         Col("Couverture", "couverture", width=16),
         Col("Chiffres calculés par cess", "calcule", width=18),
     ]
@@ -190,10 +201,21 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
             set_cell(ws.cell(row=i, column=1), f"{r['chiffre']} ({r['annee']})")
             cell = ws.cell(row=i, column=5, value=cell_value(r["valeur"]))
             cell.number_format = {"%": PCT, "décimal": DEC}.get(r["format"], INT)
+            set_cell(ws.cell(row=i, column=9), r["couverture"])
 
 
 def _territory_block(ws: Worksheet, df: pd.DataFrame, start: int) -> None:
-    headers = ["Département", "Indicateur", "Année", "Valeur", "Dont QPV", "Part QPV", "Dont ZRR", "Part ZRR"]
+    headers = [
+        "Département",
+        "Indicateur",
+        "Année",
+        "Valeur",
+        "Dont QPV",
+        "Part QPV",
+        "Dont ZRR",
+        "Part ZRR",
+        "Couverture",
+    ]
     for j, h in enumerate(headers, start=1):
         set_cell(ws.cell(row=start, column=j), h)
         ws.cell(row=start, column=j).font = Font(bold=True)
@@ -207,8 +229,9 @@ def _territory_block(ws: Worksheet, df: pd.DataFrame, start: int) -> None:
             r["part_qpv"],
             r["dont_zrr"],
             r["part_zrr"],
+            r["couverture"],
         ]
-        fmts = [None, None, None, DEC, DEC, PCT, DEC, PCT]
+        fmts = [None, None, None, DEC, DEC, PCT, DEC, PCT, None]
         for j, (v, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
             cell = ws.cell(row=i, column=j)
             set_cell(cell, cell_value(v))

@@ -295,3 +295,35 @@ def summary_text(result: FileResult, *, workbook: bool = True, annotated: bool =
         ]
     lines += ["", "Cordialement,", "La CRESS Rhône-Alpes", ""]
     return clean_text("\n".join(lines))
+
+
+def superseded_text(name: str, action: str | None, annee: int | None, version: int, replacement: str) -> str:
+    """The French message for a version that a higher one replaced: nothing to correct in it
+    (`replacement` reads like "2 (bilan_…_v2.xlsx)")."""
+    what = f"de l'action {action} pour {annee} " if action and annee else ""
+    lines = [
+        "Bonjour,",
+        "",
+        f"Nous avons bien reçu votre bilan {what}(fichier « {clean_text(Path(name).name)} », version {version}). "
+        f"Il a été remplacé par la version {clean_text(replacement)} : c'est la version la plus haute qui est "
+        "prise en compte, il n'y a donc rien à corriger dans ce fichier-ci.",
+        "",
+        "Cordialement,",
+        "La CRESS Rhône-Alpes",
+        "",
+    ]
+    return clean_text("\n".join(lines))
+
+
+def supersede_feedback(
+    feedback: Feedback, name: str, action: str | None, annee: int | None, version: int, replacement: str
+) -> Feedback:
+    """Rewrite the feedback of a superseded version once the selection is known: its text
+    says which version replaced it, and its annotated copy (a list of cells to correct)
+    is removed. Returns the feedback files that remain. Raises OSError if the text
+    cannot be written."""
+    assert feedback.text is not None
+    write_text_atomic(feedback.text, superseded_text(name, action, annee, version, replacement))
+    if feedback.workbook is not None:
+        feedback.workbook.unlink(missing_ok=True)
+    return Feedback(feedback.file, feedback.text, None, feedback.problem)

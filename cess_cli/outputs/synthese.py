@@ -1,86 +1,118 @@
-"""The *Synthèse* sheet: the key figures and two native Excel charts."""
+"""The *Synthèse* sheet: the key figures with their coverage and two native Excel charts.
+
+Presentation only: every figure comes from `Evaluation.tables` (chiffres_cles,
+signataires, graphique_evenements), which the COPIL report reuses."""
 
 from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.safety import set_cell
-from cess_cli.outputs.sheet_tables import EUR, cell_value, sheet_title
+from cess_cli.outputs.sheet_tables import EUR, cell_value, records, sheet_title
 from cess_cli.referential.loading import Referential
+
+CENTER = Alignment(horizontal="center")
+NOTE = (
+    "Couverture « n / m bilans » : n bilans comptés (valides, dans leur version retenue) sur m bilans attendus, "
+    "et non les bilans reçus ; un total partiel n'est pas un total complet. Les financements obtenus des "
+    "signataires sont comparés à leurs seules enveloppes ; le total toutes sources n'a pas d'enveloppe à "
+    "comparer. Une enveloppe « prévisionnelle » n'est pas encore confirmée."
+)
 
 
 def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
+    """The key figures (value and coverage, grouped: bilans, signatories, all sources,
+    indicators) and two native charts, from `ev.tables` (chiffres_cles, signataires,
+    graphique_evenements)."""
     row = sheet_title(ws, f"Contrat économique sectoriel ESS — évaluation {ev.label}", ref.contrat.intitule)
     set_cell(ws.cell(row=row, column=1), "Chiffres clés")
-    ws.cell(row=row, column=1).font = Font(bold=True)
-    for i, (label, value, fmt) in enumerate(ev.key_figures, start=row + 1):
-        set_cell(ws.cell(row=i, column=1), label)
+    set_cell(ws.cell(row=row, column=3), "Couverture")
+    for c in (1, 3):
+        ws.cell(row=row, column=c).font = Font(bold=True)
+    i, group = row, None
+    for r in records(ev.tables["chiffres_cles"]):
+        i += 1 if r["groupe"] == group or group is None else 2  # a blank row between groups
+        group = r["groupe"]
+        set_cell(ws.cell(row=i, column=1), r["libelle"])
         cell = ws.cell(row=i, column=2)
-        set_cell(cell, cell_value(value))
-        cell.number_format = fmt
-    ws.column_dimensions["A"].width = 52
-    ws.column_dimensions["B"].width = 18
-    note = row + len(ev.key_figures) + 2
-    set_cell(
-        ws.cell(row=note, column=1),
-        "Chaque chiffre indique sur combien de bilans il repose (« reçus / attendus ») : un total partiel n'est pas un total complet.",
-    )
-    _charts(ws, ev, ref)
+        set_cell(cell, cell_value(r["valeur"]))
+        cell.number_format = r["format"]
+        set_cell(ws.cell(row=i, column=3), r["couverture"])
+        ws.cell(row=i, column=3).alignment = CENTER
+    ws.cell(row=row, column=3).alignment = CENTER
+    ws.column_dimensions["A"].width = 60
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 16
+    set_cell(ws.cell(row=i + 2, column=1), NOTE)
+    ws.cell(row=i + 2, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=i + 2, start_column=1, end_row=i + 2, end_column=3)
+    ws.row_dimensions[i + 2].height = 75
+    _charts(ws, ev, i + 4)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _charts(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
-    """Native Excel charts: a key indicator by axis and year; financing against envelopes."""
-    by_axis = ev.tables["par_axe"]
-    axes = [a.code for a in ref.contrat.axes]
-    years = [str(y) for y in ev.years]
-    indicator = "evenements"
-    top = 4
+def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
+    """Native Excel charts drawn from data written beside them (with its coverage): events
+    by axis and year; each signatory's financing against its own envelopes."""
+    events = ev.tables["graphique_evenements"]
+    years = list(dict.fromkeys(events["annee"]))
+    axes = list(dict.fromkeys(events["libelle_axe"]))
+    top, first = 4, 9  # data in H:… from row 4; coverage after the values
     set_cell(ws.cell(row=top, column=8), "Evénements organisés par axe")
-    for j, y in enumerate(years, start=9):
-        set_cell(ws.cell(row=top, column=j), y)
+    for j, y in enumerate(years):
+        set_cell(ws.cell(row=top, column=first + j), y)
+        set_cell(ws.cell(row=top, column=first + len(years) + j), f"Couverture {y}")
     for i, axe in enumerate(axes, start=top + 1):
-        set_cell(ws.cell(row=i, column=8), f"Axe {axe}")
-        for j, y in enumerate(years, start=9):
-            sel = by_axis[(by_axis["axe"] == axe) & (by_axis["indicateur"] == indicator) & (by_axis["annee"] == y)]
-            ws.cell(row=i, column=j, value=cell_value(sel["valeur"].iloc[0]) if len(sel) else 0)
+        set_cell(ws.cell(row=i, column=8), axe)
+        for j, y in enumerate(years):
+            r = events[(events["libelle_axe"] == axe) & (events["annee"] == y)].iloc[0]
+            ws.cell(row=i, column=first + j, value=cell_value(r["valeur"]))
+            set_cell(ws.cell(row=i, column=first + len(years) + j), r["couverture"])
+            ws.cell(row=i, column=first + len(years) + j).alignment = CENTER
     chart = BarChart()
     chart.type = "col"
     chart.title = "Evénements organisés par axe et par année"
     chart.y_axis.title = "événements"
-    data = Reference(ws, min_col=9, max_col=8 + len(years), min_row=top, max_row=top + len(axes))
+    data = Reference(ws, min_col=first, max_col=first + len(years) - 1, min_row=top, max_row=top + len(axes))
     cats = Reference(ws, min_col=8, min_row=top + 1, max_row=top + len(axes))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
     chart.height, chart.width = 8, 13
-    ws.add_chart(chart, "A22")
+    ws.add_chart(chart, f"A{anchor_row}")
 
-    fin = ev.tables["financements"]
-    total = fin[fin["axe"] == "total"]
-    signatories = [code for code, f in ref.financeurs.items() if f.enveloppes]
+    sig = ev.tables["signataires"]
     frow = top + len(axes) + 3
-    set_cell(ws.cell(row=frow, column=8), "Financeur")
-    set_cell(ws.cell(row=frow, column=9), "Obtenu")
-    set_cell(ws.cell(row=frow, column=10), "Enveloppe")
-    for i, code in enumerate(signatories, start=frow + 1):
-        sub = total[total["financeur"] == code]
-        set_cell(ws.cell(row=i, column=8), ref.financeurs[code].libelle)
-        ws.cell(row=i, column=9, value=float(sub["montant_obtenu"].sum())).number_format = EUR
-        ws.cell(row=i, column=10, value=float(sub["enveloppe"].fillna(0).sum())).number_format = EUR
+    provisional = any(str(v).startswith("prévisionnelle") for v in sig["statut_enveloppe"])
+    headers = [
+        "Signataire",
+        "Obtenu",
+        "Enveloppe" + (" (dont prévisionnelle)" if provisional else ""),
+        "Statut de l'enveloppe",
+        "Couverture",
+    ]
+    for j, h in enumerate(headers, start=8):
+        set_cell(ws.cell(row=frow, column=j), h)
+    for i, r in enumerate(records(sig), start=frow + 1):
+        set_cell(ws.cell(row=i, column=8), r["libelle"])
+        ws.cell(row=i, column=9, value=cell_value(r["montant_obtenu"])).number_format = EUR
+        ws.cell(row=i, column=10, value=cell_value(r["enveloppe"])).number_format = EUR
+        set_cell(ws.cell(row=i, column=11), r["statut_enveloppe"])
+        set_cell(ws.cell(row=i, column=12), r["couverture"])
+        ws.cell(row=i, column=12).alignment = CENTER
     chart2 = BarChart()
     chart2.type = "bar"
-    chart2.title = f"Financements obtenus et enveloppes du contrat ({ev.label})"
-    data2 = Reference(ws, min_col=9, max_col=10, min_row=frow, max_row=frow + len(signatories))
-    cats2 = Reference(ws, min_col=8, min_row=frow + 1, max_row=frow + len(signatories))
+    chart2.title = f"Financements obtenus des signataires et leurs enveloppes ({ev.label})"
+    data2 = Reference(ws, min_col=9, max_col=10, min_row=frow, max_row=frow + len(sig))
+    cats2 = Reference(ws, min_col=8, min_row=frow + 1, max_row=frow + len(sig))
     chart2.add_data(data2, titles_from_data=True)
     chart2.set_categories(cats2)
     chart2.height, chart2.width = 8, 15
-    ws.add_chart(chart2, "D22")
-    for c, w in (("H", 34), ("I", 14), ("J", 14), ("K", 14)):
+    ws.add_chart(chart2, f"E{anchor_row}")
+    for c, w in (("H", 34), ("I", 16), ("J", 30), ("K", 30), ("L", 16), ("M", 16), ("N", 16)):
         ws.column_dimensions[c].width = w

@@ -112,7 +112,11 @@ def _clean_float(x: float) -> float | int:
     return int(x) if x.is_integer() else x
 
 
-def parse_number(raw: Any) -> Parsed:
+def parse_number(raw: Any, *, percent: bool = False) -> Parsed:
+    """A number from a cell: a real number, or text in French form (`1 234,5`, `45 300,50 €`)
+    with the `nombre.texte` warning. Text with a percent sign (`12 %`) is read as 0,12 only
+    when the cell's unit is a percentage (`percent`); elsewhere it is the error
+    `valeur.pourcentage` (`fields["attendu"]` holds what it would have meant)."""
     if type(raw) is float:  # the common case first
         if raw != raw or raw in (math.inf, -math.inf):
             return None, "valeur.non_numerique", {"trouve": str(raw)}
@@ -143,6 +147,8 @@ def parse_number(raw: Any) -> Parsed:
     if value == "ambigu":
         return None, "nombre.ambigu", {"trouve": text}
     assert not isinstance(value, str)
+    if text.endswith("%") and not percent:
+        return None, "valeur.pourcentage", {"trouve": typed, "attendu": _show(value), "detail": "un nombre est attendu"}
     return value, "nombre.texte", {"trouve": typed, "attendu": _show(value)}
 
 

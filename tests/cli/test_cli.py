@@ -170,7 +170,8 @@ def test_status_matches_completeness_sheet(tmp_path, monkeypatch):
     assert "Manquants : 1 / 21" in result.output and "Valides (comptés) : 17 / 21" in result.output
     invoke("consolidate", "2016", "--out", str(tmp_path))
     ws = load_workbook(tmp_path / "evaluation_2016.xlsx")["Complétude"]
-    states = [r[11].value for r in ws.iter_rows(min_row=2) if r[0].value and r[2].value == 2016]
+    state = [c.value for c in ws[1]].index("État")
+    states = [r[state].value for r in ws.iter_rows(min_row=2) if r[0].value and r[2].value == 2016]
     assert states.count("manquant") == 1 and states.count("valide") == 17
 
 

@@ -85,4 +85,4 @@ def test_command_at_80_columns_in_a_pipe(ref, tmp_path):
     lines = result.output.splitlines()
     assert "  erreur  Indicateurs!E5  valeur.negative" in lines
     assert "    Valeur -3 négative : une valeur positive ou nulle est attendue." in lines
-    assert lines[-1] == "1 fichier : 0 valide, 1 erreur, 0 avertissement."
+    assert lines[-1] == "1 fichier : 0 valide, 1 invalide ; 1 erreur, 0 avertissement."

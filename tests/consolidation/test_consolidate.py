@@ -9,19 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from cess_cli.checking.bilan import Bilan
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.consolidation.shared import PERIODE
-from cess_cli.consolidation.sources import Collection, Source, select
 from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 
 from ..helpers import make_bilan, set_ident, set_ind
+from .synthetic import bilan, collection
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +134,7 @@ def test_flux_summed_and_stock_takes_last_year(ref, coll):
 
 def test_superseded_conflict_invalid_and_missing(ref, coll):
     by_name = {s.name: s for s in coll.sources}
-    assert by_name["bilan_III_1.1.3_2015.xlsx"].motif == "remplacé par la version 2"
+    assert by_name["bilan_III_1.1.3_2015.xlsx"].motif == "remplacé par la version 2 (bilan_III_1.1.3_2015_v2.xlsx)"
     assert by_name["bilan_III_1.1.3_2015_v2.xlsx"].retenu
     assert not by_name["bilan_III_2.1.1_2014.xlsx"].retenu and not by_name["bilan_III_2.1.1_2014_bis.xlsx"].retenu
     assert by_name["bilan_III_2.1.1_2014_bis.xlsx"].motif.startswith("conflit")
@@ -157,8 +154,11 @@ def test_superseded_conflict_invalid_and_missing(ref, coll):
     assert comp.loc[("III_2.1.1", 2014), "etat"] == "conflit"
     assert comp.loc[("I_1.2", 2014), "etat"] == "invalide"
     assert comp.loc[("I_1.1.1", 2014), "etat"] == "manquant"
-    assert comp.loc[("ANIM", 2014), "a_l_heure"] == 0
-    assert comp.loc[("III_1.1.3", 2015), "valide_premiere"] == 0 and comp.loc[("III_1.1.3", 2015), "valide"] == 1
+    assert comp.loc[("ANIM", 2014), "premier_envoi_a_l_heure"] == 0
+    assert comp.loc[("ANIM", 2014), "version_comptee_a_l_heure"] == 0
+    # version 1 was valid: « valide du premier coup » although version 2 replaced it
+    assert comp.loc[("III_1.1.3", 2015), "valide_premiere"] == 1 and comp.loc[("III_1.1.3", 2015), "valide"] == 1
+    assert comp.loc[("III_1.1.3", 2015), "versions"] == 2
 
 
 def test_completeness_by_hand(ref, coll):
@@ -169,11 +169,16 @@ def test_completeness_by_hand(ref, coll):
     assert int(comp["recu"].sum()) == 6
     assert int(comp["valide"].sum()) == 4  # the conflict and the invalid one do not count
     assert int(comp["manquant"].sum()) == 15
-    assert int(comp["a_l_heure"].sum()) == 5  # ANIM was late
+    assert int(comp["premier_envoi_a_l_heure"].sum()) == 5  # ANIM was late
+    # counted and on time: II_2.1.2, III_2.1.3, II_3.1.1 (ANIM counted but late)
+    assert int(comp["version_comptee_a_l_heure"].fillna(0).sum()) == 3
     q4 = ev.tables["q4"].set_index("chiffre")["valeur"]
     assert q4["Réunions des instances tenues"] == 6
     assert q4["Participants par réunion"] == pytest.approx(20)
-    assert 0 <= q4["Taux de réception"] <= 1 and q4["Taux de réception"] == pytest.approx(6 / 21)
+    rate = q4["Taux de réception (sur les bilans attendus)"]
+    assert 0 <= rate <= 1 and rate == pytest.approx(6 / 21)
+    assert q4["Taux de premiers envois à l'heure (sur les bilans attendus)"] == pytest.approx(5 / 21)
+    assert q4["Taux de versions comptées à l'heure (sur les bilans attendus)"] == pytest.approx(3 / 21)
 
 
 def test_cumulative_mismatch_names_both_figures(ref, coll):
@@ -216,7 +221,7 @@ def test_workbook_read_back(ref, coll, tmp_path):
     sources = {r[0].value: r for r in wb["Sources"].iter_rows(min_row=2)}
     assert set(sources) == {s.name for s in coll.sources}
     assert all(len(r[1].value) == 64 for r in sources.values())
-    assert sources["bilan_III_1.1.3_2015.xlsx"][10].value == "remplacé par la version 2"
+    assert sources["bilan_III_1.1.3_2015.xlsx"][10].value == "remplacé par la version 2 (bilan_III_1.1.3_2015_v2.xlsx)"
     anomalies = [r[0].value for r in wb["Anomalies"].iter_rows(min_row=2)]
     assert "cumul.ecart" in anomalies and "bilan.conflit" in anomalies and "bilan.manquant" in anomalies
     q2 = [c.value for c in wb["Q2 Impact économique"]["A"]]
@@ -244,7 +249,9 @@ def test_tidy_csv(ref, coll, tmp_path):
     row = df[(df["code_action"] == "III_1.1.3") & (df["indicateur"] == "entreprises_reprises")].iloc[0]
     assert row["valeur"] == 9 and row["source"] == "bilan_III_1.1.3_2015_v2.xlsx!Indicateurs!E2"
     terr = df[df["departement"].notna()]
-    assert set(terr["departement"]) == {"69"} and all("Territoires!A" in s for s in terr["source"])
+    assert set(terr["departement"]) == {"69"}
+    # a territorial row points at its value cell (column C), not at the département cell
+    assert all(s.rsplit("!", 1)[1].startswith("C") and "!Territoires!" in s for s in terr["source"])
 
 
 def test_formula_like_text_is_written_as_text(ref, tmp_path):
@@ -286,78 +293,15 @@ def test_libreoffice_opens_the_workbook(ref, coll, tmp_path):
     assert (tmp_path / "pdf" / "evaluation.pdf").stat().st_size > 1000
 
 
-# -- invariants, on synthetic collections (no files) -------------------------------------
+# -- on synthetic collections (no files); the Hypothesis invariants are in test_invariants.py
 
 
-def _bilan(
-    action: str, year: int, values: dict[str, float], version: int = 1, file: str | None = None
-) -> tuple[Source, Bilan]:
-    name = file or f"bilan_{action}_{year}_v{version}.xlsx"
-    cells = {k: f"Indicateurs!E{i}" for i, k in enumerate(values, start=2)}
-    b = Bilan(name, action, year, version, "P", dt.date(year + 1, 1, 15), dict(values), cells)
-    s = Source(None, name, name.encode().hex(), action, year, version, b.date_transmission, 0, 0, [], statut="valide")
-    return s, b
+def _bilan(action: str, year: int, values: dict[str, float], version: int = 1):
+    return bilan(action, year, values, version=version)
 
 
-def _collection(items: list[tuple[Source, Bilan]], extra: list[Source] = ()) -> Collection:
-    coll = Collection(sources=[s for s, _ in items] + list(extra), bilans={s.file: b for s, b in items})
-    select(coll)
-    return coll
-
-
-counts = st.integers(min_value=0, max_value=500)
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(st.tuples(counts, counts), min_size=3, max_size=3), st.lists(counts, min_size=3, max_size=3), st.randoms()
-)
-def test_invariants(ref, parcours_sorties, ptce, rnd):
-    items = []
-    for year, (p, s) in zip((2014, 2015, 2016), parcours_sorties, strict=True):
-        items.append(
-            _bilan(
-                "II_2.1.2", year, {"personnes_en_parcours": p + s, "sorties_emploi_durable": s, "personnes_formees": 0}
-            )
-        )
-    for year, n in zip((2014, 2015, 2016), ptce, strict=True):
-        items.append(_bilan("II_3.1.1", year, {"ptce_actifs": n, "structures_accompagnees": 1, "cooperations": 1}))
-    years = [2014, 2015, 2016]
-    base = consolidate(_collection(items), ref, years)
-
-    # input order changes nothing
-    shuffled = list(items)
-    rnd.shuffle(shuffled)
-    other = consolidate(_collection(shuffled), ref, years)
-    pd.testing.assert_frame_equal(base.tables["par_action"], other.tables["par_action"])
-
-    # a stock is never summed over years
-    ptce_row = _fig(base, "action", PERIODE, "ptce_actifs", code_action="II_3.1.1")
-    assert ptce_row["valeur"] == ptce[-1]
-
-    # a ratio is a ratio of sums
-    num = sum(s for _, s in parcours_sorties)
-    den = sum(p + s for p, s in parcours_sorties)
-    ratio = _fig(base, "contrat", PERIODE, "taux_sorties_positives")["valeur"]
-    if den:
-        assert ratio == pytest.approx(num / den)
-    else:
-        assert ratio is None or ratio != ratio
-
-    # an invalid or a superseded bilan changes no figure
-    old_s, old_b = _bilan(
-        "II_3.1.1",
-        2015,
-        {"ptce_actifs": 999, "structures_accompagnees": 999, "cooperations": 999},
-        version=0,
-        file="old.xlsx",
-    )
-    invalid = Source(None, "bad.xlsx", "ff", "II_2.1.2", 2014, 1, None, 3, 0, [], statut="invalide")
-    invalid.version = 0  # an older, invalid submission: superseded, never counted
-    worse = _collection([*items, (old_s, old_b)], extra=[invalid])
-    after = consolidate(worse, ref, years)
-    pd.testing.assert_frame_equal(base.tables["par_action"], after.tables["par_action"])
-    pd.testing.assert_frame_equal(base.tables["par_contrat"], after.tables["par_contrat"])
+def _collection(items):
+    return collection(items)
 
 
 def test_random_order_of_files_gives_same_workbook_figures(ref, fixture_set):

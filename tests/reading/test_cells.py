@@ -21,7 +21,7 @@ from cess_cli.reading.cells import NO_VALUE, CellError, parse_code, parse_date, 
         ("1 234,5", 1234.5, "nombre.texte"),
         ("1\u00a0234", 1234, "nombre.texte"),
         ("1\u202f234\u202f567", 1234567, "nombre.texte"),
-        ("12 %", 0.12, "nombre.texte"),
+        ("12 %", None, "valeur.pourcentage"),  # no unit typed by an operator is a percentage
         ("45 300,50 €", 45300.5, "nombre.texte"),
         ("1.234.567", 1234567, "nombre.texte"),
         ("1.234,5", 1234.5, "nombre.texte"),
@@ -45,6 +45,14 @@ from cess_cli.reading.cells import NO_VALUE, CellError, parse_code, parse_date, 
 def test_parse_number(raw, value, code):
     got, got_code, _ = parse_number(raw)
     assert (got, got_code) == (value, code)
+
+
+def test_percent_sign_read_only_where_the_unit_is_a_percentage():
+    assert parse_number("12 %", percent=True)[:2] == (0.12, "nombre.texte")
+    assert parse_number("12,5\u00a0%", percent=True)[:2] == (0.125, "nombre.texte")
+    value, code, fields = parse_number("12 %")
+    assert (value, code, fields["trouve"]) == (None, "valeur.pourcentage", "12 %")
+    assert parse_int("100 %")[:2] == (None, "valeur.pourcentage")  # not read as 1
 
 
 def test_parse_int_refuses_decimals():

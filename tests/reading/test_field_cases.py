@@ -133,7 +133,7 @@ def test_valid_cases_reach_the_csv_with_their_figures(ref, tmp_path, case, blank
     expected = {k: v for k, v in C00_FIGURES.items() if k[0] != blank}
     assert {k: v for k, (v, _) in figures.items()} == expected
     assert figures[("entreprises_reprises", "")][1] == f"{case}.xlsx!Indicateurs!E2"
-    assert figures[("structures_accompagnees", "69")][1] == f"{case}.xlsx!Territoires!A2"
+    assert figures[("structures_accompagnees", "69")][1] == f"{case}.xlsx!Territoires!C2"
 
 
 def test_merged_departement_applies_to_each_row_of_the_merge(ref, tmp_path):
@@ -141,10 +141,10 @@ def test_merged_departement_applies_to_each_row_of_the_merge(ref, tmp_path):
     terr = {k: v for k, v in _figures(rows).items() if k[1]}
     # Territoires A2:A3 = 69 and A4:A5 = 38 (merged), as LibreOffice shows them
     assert terr == {
-        ("structures_accompagnees", "69"): (60, "C10_lo_merged_departements.ods!Territoires!A2"),
-        ("entreprises_creees", "69"): (12, "C10_lo_merged_departements.ods!Territoires!A3"),
-        ("structures_accompagnees", "38"): (40, "C10_lo_merged_departements.ods!Territoires!A4"),
-        ("entreprises_creees", "38"): (8, "C10_lo_merged_departements.ods!Territoires!A5"),
+        ("structures_accompagnees", "69"): (60, "C10_lo_merged_departements.ods!Territoires!C2"),
+        ("entreprises_creees", "69"): (12, "C10_lo_merged_departements.ods!Territoires!C3"),
+        ("structures_accompagnees", "38"): (40, "C10_lo_merged_departements.ods!Territoires!C4"),
+        ("entreprises_creees", "38"): (8, "C10_lo_merged_departements.ods!Territoires!C5"),
     }
 
 

@@ -68,7 +68,7 @@ def test_validate_lists_ignored_files_and_passes_on_the_bilan(ref, tmp_path):
     result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["validate", str(folder)])
     assert result.exit_code == 0, result.output
     assert "bilan_I_1.2_2015.pdf : Fichier ignoré : ce n'est pas un classeur (c'est un PDF)." in result.output
-    assert "6 fichiers : 1 valide, 5 ignorés, 0 erreur, 5 avertissements." in result.output
+    assert "6 fichiers : 1 valide, 0 invalide, 5 ignorés ; 0 erreur, 5 avertissements." in result.output
     data = json.loads(CliRunner().invoke(app, ["validate", str(folder), "--format", "json"]).stdout)
     assert data["resume"]["ignores"] == 5 and data["resume"]["valides"] == 1
 

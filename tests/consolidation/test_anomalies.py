@@ -1,0 +1,119 @@
+"""Anomalies: zeros in plausibility, values as typed, unverifiable cumuls, every bilan that
+does not count (issue 7, points 4-6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cess_cli.catalogue import fr_number
+from cess_cli.consolidation.evaluation import consolidate
+
+from .synthetic import bilan, collection, copy_of, unreadable
+
+STOCKS = {"structures_accompagnees": 15, "cooperations": 10}  # II_3.1.1, near their targets
+
+
+def _flags(ev, code="plausibilite.ecart_annuel"):
+    return [f for f in ev.anomalies if f.code == code]
+
+
+def test_a_fall_to_zero_and_a_rise_from_zero_are_jumps(ref):
+    items = [
+        bilan("II_3.1.1", 2014, {"ptce_actifs": 5, **STOCKS}),
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 0, **STOCKS}),  # 5 -> 0
+        bilan("II_2.1.1", 2014, {"emplois_crees": 0}),
+        bilan("II_2.1.1", 2015, {"emplois_crees": 82}),  # 0 -> 82
+        bilan("II_1.1", 2014, {"cooperations": 0}),
+        bilan("II_1.1", 2015, {"cooperations": 0}),  # 0 -> 0: no change, no flag
+    ]
+    ev = consolidate(collection(items), ref, [2015])
+    jumps = {(Path(f.file).name, f.cell): f.message for f in _flags(ev)}
+    assert set(jumps) == {("bilan_II_3.1.1_2015_v1.xlsx", "E2"), ("bilan_II_2.1.1_2015_v1.xlsx", "E2")}
+    assert "passe de 5 en 2014 à 0 en 2015 (chute à zéro)" in jumps[("bilan_II_3.1.1_2015_v1.xlsx", "E2")]
+    assert "passe de 0 en 2014 à 82 en 2015 (hausse depuis zéro)" in jumps[("bilan_II_2.1.1_2015_v1.xlsx", "E2")]
+
+
+def test_jump_thresholds_by_hand(ref):
+    items = [
+        bilan("II_3.1.1", 2014, {"ptce_actifs": 12, "structures_accompagnees": 15, "cooperations": 10}),
+        # x3 exactly is not above x3; 10 -> 31 is
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 12, "structures_accompagnees": 45, "cooperations": 31}),
+    ]
+    ev = consolidate(collection(items), ref, [2015])
+    assert [f.cell for f in _flags(ev)] == ["E4"]
+
+
+def test_values_are_shown_as_typed(ref):
+    items = [
+        bilan("III_1.1.3", 2014, {"emplois_consolides": 0.12}),
+        bilan("III_1.1.3", 2015, {"emplois_consolides": 1.25}),
+    ]
+    ev = consolidate(collection(items), ref, [2015])
+    [jump] = _flags(ev)
+    assert "passe de 0,12 en 2014 à 1,25 en 2015" in jump.message
+    [far] = [f for f in _flags(ev, "plausibilite.ecart_cible") if "emplois_consolides" in f.message]
+    assert "1,25 pour une cible de 180 (1 % de la cible)" in far.message
+    assert fr_number(1234.5) == "1\u202f234,5" and fr_number(0.1 + 0.2) == "0,3" and fr_number(144.4) == "144,4"
+
+
+def test_a_cumul_that_cannot_be_checked_says_so(ref):
+    cumuls = {"ptce_actifs": 14, "cooperations": 40, "structures_accompagnees": 45}
+    items = [
+        # 2014 missing; 2015 counted but its cooperations left blank
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 12, "structures_accompagnees": 15}),
+        bilan("II_3.1.1", 2016, {"ptce_actifs": 14, "structures_accompagnees": 15, "cooperations": 15}, cumuls=cumuls),
+    ]
+    ev = consolidate(collection(items), ref, [2016])
+    found = {f.message for f in ev.anomalies if f.code == "cumul.non_verifiable"}
+    assert found == {
+        "Cumul sur la période de « cooperations (II_3.1.1) » (40 déclaré) non vérifiable, faute de l'année 2014 "
+        "(bilan manquant ou non compté) et l'année 2015 (indicateur non renseigné).",
+        "Cumul sur la période de « structures_accompagnees (II_3.1.1) » (45 déclaré) non vérifiable, faute de "
+        "l'année 2014 (bilan manquant ou non compté).",
+    }
+    # a stock is the last year's value: always checkable (14 = 14)
+    assert not [f for f in ev.anomalies if f.code.startswith("cumul.") and "ptce_actifs" in f.message]
+    [cell] = {f.cell for f in ev.anomalies if f.code == "cumul.non_verifiable" and "cooperations" in f.message}
+    assert cell.startswith("F")
+
+
+def test_an_invalid_earlier_year_makes_the_cumul_unverifiable(ref):
+    cumuls = {"cooperations": 40}
+    values = {"ptce_actifs": 1, "structures_accompagnees": 1, "cooperations": 10}
+    items = [
+        bilan("II_3.1.1", 2014, values),
+        bilan("II_3.1.1", 2015, values, valid=False),
+        bilan("II_3.1.1", 2016, values, cumuls=cumuls),
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    [f] = [f for f in ev.anomalies if f.code.startswith("cumul.")]
+    assert f.code == "cumul.non_verifiable" and "l'année 2015 (bilan manquant ou non compté)" in f.message
+
+
+def test_every_bilan_that_does_not_count_is_in_anomalies(ref):
+    items = [
+        bilan("ANIM", 2015, {"evenements": 1}),  # superseded by version 2
+        bilan("ANIM", 2015, {"evenements": 2}, version=2),
+        bilan("I_1.2", 2015, {"evenements": 1}, valid=False),  # invalid
+        bilan("II_1.1", 2015, {"evenements": 1}, file="x.xlsx"),  # conflict
+        bilan("II_1.1", 2015, {"evenements": 2}, file="y.xlsx"),
+    ]
+    items.append(copy_of(items[1], "bilan_ANIM_2015_v2 - Copie.xlsx"))
+    ev = consolidate(collection(items, [unreadable("casse.xlsx")]), ref, [2015])
+    got = {(f.code, Path(f.file).name) for f in ev.anomalies if f.code.startswith("bilan.")}
+    missing = {("bilan.manquant", f"bilan_{c}_2015.xlsx") for c in ref.actions if c not in ("ANIM", "I_1.2", "II_1.1")}
+    assert got == {
+        ("bilan.remplace", "bilan_ANIM_2015_v1.xlsx"),
+        ("bilan.copie", "bilan_ANIM_2015_v2 - Copie.xlsx"),
+        ("bilan.invalide", "bilan_I_1.2_2015_v1.xlsx"),
+        ("bilan.conflit", "x.xlsx"),
+        ("bilan.conflit", "y.xlsx"),
+        ("bilan.non_identifie", "casse.xlsx"),
+        *missing,
+    }
+    by_code = {f.code: f for f in ev.anomalies}
+    assert by_code["bilan.remplace"].message == (
+        "Version 1 du bilan ANIM 2015 remplacée par la version 2 (bilan_ANIM_2015_v2.xlsx) : non comptée."
+    )
+    assert by_code["bilan.invalide"].message == "Bilan I_1.2 2015 invalide (1 erreur(s)) : non compté."
+    assert "Le fichier est incomplet." in by_code["bilan.non_identifie"].message

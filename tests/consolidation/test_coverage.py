@@ -1,0 +1,137 @@
+"""Coverage on every figure, ratios' targets, partial rates, like with like (issue 7, points 3, 7-9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.consolidation.shared import PERIODE
+
+from .synthetic import bilan, collection
+
+REGION, ETAT, CDC = 2_387_500, 1_000_000, 1_085_200  # the 2014-2016 envelopes (financeurs.yaml)
+
+
+def _row(df, **keys):
+    sel = df
+    for k, v in keys.items():
+        sel = sel[sel[k] == v]
+    [row] = sel.to_dict("records")
+    return row
+
+
+@pytest.fixture(scope="module")
+def ev2015(ref):
+    items = [
+        bilan(
+            "II_2.1.2",
+            2015,
+            {"personnes_en_parcours": 200, "sorties_emploi_durable": 120, "personnes_formees": 150},
+            financements=[("REGION", 1000, 800, "Financements!C2"), ("FEDER", None, 1000, "Financements!C3")],
+        ),
+        bilan(
+            "III_2.1.3",
+            2015,
+            {"personnes_en_parcours": 50, "sorties_emploi_durable": 10},
+            financements=[("ETAT", 600, 500, "Financements!C2")],
+        ),
+        bilan(
+            "II_3.1.1",
+            2015,
+            {"ptce_actifs": 14, "structures_accompagnees": 18, "cooperations": 12, "emplois_crees": 10},
+            territoires=[("69", "emplois_crees", 10, 2, 3, "Territoires!C2")],
+        ),
+    ]
+    return consolidate(collection(items), ref, [2015])
+
+
+def test_a_ratio_has_a_target_at_action_level_only(ref, ev2015):
+    action = _row(ev2015.tables["par_action"], code_action="II_2.1.2", indicateur="taux_sorties_positives")
+    assert action["valeur"] == pytest.approx(120 / 200) and action["cible"] == pytest.approx(0.44)
+    assert action["taux_realisation"] == pytest.approx(0.6 / 0.44)
+    for level, keys in (("par_axe", {"axe": "II"}), ("par_axe", {"axe": "III"}), ("par_contrat", {})):
+        row = _row(ev2015.tables[level], indicateur="taux_sorties_positives", **keys)
+        assert row["cible"] is None or row["cible"] != row["cible"]
+        assert row["taux_realisation"] is None or row["taux_realisation"] != row["taux_realisation"]
+    contract = _row(ev2015.tables["par_contrat"], indicateur="taux_sorties_positives")
+    assert contract["valeur"] == pytest.approx((120 + 10) / (200 + 50))
+
+
+def test_ratio_period_target_only_for_an_action(ref):
+    items = [
+        bilan("II_2.1.2", y, {"personnes_en_parcours": 100, "sorties_emploi_durable": 50, "personnes_formees": 1})
+        for y in (2014, 2015, 2016)
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    action = _row(ev.tables["par_action"], code_action="II_2.1.2", indicateur="taux_sorties_positives", annee=PERIODE)
+    assert action["cible"] == pytest.approx(0.45)
+    axis = _row(ev.tables["par_axe"], axe="II", indicateur="taux_sorties_positives", annee=PERIODE)
+    assert axis["cible"] != axis["cible"] and axis["regle_cible"] == "ratio : cible à l'action seulement"
+
+
+def test_financing_coverage_by_hand(ref, ev2015):
+    fin = ev2015.tables["financements"]
+    # axis II in 2015: 6 actions expected; one counted bilan declares financing (II_3.1.1 declares none)
+    assert _row(fin, financeur="REGION", axe="II")["couverture"] == "1 / 6 bilans"
+    assert _row(fin, financeur="ETAT", axe="III")["couverture"] == "1 / 11 bilans"
+    # a funder's yearly total: two bilans of the 21 expected declare financing
+    total = _row(fin, financeur="REGION", axe="total")
+    assert total["couverture"] == "2 / 21 bilans" and total["montant_obtenu"] == 800
+    assert total["enveloppe"] == REGION and total["statut_enveloppe"] == "prévisionnelle"
+    assert _row(fin, financeur="CDC", axe="total")["couverture"] == "2 / 21 bilans"
+
+
+def test_territory_coverage_by_hand(ref, ev2015):
+    ter = ev2015.tables["territoires"]
+    row = _row(ter, departement="69", indicateur="emplois_crees")
+    # emplois_crees is listed by 4 actions (II_2.1.1, II_3.1.1, III_1.1.2, III_1.1.4); one reports it
+    assert (row["valeur"], row["dont_qpv"], row["dont_zrr"]) == (10, 2, 3)
+    assert row["couverture"] == "1 / 4 bilans" and row["part_qpv"] == pytest.approx(0.2)
+
+
+def test_key_figures_compare_signatories_with_their_own_envelopes(ref, ev2015):
+    key = ev2015.tables["chiffres_cles"].set_index("libelle")
+    signatories = key.loc["Financements obtenus des signataires (REGION, ETAT, CDC)"]
+    assert signatories["valeur"] == 800 + 500 and signatories["couverture"] == "2 / 21 bilans"
+    assert key.loc["Enveloppes des signataires (prévisionnelles : 2015)", "valeur"] == REGION + ETAT + CDC
+    assert key.loc["Taux obtenu / enveloppes des signataires", "valeur"] == pytest.approx(1300 / (REGION + ETAT + CDC))
+    apart = key.loc["Financements obtenus, toutes sources (sans enveloppe à comparer)"]
+    assert apart["valeur"] == 800 + 500 + 1000 and apart["groupe"] == "toutes sources"
+    sig = ev2015.tables["signataires"].set_index("financeur")
+    assert list(sig.index) == ["REGION", "ETAT", "CDC"]
+    assert sig.loc["ETAT", "taux_enveloppe"] == pytest.approx(500 / ETAT)
+    assert set(sig["statut_enveloppe"]) == {"prévisionnelle"}
+
+
+def test_envelope_status_over_the_period(ref):
+    ev = consolidate(collection([]), ref, [2014, 2015, 2016])
+    sig = ev.tables["signataires"].set_index("financeur")
+    assert sig.loc["REGION", "statut_enveloppe"] == "prévisionnelle en 2015, 2016"
+    assert sig.loc["REGION", "enveloppe"] == 3 * REGION
+    labels = list(ev.tables["chiffres_cles"]["libelle"])
+    assert "Enveloppes des signataires (prévisionnelles : 2015, 2016)" in labels
+    assert set(ev.tables["chiffres_cles"]["couverture"]) >= {"0 / 63 bilans"}
+
+
+def test_partial_rates_are_marked(ref, ev2015):
+    # emplois_crees on axis II in 2015: II_2.1.1 and II_3.1.1 expected, only II_3.1.1 counted
+    axis = _row(ev2015.tables["par_axe"], axe="II", indicateur="emplois_crees")
+    assert axis["couverture"] == "1 / 2 bilans" and axis["taux_partiel"] == "partiel : 1 / 2 bilans"
+    assert axis["taux_realisation"] == pytest.approx(10 / axis["cible"])
+    action = _row(ev2015.tables["par_action"], code_action="II_3.1.1", indicateur="emplois_crees")
+    assert action["taux_partiel"] == "" and action["taux_realisation"] == pytest.approx(10 / 12)
+    q = ev2015.tables["questions"]
+    [q2] = q[(q["question"] == "Q2") & (q["indicateur"] == "emplois_crees")].to_dict("records")
+    assert q2["taux_partiel"] == "partiel : 1 / 4 bilans" and q2["couverture"] == "1 / 4 bilans"
+    # no target, no rate, no mark
+    ratio = _row(ev2015.tables["par_contrat"], indicateur="taux_sorties_positives")
+    assert ratio["taux_partiel"] == ""
+
+
+def test_synthese_chart_data_carries_coverage(ref, ev2015):
+    chart = ev2015.tables["graphique_evenements"]
+    assert list(chart["libelle_axe"]) == ["Axe I", "Axe II", "Axe III"]
+    # actions listing evenements (actions.yaml): 3 on axis I, 2 on axis II, 5 on axis III
+    assert list(chart["couverture"]) == ["0 / 3 bilans", "0 / 2 bilans", "0 / 5 bilans"]
+    q4 = ev2015.tables["q4"].set_index("chiffre")
+    assert q4.loc["Réunions des instances tenues", "couverture"] == "0 / 1 bilans"

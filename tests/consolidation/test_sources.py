@@ -1,0 +1,150 @@
+"""Which bilans count: copies, resubmissions, first submission, both on-time facts (issue 7, points 1-2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.consolidation.sources import is_copy_name, select
+from cess_cli.pipeline import collect
+
+from ..helpers import make_bilan, set_ident
+from .synthetic import bilan, collection, copy_of
+
+ON_TIME, LATE = dt.date(2016, 3, 15), dt.date(2016, 5, 2)  # the 2015 deadline is 31/03/2016
+
+
+@pytest.mark.parametrize(
+    ("name", "copy"),
+    [
+        ("bilan_X_2014 - Copie.xlsx", True),
+        ("bilan_X_2014 - Copie (2).xlsx", True),
+        ("bilan_X_2014 - copy.xlsx", True),
+        ("bilan_X_2014 (2).xlsx", True),
+        ("bilan_X_2014(3).xlsx", True),
+        ("Copie de bilan_X_2014.xlsx", True),
+        ("Copy of bilan_X_2014.xlsx", True),
+        ("bilan_X_2014.xlsx", False),
+        ("bilan_X_2014_v2.xlsx", False),
+        ("Copieur_bilan.xlsx", False),
+    ],
+)
+def test_copy_names(name, copy):
+    assert is_copy_name(name) is copy
+
+
+def _audit_like_set(ref):
+    """2015, every action expected (21). By hand:
+    - 17 action-years with one valid version 1, on time; one of them also has a
+      byte-identical copy « … - Copie.xlsx »;
+    - A: version 1 valid and on time, version 2 valid and late;
+    - B: version 1 invalid, version 2 valid and on time;
+    - E: version 1 valid, version 2 invalid (the highest version decides: nothing counts);
+    - C: missing."""
+    codes = [c for c, a in ref.actions.items() if 2015 in a.annees]
+    assert len(codes) == 21
+    a, b, e, c, *singles = codes
+    items = [bilan(code, 2015, {"evenements": 1}, sent=ON_TIME) for code in singles]
+    items.append(copy_of(items[0], f"bilan_{singles[0]}_2015_v1 - Copie.xlsx"))
+    items += [
+        bilan(a, 2015, {"evenements": 1}, sent=ON_TIME),
+        bilan(a, 2015, {"evenements": 2}, version=2, sent=LATE),
+        bilan(b, 2015, {"evenements": 1}, valid=False, sent=ON_TIME),
+        bilan(b, 2015, {"evenements": 2}, version=2, sent=ON_TIME),
+        bilan(e, 2015, {"evenements": 1}, sent=ON_TIME),
+        bilan(e, 2015, {"evenements": 2}, version=2, valid=False, sent=ON_TIME),
+    ]
+    return items, (a, b, e, c, singles[0])
+
+
+def test_valid_at_first_submission_and_on_time_by_hand(ref):
+    items, (a, b, e, c, copied) = _audit_like_set(ref)
+    ev = consolidate(collection(items), ref, [2015])
+    comp = ev.tables["completude"].set_index("code_action")
+    assert int(comp["valide_premiere"].sum()) == 17 + 1 + 1  # the singles, A and E: 19 / 21
+    assert int(comp["recu"].sum()) == 20 and int(comp["valide"].sum()) == 17 + 1 + 1  # singles, A, B
+    assert comp.loc[a, "versions"] == 2 and comp.loc[copied, "versions"] == 1  # a copy is not a version
+    assert comp.loc[copied, "valide_premiere"] == 1
+    # A: the first sending was on time, the counted version (2) was late
+    assert (comp.loc[a, "premier_envoi_a_l_heure"], comp.loc[a, "version_comptee_a_l_heure"]) == (1, 0)
+    assert (comp.loc[b, "valide_premiere"], comp.loc[b, "version_comptee_a_l_heure"]) == (0, 1)
+    assert comp.loc[e, "valide"] == 0 and pd.isna(comp.loc[e, "version_comptee_a_l_heure"])
+    assert comp.loc[c, "etat"] == "manquant" and comp.loc[c, "premier_envoi_a_l_heure"] == 0
+    assert int(comp["premier_envoi_a_l_heure"].sum()) == 20  # every first sending but the missing one
+    assert int(comp["version_comptee_a_l_heure"].fillna(0).sum()) == 17 + 1  # singles and B; A was late
+    q4 = ev.tables["q4"].set_index("chiffre")["valeur"]
+    assert q4["Taux de bilans valides du premier coup (sur les bilans attendus)"] == pytest.approx(19 / 21)
+    assert q4["Taux de premiers envois à l'heure (sur les bilans attendus)"] == pytest.approx(20 / 21)
+    assert q4["Taux de versions comptées à l'heure (sur les bilans attendus)"] == pytest.approx(18 / 21)
+
+
+def test_select_is_idempotent(ref):
+    items, _ = _audit_like_set(ref)
+    coll = collection(items)
+    first = [(s.file, s.retenu, s.raison, s.motif, s.copie_de, s.remplace_par) for s in coll.sources]
+    conflicts = list(coll.conflicts)
+    select(coll)
+    assert [(s.file, s.retenu, s.raison, s.motif, s.copie_de, s.remplace_par) for s in coll.sources] == first
+    assert coll.conflicts == conflicts
+
+
+def test_a_version_conflict_then_a_higher_version(ref):
+    items = [
+        bilan("ANIM", 2015, {"evenements": 1}, file="a.xlsx"),
+        bilan("ANIM", 2015, {"evenements": 2}, file="b.xlsx"),
+    ]
+    coll = collection(items)
+    assert [s.raison for s in coll.sources] == ["conflit", "conflit"] and len(coll.conflicts) == 2
+    coll = collection([*items, bilan("ANIM", 2015, {"evenements": 3}, version=2, file="c.xlsx")])
+    assert [s.raison for s in coll.sources] == ["remplace", "remplace", "retenu"] and not coll.conflicts
+    assert coll.sources[0].motif == "remplacé par la version 2 (c.xlsx)"
+
+
+@pytest.mark.parametrize(
+    "copy_name", ["bilan_ANIM_2014 - Copie.xlsx", "bilan_ANIM_2014 (2).xlsx", "Copie de bilan_ANIM_2014.xlsx"]
+)
+def test_the_original_is_retained_not_the_copy(ref, tmp_path, copy_name):
+    original = make_bilan(ref, tmp_path, "ANIM", 2014)
+    shutil.copy(original, tmp_path / copy_name)
+    coll = collect([tmp_path], ref)
+    by_name = {s.name: s for s in coll.sources}
+    assert by_name["bilan_ANIM_2014.xlsx"].retenu and not by_name[copy_name].retenu
+    assert by_name[copy_name].motif.startswith("copie identique de bilan_ANIM_2014.xlsx")
+    ev = consolidate(coll, ref, [2014])
+    assert set(ev.tables["tidy"]["source"].str.split("!").str[0]) == {"bilan_ANIM_2014.xlsx"}
+    assert ev.tables["completude"].set_index("code_action").loc["ANIM", "versions"] == 1
+    [copy] = [f for f in ev.anomalies if f.code == "bilan.copie"]
+    assert copy.file.endswith(copy_name) and "bilan_ANIM_2014.xlsx" in copy.message
+
+
+def test_without_a_sign_the_earliest_then_the_first_name_is_the_original(ref):
+    a = bilan("ANIM", 2015, {"evenements": 1}, file="z.xlsx", content="same")
+    b = bilan("ANIM", 2015, {"evenements": 1}, file="a.xlsx", content="same")
+    coll = collection([a, b])
+    assert [(s.file, s.raison) for s in coll.sources] == [("z.xlsx", "copie"), ("a.xlsx", "retenu")]
+    late = bilan("ANIM", 2015, {"evenements": 1}, file="a.xlsx", content="same", sent=LATE)
+    coll = collection([a, late])
+    assert [(s.file, s.raison) for s in coll.sources] == [("z.xlsx", "retenu"), ("a.xlsx", "copie")]
+
+
+def test_late_resubmission_message_says_which_fact_it_feeds(ref, tmp_path):
+    from cess_cli.checking.validate import validate_workbook
+
+    def late_v2(wb):
+        set_ident(wb, "version", 2)
+        set_ident(wb, "date_transmission", dt.datetime(2016, 5, 2))
+
+    def late_v1(wb):
+        set_ident(wb, "date_transmission", dt.datetime(2016, 5, 2))
+
+    v2 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v2, name="v2.xlsx")
+    [f] = [f for f in validate_workbook(v2, ref).findings if f.code == "transmission.retard"]
+    assert "« version comptée à l'heure : non » si cette version 2 est comptée" in f.hint
+    assert "premier envoi est jugé sur sa propre date" in f.hint and "est compté," not in f.hint
+    v1 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v1, name="v1.xlsx")
+    [f] = [f for f in validate_workbook(v1, ref).findings if f.code == "transmission.retard"]
+    assert "« premier envoi à l'heure : non »" in f.hint

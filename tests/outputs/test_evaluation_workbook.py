@@ -1,0 +1,63 @@
+"""The evaluation workbook read back: coverage, on-time facts, partial rates, envelopes (issue 7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openpyxl import load_workbook
+
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.outputs.evaluation_workbook import write_evaluation
+
+from ..consolidation.synthetic import bilan, collection
+
+
+def _table(ws, header_row: int = 1) -> list[dict]:
+    header = [c.value for c in ws[header_row]]
+    return [dict(zip(header, (c.value for c in r), strict=False)) for r in ws.iter_rows(min_row=header_row + 1)]
+
+
+def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
+    items = [
+        bilan("ANIM", 2015, {"evenements": 4}, sent=dt.date(2016, 3, 1)),
+        bilan("ANIM", 2015, {"evenements": 5}, version=2, sent=dt.date(2016, 5, 1)),
+        bilan(
+            "II_3.1.1",
+            2015,
+            {"ptce_actifs": 14, "structures_accompagnees": 18, "cooperations": 12, "emplois_crees": 10},
+            financements=[("REGION", 1000, 800, "Financements!C2"), ("FEDER", None, 1000, "Financements!C3")],
+            territoires=[("69", "emplois_crees", 10, 2, 3, "Territoires!C2")],
+        ),
+    ]
+    ev = consolidate(collection(items), ref, [2015])
+    wb = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))
+
+    comp = {r["Action"]: r for r in _table(wb["Complétude"]) if r["Action"] in ("ANIM", "II_3.1.1", "I_1.2")}
+    assert comp["ANIM"]["Premier envoi à l'heure"] == "oui" and comp["ANIM"]["Version comptée à l'heure"] == "non"
+    assert comp["ANIM"]["Valide du premier coup"] == "oui" and comp["ANIM"]["Versions reçues"] == 2
+    assert comp["I_1.2"]["Version comptée à l'heure"] == "—"  # nothing counts
+    labels = [r[0].value for r in wb["Complétude"].iter_rows() if r[0].value]
+    assert "Taux : version comptée à l'heure (sur les bilans attendus)" in labels
+
+    axe = [r for r in _table(wb["Par axe"]) if r["Axe"] == "II" and r["Indicateur"] == "emplois_crees"]
+    assert axe[0]["Taux partiel ?"] == "partiel : 1 / 2 bilans"
+
+    fin = {(r["Financeur"], r["Axe"]): r for r in _table(wb["Financements"])}
+    assert fin[("REGION", "II")]["Couverture (bilans déclarant des financements)"] == "1 / 6 bilans"
+    assert fin[("REGION", "total")]["Statut de l'enveloppe"] == "prévisionnelle"
+    ter = _table(wb["Territoires"])
+    assert ter[0]["Couverture"] == "1 / 4 bilans"
+
+    synth = wb["Synthèse"]
+    rows = {r[0].value: (r[1].value, r[2].value) for r in synth.iter_rows() if r[0].value}
+    assert rows["Financements obtenus des signataires (REGION, ETAT, CDC)"] == (800, "1 / 21 bilans")
+    assert rows["Financements obtenus, toutes sources (sans enveloppe à comparer)"] == (1800, "1 / 21 bilans")
+    assert "Enveloppes des signataires (prévisionnelles : 2015)" in rows
+    assert any(str(k).startswith("Couverture « n / m bilans » : n bilans comptés") for k in rows)
+    chart_data = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
+    assert {"Couverture 2015", "Statut de l'enveloppe", "prévisionnelle"} <= chart_data
+
+    q3 = [c.value for r in wb["Q3 Territoires"].iter_rows() for c in r]
+    assert "Couverture" in q3 and "1 / 4 bilans" in q3
+    q4 = [tuple(c.value for c in r) for r in wb["Q4 Gouvernance"].iter_rows()]
+    assert any(r[0] == "Réunions des instances tenues (2015)" and r[8] == "0 / 1 bilans" for r in q4)
