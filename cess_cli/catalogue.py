@@ -339,8 +339,9 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
     "bilan.invalide": (
         E,
-        "Bilan {detail} invalide ({trouve} erreur(s)) : non compté.",
-        "Le porteur a reçu la liste des corrections ; il renvoie le bilan corrigé avec une version supérieure.",
+        "Bilan {detail} invalide ({trouve}) : non compté.",
+        "Envoyez au porteur ses corrections (cess batch, ou cess validate --feedback) ; il renvoie le bilan "
+        "corrigé avec une version supérieure.",
     ),
     "bilan.remplace": (
         W,

@@ -29,6 +29,7 @@ from cess_cli.catalogue import make
 from cess_cli.checking.bilan import Bilan
 from cess_cli.findings import Finding, Severity
 from cess_cli.outputs.feedback import Feedback
+from cess_cli.wording import count
 
 _COPY_SUFFIX = re.compile(r"(?:\s+-\s+(?:copie|copy)(?:\s*\(\d+\))?|\s*\(\d+\))$", re.IGNORECASE)
 _COPY_PREFIX = re.compile(r"^(?:copie de|copy of)\s", re.IGNORECASE)
@@ -143,7 +144,7 @@ def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
     if s.statut == "valide":
         s.retenu, s.raison, s.motif = True, "retenu", "retenu"
     else:
-        s.raison, s.motif = "invalide", f"invalide ({s.erreurs} erreur(s)) : non compté"
+        s.raison, s.motif = "invalide", f"invalide ({count(s.erreurs, 'erreur')}) : non compté"
 
 
 def not_counted(sources: list[Source]) -> list[Finding]:
@@ -159,7 +160,7 @@ def not_counted(sources: list[Source]) -> list[Finding]:
         elif s.raison == "remplace":
             out.append(make("bilan.remplace", s.file, detail=what, trouve=s.version or 1, attendu=s.remplace_par))
         elif s.raison == "invalide":
-            out.append(make("bilan.invalide", s.file, detail=what, trouve=s.erreurs))
+            out.append(make("bilan.invalide", s.file, detail=what, trouve=count(s.erreurs, "erreur")))
         elif s.raison == "ignore" and s.findings:
             out.append(s.findings[0])  # not a spreadsheet: its own finding says why
         elif s.raison == "non_identifie":
