@@ -43,6 +43,7 @@ from cess_cli.findings import CessError, FileResult, Severity
 from cess_cli.outputs.atomic import file_sha256, os_error_text, write_text_atomic
 from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.feedback import Feedback
+from cess_cli.outputs.report import write_report
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 from cess_cli.reading.files import check_not_read_back, display_name, one_line
@@ -339,6 +340,8 @@ def write_outputs(coll: Collection, ref: Referential, work: Path, log: Log) -> t
         label = period_label(years)
         outputs.append(write_evaluation(ev, ref, work / f"evaluation_{label}.xlsx"))
         outputs.append(write_tidy_csv(ev, work / f"evaluation_{label}.csv"))
+        if years == list(ref.periode):  # the COPIL report of the whole period, from the same evaluation
+            outputs += write_report(ev, ref, work, log=log).paths
         df = ev.tables["completude"]
         incomplete = incomplete or bool((df["etat"] != "valide").any())
         log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")

@@ -13,7 +13,8 @@ class Bilan:
     `valeurs`: indicator code -> value in the indicator's unit (nombre, ETP, euros);
     `cellules`: indicator code -> "Indicateurs!E7"; `financements`: (funder code,
     planned €, obtained €, cell); `territoires`: (département, indicator, value,
-    dont QPV, dont ZRR, cell)."""
+    dont QPV, dont ZRR, cell); `qualitatif`: (rubrique code, text as typed, cell), in the
+    order of the referential's rubriques."""
 
     file: str
     action: str
@@ -28,3 +29,4 @@ class Bilan:
     commentaires: dict[str, str] = field(default_factory=dict)
     financements: list[tuple[str, float | None, float | None, str]] = field(default_factory=list)
     territoires: list[tuple[str, str, float, float | None, float | None, str]] = field(default_factory=list)
+    qualitatif: list[tuple[str, str, str]] = field(default_factory=list)  # (rubrique, texte, "Bilan qualitatif!B2")

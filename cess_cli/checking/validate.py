@@ -74,13 +74,14 @@ def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:
     indic, cumuls, comments = read_indicators(run, sheets["indicateurs"], ident.code, final_year)
     finances = read_financements(run, sheets["financements"])
     territoires = read_territoires(run, sheets["territoires"])
+    qualitatif = read_qualitatif(run, sheets["qualitatif"])
     data = {
         "identification": ident.fields,
         "indicateurs": indic,
         "cumuls": cumuls,
         "financements": finances,
         "territoires": territoires,
-        "qualitatif": read_qualitatif(run, sheets["qualitatif"]),
+        "qualitatif": qualitatif,
     }
     try:
         run.ref.model_for(ident.code).model_validate(data)
@@ -91,7 +92,7 @@ def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:
     _check_deadline(run, ident)
     if not run.result.valid:
         return None
-    return _to_bilan(run, ident, indic, cumuls, comments, finances, territoires)
+    return _to_bilan(run, ident, indic, cumuls, comments, finances, territoires, qualitatif)
 
 
 def _check_deadline(run: FileCheck, ident: Identification) -> None:
@@ -126,6 +127,7 @@ def _to_bilan(
     comments: dict[str, str],
     finances: list[dict[str, Any]],
     territoires: list[dict[str, Any]],
+    qualitatif: dict[str, str],
 ) -> Bilan:
     """The content of a valid bilan, each figure with its cell: the cell of the value itself
     (`Territoires!C5`, the obtained amount of a financing row), on the sheet's real name."""
@@ -165,5 +167,10 @@ def _to_bilan(
                 at(("territoires", i, "valeur")),
             )
             for i, t in enumerate(territoires)
+        ],
+        qualitatif=[
+            (r.code, qualitatif[r.code], at(("qualitatif", r.code)))
+            for r in run.ref.contrat.rubriques_qualitatives
+            if qualitatif.get(r.code)
         ],
     )

@@ -17,6 +17,7 @@ from cess_cli.cli.batch import batch
 from cess_cli.cli.common import out, state
 from cess_cli.cli.consolidate import consolidate, status
 from cess_cli.cli.french import FrenchCommand, FrenchGroup, install_french
+from cess_cli.cli.rapport import rapport
 from cess_cli.cli.schemas import schemas_app
 from cess_cli.cli.template import template
 from cess_cli.cli.validate import validate
@@ -44,6 +45,7 @@ for command, summary in (
     (template, "Écrire un modèle de bilan vierge."),
     (consolidate, "Consolider : classeur du COPIL et CSV."),
     (status, "Complétude des bilans d'une année."),
+    (rapport, "Rapport du COPIL : HTML et PDF."),
     (batch, "Exécution complète sans surveillance (cron)."),
 ):
     app.command(cls=FrenchCommand, short_help=summary)(command)

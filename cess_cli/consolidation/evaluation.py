@@ -20,6 +20,7 @@ from cess_cli.consolidation.anomalies import cumulative_checks, plausibility_che
 from cess_cli.consolidation.completeness import completeness, missing_bilans
 from cess_cli.consolidation.figures import LEVELS, expected_indicators, facts, figures
 from cess_cli.consolidation.financing import financing
+from cess_cli.consolidation.qualitative import qualitative
 from cess_cli.consolidation.questions import q4_figures, question_rows
 from cess_cli.consolidation.shared import period_label
 from cess_cli.consolidation.sources import Collection, Source, not_counted
@@ -50,7 +51,7 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
 
     From the `Collection` (every file read once, the counted bilan of each action-year
     chosen), returns the `Evaluation`: its tables (pandas DataFrames keyed par_action,
-    par_axe, par_contrat, financements, territoires, completude, q4, questions, tidy),
+    par_axe, par_contrat, financements, territoires, completude, q4, questions, tidy, qualitatif),
     the anomalies (findings), the key figures and the sources. Values are in each
     indicator's unit (nombre, ETP, euros; ratios as fractions); every figure carries
     its coverage « n / m bilans » (bilans counted out of expected). Also: chiffres_cles
@@ -71,6 +72,7 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     ev.tables["territoires"] = territories(retained, ref, years)
     ev.tables["completude"], summary = completeness(coll, ref, years)
     ev.tables["tidy"] = tidy_rows(retained, ref)
+    ev.tables["qualitatif"] = qualitative(retained, ref)
     ev.sources = [s for s in coll.sources if s.annee is None or s.annee in years]
     ev.anomalies = (
         not_counted(ev.sources)

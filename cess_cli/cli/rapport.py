@@ -1,0 +1,58 @@
+"""`cess rapport`: the COPIL report of a year or a period, one HTML page and its PDF (SPEC §6, §7)."""
+
+from __future__ import annotations
+
+import typer
+from rich.text import Text
+
+from cess_cli.cli.common import (
+    BilansOpt,
+    ConfigOpt,
+    Exit,
+    OutOpt,
+    SchemasOpt,
+    collect_bilans,
+    err,
+    guard,
+    load_config,
+    load_referential,
+    out,
+    period_years,
+)
+from cess_cli.cli.consolidate import PeriodArg
+
+
+def rapport(
+    periode: PeriodArg,
+    bilans: BilansOpt = None,
+    out_dir: OutOpt = None,
+    config: ConfigOpt = None,
+    schemas: SchemasOpt = None,
+) -> None:
+    """Rapport d'évaluation pour le comité de pilotage : une page HTML autonome et son PDF.
+
+    Exemples : cess rapport 2014-2016
+               cess rapport 2015 --bilans bilans/ --out sorties/
+    Écrit rapport_<période>.html (s'ouvre dans tout navigateur, sans réseau, s'imprime en A4) et
+    rapport_<période>.pdf dans le dossier de sortie, à partir des mêmes chiffres que le classeur
+    d'évaluation. Sans la bibliothèque Pango, seul le HTML est écrit et cess dit pourquoi.
+    """
+    with guard():
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.report import write_report
+
+        cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
+        ref = load_referential(cfg)
+        years = period_years(periode, ref)
+        coll = collect_bilans(cfg, ref)
+        ev = run_consolidation(coll, ref, years)
+        files = write_report(ev, ref, cfg.sortie)
+        comp = ev.tables["completude"]
+        counted = int(comp["valide"].sum()) if len(comp) else 0
+        out.print(Text(f"Période {ev.label} : {counted} / {len(comp)} bilans attendus comptés.", style="bold"))
+        out.print(f"Rapport (HTML) : {files.html}")
+        if files.pdf is not None:
+            out.print(f"Rapport (PDF) : {files.pdf}")
+        else:
+            err.print(Text(files.pdf_problem or "Rapport PDF non écrit.", style="yellow"))
+    raise typer.Exit(Exit.OK)

@@ -1,0 +1,74 @@
+"""French labels for the codes the consolidation tables carry (axes, states, anomaly kinds,
+units, computed figures): what people read in the workbook and the report, never a code."""
+
+from __future__ import annotations
+
+from cess_cli.referential.loading import Referential
+
+TRANSVERSAL = "Transversal (animation du contrat)"
+
+# finding code -> the kind of anomaly, in words (codes not listed fall back on their family)
+ANOMALY_KINDS: dict[str, str] = {
+    "bilan.manquant": "Bilan manquant",
+    "bilan.conflit": "Deux bilans différents pour la même version",
+    "bilan.invalide": "Bilan invalide, non compté",
+    "bilan.remplace": "Bilan remplacé par une version plus récente",
+    "bilan.illisible": "Fichier illisible, non compté",
+    "cumul.ecart": "Cumul de la période différent des bilans annuels",
+    "cumul.non_verifiable": "Cumul de la période non vérifiable",
+    "plausibilite.ecart_annuel": "Forte variation d'une année sur l'autre",
+    "plausibilite.ecart_cible": "Valeur très éloignée de la cible",
+}
+_FAMILIES = {
+    "bilan": "Bilan non compté",
+    "cumul": "Cumul de la période",
+    "plausibilite": "Valeur à vérifier",
+    "fichier": "Fichier illisible, non compté",
+}
+
+STATES = {
+    "valide": "Valide (compté)",
+    "invalide": "Invalide",
+    "conflit": "En conflit",
+    "manquant": "Manquant",
+    "remplace": "Remplacé",
+}
+
+UNITS = {"nombre": "nombre", "ETP": "ETP", "euros": "€", "%": "%"}
+
+NATURES = {
+    "flux": "flux : somme sur les actions et les années",
+    "stock": "stock : niveau au 31 décembre, dernière année pour la période",
+    "ratio": "ratio : somme des numérateurs / somme des dénominateurs",
+}
+
+COMPUTED = {
+    "territoires": "ventilation par département (calculée par cess)",
+    "completude": "complétude des bilans (calculée par cess)",
+}
+
+
+def anomaly_kind(code: str) -> str:
+    """The French name of an anomaly's kind (« Bilan manquant »), never its code."""
+    return ANOMALY_KINDS.get(code) or _FAMILIES.get(code.split(".", 1)[0], "Constat de validation")
+
+
+def axis_label(ref: Referential, code: str) -> str:
+    """« Axe I — Promotion », « Transversal (animation du contrat) », « Ensemble du contrat »."""
+    if code == "transversal":
+        return TRANSVERSAL
+    if code in ("total", "contrat"):
+        return "Ensemble du contrat"
+    axe = next((a for a in ref.contrat.axes if a.code == code), None)
+    return f"Axe {axe.code} — {axe.libelle}" if axe else code
+
+
+def year_label(annee: object, period: str) -> str:
+    """A table's year column: « 2015 », or « Période 2014-2016 » for the period column."""
+    text = str(annee)
+    return f"Période {period}" if text == "période" else text
+
+
+def state_label(state: str) -> str:
+    """A completeness state in words."""
+    return STATES.get(state, state.capitalize())

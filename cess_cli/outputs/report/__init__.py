@@ -1,0 +1,72 @@
+"""The COPIL report (`cess rapport`, SPEC §6): one self-contained HTML page and its PDF, in French,
+built from the same `Evaluation` as the evaluation workbook.
+
+`write_report(ev, ref, folder)` writes `rapport_<période>.html` and, where WeasyPrint and Pango
+can run, `rapport_<période>.pdf`; `build_report` gives the view (every figure a French string)
+and `render_html` the page, for tests and notebooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.outputs.atomic import atomic_path, write_text_atomic
+from cess_cli.outputs.report.render import PdfUnavailable, render_html, render_pdf
+from cess_cli.outputs.report.view import build_report
+from cess_cli.referential.loading import Referential
+
+__all__ = ["ReportFiles", "build_report", "render_html", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What `write_report` wrote: the HTML path, the PDF path (None when it could not be made)
+    and, then, why in French."""
+
+    html: Path
+    pdf: Path | None
+    pdf_problem: str | None = None
+
+    @property
+    def paths(self) -> list[Path]:
+        """The files written: the HTML, and the PDF when there is one."""
+        return [self.html] if self.pdf is None else [self.html, self.pdf]
+
+
+def write_report(
+    ev: Evaluation,
+    ref: Referential,
+    folder: Path,
+    *,
+    today: date | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ReportFiles:
+    """Write `rapport_<label>.html` and `rapport_<label>.pdf` into `folder`, atomically.
+
+    `ev` is the evaluation the workbook is written from (SPEC §6); `today` is the date printed
+    on the cover (default: today). The HTML is always written; when the PDF cannot be made
+    (WeasyPrint or Pango missing), `pdf` is None and `pdf_problem` says why, in French; `log`,
+    when given, is told what was written (or why the PDF was not), one French line each.
+    Raises OSError when the folder cannot be written."""
+    report = build_report(ev, ref, today or date.today())
+    html = render_html(report)
+    html_path = folder / f"rapport_{ev.label}.html"
+    write_text_atomic(html_path, html)
+    pdf_path = folder / f"rapport_{ev.label}.pdf"
+    try:
+        pdf = render_pdf(html)
+    except PdfUnavailable as exc:
+        files = ReportFiles(html_path, None, f"Rapport PDF non écrit : {exc}")
+    else:
+        with atomic_path(pdf_path) as tmp:
+            tmp.write_bytes(pdf)
+        files = ReportFiles(html_path, pdf_path)
+    if log is not None:
+        log(f"Rapport {ev.label} : {', '.join(p.name for p in files.paths)}")
+        if files.pdf_problem:
+            log(files.pdf_problem)
+    return files

@@ -1,0 +1,91 @@
+"""Numbers, dates and labels in French forms for the COPIL report (1 234,5 ; 87,3 % ; 2 387 500 €).
+
+Babel applies the French locale's rules (CLDR): the group separator is a narrow no-break
+space (U+202F), which also keeps a figure and its unit on one printed line. A missing
+figure is an em dash, never a zero.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "fr_FR"
+NNBSP = "\u202f"
+MISSING = "—"
+
+
+def is_number(value: Any) -> bool:
+    """A real number: not None, not NaN, not a bool."""
+    if value is None or isinstance(value, bool):
+        return False
+    try:
+        return not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value: Any, decimals: int = 0) -> str:
+    """1 234 or 1 234,5 (`decimals` digits after the comma); « — » when there is no figure."""
+    if not is_number(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(float(value), format=pattern, locale=LOCALE)
+
+
+def percent(value: Any, decimals: int = 1) -> str:
+    """A fraction as a French percentage: 0.873 -> « 87,3 % »."""
+    if not is_number(value):
+        return MISSING
+    return number(float(value) * 100, decimals) + NNBSP + "%"
+
+
+def euros(value: Any) -> str:
+    """Whole euros: 2387500 -> « 2 387 500 € »."""
+    if not is_number(value):
+        return MISSING
+    return number(value) + NNBSP + "€"
+
+
+def by_unit(value: Any, unit: str) -> str:
+    """A figure in its indicator's unit (SPEC §3): nombre whole, ETP with one decimal, euros, %."""
+    if unit == "euros":
+        return euros(value)
+    if unit == "%":
+        return percent(value)
+    if unit == "ETP":
+        return number(value, 1)
+    if is_number(value) and float(value) != round(float(value)):
+        return number(value, 1)
+    return number(value)
+
+
+def by_excel_format(value: Any, fmt: str) -> str:
+    """A key figure in the French form of the Excel number format the workbook gives it
+    (« #,##0 », « #,##0.0 », « 0.0% », « #,##0 € »), so both outputs print the same figure.
+    Text is returned as is."""
+    if isinstance(value, str):
+        return value
+    if "%" in fmt:
+        return percent(value, _decimals(fmt.replace("%", "")))
+    if "€" in fmt:
+        return euros(value)
+    return number(value, _decimals(fmt))
+
+
+def _decimals(fmt: str) -> int:
+    return len(fmt.split(".", 1)[1].rstrip(" €")) if "." in fmt else 0
+
+
+def long_date(day: date) -> str:
+    """« 28 novembre 2016 »."""
+    return format_date(day, format="long", locale=LOCALE)
+
+
+def short_date(day: date | None) -> str:
+    """« 28/11/2016 », or « — »."""
+    return day.strftime("%d/%m/%Y") if day else MISSING

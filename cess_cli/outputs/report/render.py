@@ -1,0 +1,90 @@
+"""Render the report's view to one self-contained HTML page (Jinja2, autoescaped) and that page
+to PDF (WeasyPrint), SPEC §6 *The COPIL report*.
+
+The HTML holds its CSS inline and its charts as inline SVG: no script, no web font, no link
+to fetch. WeasyPrint is given a URL fetcher that accepts `data:` URLs only (the charts), so nothing a
+bilan says can make the PDF renderer reach the network or the disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from importlib import resources
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from cess_cli.outputs.report.model import Report
+
+PANGO_HELP = (
+    "installez Pango (Debian, Ubuntu : apt install libpango-1.0-0 libpangoft2-1.0-0 ; "
+    "Fedora : dnf install pango ; macOS : brew install pango), puis relancez la commande. "
+    "Le rapport HTML s'imprime aussi en PDF depuis un navigateur (Imprimer > Enregistrer au format PDF)."
+)
+
+
+class PdfUnavailable(Exception):
+    """The PDF cannot be made on this machine; the message says why, in French."""
+
+
+def css_string(text: str) -> Markup:
+    """A CSS string literal (for `content:`) that cannot end the string or the <style> element."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
+    return Markup(f'"{body}"')
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("cess_cli.outputs.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def render_html(report: Report) -> str:
+    """The report as one HTML5 page (UTF-8 text), CSS and SVG inline."""
+    css = resources.files("cess_cli.outputs.report").joinpath("templates/rapport.css").read_text(encoding="utf-8")
+    return _environment().get_template("rapport.html.j2").render(r=report, css=Markup(css))
+
+
+_INLINE_SVG = re.compile(r'<svg class="chart".*?</svg>', re.S)
+
+
+def _svg_as_image(match: re.Match[str]) -> str:
+    """An inline chart as an <img> of the same SVG (a data: URL): WeasyPrint then draws it
+    without styling each of its thousands of nodes as part of the page (half the time)."""
+    data = base64.b64encode(match[0].encode("utf-8")).decode("ascii")
+    return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of the HTML page (A4, as its print CSS says). Raises `PdfUnavailable` (French
+    message) when WeasyPrint or the Pango library it needs cannot be loaded."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:
+        raise PdfUnavailable(
+            f"la bibliothèque WeasyPrint n'est pas installée ({exc}) ; installez cess avec ses dépendances."
+        ) from exc
+    except OSError as exc:  # WeasyPrint loads Pango through cffi at import time
+        raise PdfUnavailable(
+            f"la bibliothèque Pango, nécessaire à WeasyPrint, est introuvable ({exc}) ; {PANGO_HELP}"
+        ) from exc
+    from weasyprint.urls import URLFetcher
+
+    page = _INLINE_SVG.sub(_svg_as_image, html)
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)  # our own charts, nothing else
+    logger = logging.getLogger("weasyprint")
+    level, logger.level = logger.level, logging.ERROR  # CSS it ignores is not the reader's concern
+    try:
+        pdf = HTML(string=page, url_fetcher=fetcher).write_pdf()
+    finally:
+        logger.setLevel(level)
+    assert isinstance(pdf, bytes)
+    return pdf

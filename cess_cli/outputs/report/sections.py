@@ -1,0 +1,342 @@
+"""Build the report's thematic parts from the `Evaluation`: financing against the envelopes,
+completeness (grid and chart), anomalies in words, the qualitative bilans, the method annex.
+
+Figures come from the evaluation's tables (those the workbook writes); nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cess_cli import __version__
+from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.outputs.labels import anomaly_kind, axis_label
+from cess_cli.outputs.report import french
+from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
+from cess_cli.outputs.report.model import (
+    ActionTexts,
+    Anomaly,
+    AnomalyGroup,
+    Block,
+    Chapter,
+    GridCell,
+    GridRow,
+    Table,
+)
+from cess_cli.outputs.safety import clean_text
+from cess_cli.referential.loading import Referential
+
+PREV = "prévisionnelle"
+CELLS = {
+    "valide": GridCell("●", "valide", "ok"),
+    "retard": GridCell("◐", "valide, en retard", "late"),
+    "invalide": GridCell("✕", "invalide", "bad"),
+    "conflit": GridCell("✕", "en conflit", "bad"),
+    "manquant": GridCell("○", "manquant", "missing"),
+    "hors": GridCell("", "non attendu", "none"),
+}
+
+
+def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
+    """Financing obtained (declared by the counted bilans) against each signatory's envelope per
+    year, prévisionnelle envelopes marked; then by axis and by funder."""
+    fin = ev.tables["financements"]
+    total = fin[fin["axe"] == "total"]
+    signatories = [code for code, f in ref.financeurs.items() if f.enveloppes]
+    years = [str(y) for y in ev.years]
+    env_table = Table(
+        headers=[
+            "Signataire",
+            "Année",
+            "Enveloppe du contrat",
+            "Statut de l'enveloppe",
+            "Obtenu (bilans)",
+            "Obtenu / enveloppe",
+        ],
+        rows=[],
+        numeric={2, 4, 5},
+        caption="Financements obtenus par les actions, comparés à l'enveloppe de chaque signataire",
+        note="Une enveloppe « prévisionnelle » n'est pas encore confirmée (2015 et 2016 sont renouvelées sous réserve).",
+    )
+    cats, obtained, envelopes = [], [], []
+    for code in signatories:
+        for y in years:
+            r = _first(total[(total["financeur"] == code) & (total["annee"] == y)])
+            status = str(r.get("statut_enveloppe") or "") if r else ""
+            env_table.rows.append(
+                [
+                    ref.libelle_financeur(code),
+                    y,
+                    french.euros(r.get("enveloppe") if r else None),
+                    status or "—",
+                    french.euros(r.get("montant_obtenu") if r else None),
+                    french.percent(r.get("taux_enveloppe") if r else None),
+                ]
+            )
+            cats.append(f"{ref.libelle_financeur(code)} {y}" + (" (prév.)" if status == PREV else ""))
+            obtained.append(r.get("montant_obtenu") if r else None)
+            envelopes.append(r.get("enveloppe") if r else None)
+    chart = grouped_bars(
+        f"f{number}",
+        f"Financements obtenus et enveloppes des signataires ({ev.label})",
+        cats,
+        [
+            Series("Obtenu (déclaré par les bilans comptés)", obtained),
+            Series("Enveloppe du contrat", envelopes, "white", ""),
+        ],
+        "euros",
+        horizontal=True,
+        height=1.0 + 0.42 * len(cats),
+    )
+    blocks = [
+        Block("Enveloppes des signataires", tables=[env_table], charts=[chart]),
+        Block("Par axe et par financeur", tables=[_by_axis(fin, ref), _by_funder(total, years)]),
+    ]
+    return Chapter(
+        anchor="financements",
+        number=str(number),
+        title="Financements",
+        intro="Montants déclarés dans la feuille Financements des bilans comptés, en euros.",
+        blocks=blocks,
+    )
+
+
+def _first(df: pd.DataFrame) -> dict[str, Any] | None:
+    return {str(k): v for k, v in df.iloc[0].items()} if len(df) else None
+
+
+def _by_axis(fin: pd.DataFrame, ref: Referential) -> Table:
+    lines = fin[fin["axe"] != "total"]
+    axes = [a.code for a in ref.contrat.axes if a.code in set(lines["axe"])]
+    axes += sorted(set(lines["axe"]) - set(axes))
+    table = Table(
+        headers=["Financeur", *[("Transversal" if a == "transversal" else f"Axe {a}") for a in axes]],
+        rows=[],
+        numeric=set(range(1, len(axes) + 1)),
+        caption="Financements obtenus par axe, toutes années de la période",
+        note=" ; ".join(axis_label(ref, a) for a in axes) + ".",
+    )
+    for code in dict.fromkeys(lines["financeur"]):
+        sub = lines[lines["financeur"] == code]
+        table.rows.append(
+            [
+                ref.libelle_financeur(code),
+                *[french.euros(sub.loc[sub["axe"] == a, "montant_obtenu"].sum() or None) for a in axes],
+            ]
+        )
+    return table
+
+
+def _by_funder(total: pd.DataFrame, years: list[str]) -> Table:
+    table = Table(
+        headers=["Financeur", *[f"Obtenu {y}" for y in years]],
+        rows=[],
+        numeric=set(range(1, len(years) + 1)),
+        caption="Financements obtenus par financeur et par année (toutes sources)",
+    )
+    for code in dict.fromkeys(total["financeur"]):
+        sub = total[total["financeur"] == code]
+        got = dict(zip(sub["annee"].astype(str), sub["montant_obtenu"], strict=True))
+        if not any(got.values()):
+            continue
+        table.rows.append([str(sub["libelle"].iloc[0]), *[french.euros(got.get(y) or None) for y in years]])
+    return table
+
+
+def _state(r: dict[Any, Any]) -> str:
+    if r["etat"] == "valide":
+        return "valide" if r["a_l_heure"] else "retard"
+    return str(r["etat"]) if r["etat"] in CELLS else "invalide"
+
+
+def grid(ev: Evaluation, ref: Referential) -> tuple[list[str], list[GridCell], list[GridRow]]:
+    """The action × year completeness grid: (years, legend, rows). Each cell is a symbol and
+    a word, so it reads in black and white and without colour vision."""
+    comp = ev.tables["completude"]
+    years = [str(y) for y in ev.years]
+    by_key = {(r["code_action"], str(r["annee"])): r for r in comp.to_dict("records")}
+    rows = []
+    for code, action in ref.actions.items():
+        cells = [CELLS[_state(by_key[(code, y)])] if (code, y) in by_key else CELLS["hors"] for y in years]
+        rows.append(GridRow(code, action.libelle, cells))
+    legend = [CELLS[k] for k in ("valide", "retard", "invalide", "conflit", "manquant")]
+    return years, legend, rows
+
+
+def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
+    """Totals per year and the state of the bilans per year as a stacked chart (the grid is
+    rendered by the template)."""
+    comp = ev.tables["completude"]
+    years = [str(y) for y in ev.years]
+    labels = [
+        ("attendu", "Bilans attendus"),
+        ("recu", "Reçus"),
+        ("a_l_heure", "Première transmission à l'heure"),
+        ("valide_premiere", "Valides du premier coup"),
+        ("valide", "Valides (comptés)"),
+        ("manquant", "Manquants"),
+    ]
+    cols = years + ([f"Période {ev.label}"] if len(years) > 1 else [])
+    table = Table(headers=["", *cols], rows=[], numeric=set(range(1, len(cols) + 1)), caption="Bilans par année")
+    per_year = {y: comp[comp["annee"].astype(str) == y] for y in years}
+    for key, label in labels:
+        if key not in comp:
+            continue
+        vals = [int(per_year[y][key].sum()) for y in years]
+        expected = [len(per_year[y]) for y in years]
+        cells = [f"{v} / {m}" if key != "attendu" else str(v) for v, m in zip(vals, expected, strict=True)]
+        if len(years) > 1:
+            tot, m = int(comp[key].sum()), len(comp)
+            cells.append(f"{tot} / {m} ({french.percent(tot / m if m else None)})" if key != "attendu" else str(tot))
+        table.rows.append([label, *cells])
+    states = {k: [0] * len(years) for k in ("valide", "retard", "invalide", "manquant")}
+    for r in comp.to_dict("records"):
+        s = _state(r)
+        states["invalide" if s == "conflit" else s][years.index(str(r["annee"]))] += 1
+    series = [
+        Series("Valides, à l'heure", list(map(float, states["valide"])), DARK),
+        Series("Valides, en retard", list(map(float, states["retard"])), MID, "///"),
+        Series("Invalides ou en conflit", list(map(float, states["invalide"])), "white", "xxx"),
+        Series("Manquants", list(map(float, states["manquant"])), "white", ""),
+    ]
+    chart = grouped_bars(
+        f"c{number}",
+        "État des bilans attendus par année",
+        years,
+        series,
+        "nombre",
+        stacked=True,
+        axis_label="bilans attendus",
+        height=2.8,
+    )
+    return Chapter(
+        anchor="completude",
+        number=str(number),
+        title="Complétude des bilans",
+        intro=(
+            "Pour chaque action et chaque année : le bilan est-il arrivé, à l'heure, et compte-t-il ? "
+            "Un bilan invalide ou manquant n'est jamais compté dans les chiffres."
+        ),
+        blocks=[Block("Bilans reçus, à l'heure et valides", tables=[table], charts=[chart])],
+    )
+
+
+def anomalies(ev: Evaluation) -> list[AnomalyGroup]:
+    """The anomalies in words, grouped by kind (the kinds in the order they first appear)."""
+    groups: dict[str, AnomalyGroup] = {}
+    for f in ev.anomalies:
+        kind = anomaly_kind(f.code)
+        group = groups.setdefault(
+            kind, AnomalyGroup(kind, "erreur" if str(f.severity) == "erreur" else "avertissement", [])
+        )
+        where = "!".join(p for p in (f.sheet, f.cell) if p)
+        group.items.append(Anomaly(Path(f.file).name, where, clean_text(f.message), clean_text(f.hint)))
+    return list(groups.values())
+
+
+def qualitative(ev: Evaluation, ref: Referential) -> list[ActionTexts]:
+    """The qualitative bilans per action: rubriques × years, each text whole (cleaned of control
+    characters; escaping is the template's), and the source file of each year."""
+    table = ev.tables.get("qualitatif")
+    out: list[ActionTexts] = []
+    if table is None or not len(table):
+        return out
+    rubriques = [(r.code, r.libelle) for r in ref.contrat.rubriques_qualitatives]
+    for code in dict.fromkeys(table["code_action"]):
+        sub = table[table["code_action"] == code]
+        years = [str(a) for a in dict.fromkeys(sub["annee"])]
+        text = {(str(r["annee"]), str(r["rubrique"])): clean_text(str(r["texte"])) for r in sub.to_dict("records")}
+        files = {str(r["annee"]): str(r["source"]).split("!", 1)[0] for r in sub.to_dict("records")}
+        rows = [
+            (label, [text.get((y, rub), "—") for y in years])
+            for rub, label in rubriques
+            if any((y, rub) in text for y in years)
+        ]
+        first = sub.iloc[0]
+        out.append(
+            ActionTexts(
+                str(code),
+                str(first["libelle_action"]),
+                axis_label(ref, str(first["axe"])),
+                years,
+                rows,
+                [files[y] for y in years],
+            )
+        )
+    return out
+
+
+def method(ev: Evaluation, ref: Referential) -> list[tuple[str, str]]:
+    """The method annex: how figures are aggregated, what coverage and targets mean."""
+    return [
+        (
+            "Bilans comptés",
+            "Pour chaque action et chaque année, seule la version la plus récente d'un bilan compte, "
+            "et seulement si elle est valide. Une copie identique d'un fichier ne compte qu'une fois ; deux fichiers "
+            "différents de même version sont en conflit et aucun ne compte.",
+        ),
+        (
+            "Flux",
+            "Un flux (nombre d'événements de l'année : participants, entreprises créées…) est additionné sur les "
+            "actions et sur les années.",
+        ),
+        (
+            "Stock",
+            "Un stock (niveau au 31 décembre : PTCE actifs, collectivités engagées…) est additionné sur les actions "
+            "pour une année ; sur la période, c'est la valeur de la dernière année, jamais la somme des années.",
+        ),
+        (
+            "Ratio",
+            "Un ratio (taux de sorties positives) est toujours la somme des numérateurs divisée par la somme des "
+            "dénominateurs des bilans qui donnent les deux, jamais une moyenne de ratios.",
+        ),
+        (
+            "Couverture",
+            "« 18 / 21 bilans » : le chiffre repose sur 18 bilans comptés sur 21 attendus. Un taux de "
+            "réalisation qui repose sur une partie des bilans attendus est marqué « partiel ».",
+        ),
+        (
+            "Cibles",
+            "La cible d'une année est la somme des cibles des actions. La cible de la période est celle du "
+            "référentiel quand il en donne une ; sinon la somme des cibles annuelles pour un flux, la cible de la dernière "
+            "année pour un stock. La colonne « Règle de la cible » dit laquelle. Taux de réalisation = valeur / cible.",
+        ),
+        (
+            "Anomalies",
+            "Cumul de la période comparé aux bilans annuels ; variations de plus de ×3 ou moins de ÷3 d'une "
+            "année sur l'autre, valeurs à plus de ×2 ou moins de ÷2 de la cible, sans commentaire du porteur.",
+        ),
+        (
+            "Outil",
+            f"cess {__version__}, référentiel « {ref.folder.name} » (empreinte SHA-256 "
+            f"{ref.digest}). Les chiffres sont ceux du classeur evaluation_{ev.label}.xlsx écrit à partir des mêmes bilans.",
+        ),
+    ]
+
+
+def sources_table(ev: Evaluation) -> Table:
+    """Every bilan of the period: file, action, year, version, date, status, counted or why not,
+    and the first 12 hexadecimal digits of its SHA-256."""
+    rows = []
+    for s in sorted(ev.sources, key=lambda s: (s.action or "~", s.annee or 0, s.version or 0, s.name)):
+        rows.append(
+            [
+                s.name,
+                s.action or "—",
+                str(s.annee or "—"),
+                str(s.version or "—"),
+                french.short_date(s.date_transmission),
+                s.statut or "—",
+                "oui" if s.retenu else f"non : {s.motif}" if s.motif else "non",
+                (s.sha256 or "")[:12] or "—",
+            ]
+        )
+    return Table(
+        headers=["Fichier", "Action", "Année", "Version", "Transmis le", "Statut", "Compté", "SHA-256 (début)"],
+        rows=rows,
+        numeric={2, 3},
+        caption="Sources : tous les bilans lus pour cette période",
+    )

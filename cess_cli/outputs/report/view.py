@@ -1,0 +1,249 @@
+"""Build the report's view from the `Evaluation`: the cover, the key figures and one chapter per
+evaluative question (SPEC §6 *The COPIL report*).
+
+Every figure is taken from the evaluation's tables (the same ones the workbook writes), never
+recomputed; this module only selects, orders, labels and formats them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from cess_cli import __version__
+from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.outputs.labels import COMPUTED, UNITS, year_label
+from cess_cli.outputs.report import french
+from cess_cli.outputs.report.charts import Panel, Series, grouped_bars, panels_chart
+from cess_cli.outputs.report.model import Block, Chapter, EffectView, FigureRow, IndicatorView, Report, Table
+from cess_cli.outputs.report.sections import (
+    anomalies,
+    completeness_chapter,
+    financing_chapter,
+    grid,
+    method,
+    qualitative,
+    sources_table,
+)
+from cess_cli.referential.loading import Referential
+from cess_cli.referential.schema import Question
+
+PERIODE = "période"
+PANEL_HEADING = "Valeur et cible par année, ensemble du contrat (sous l'année : bilans comptés / attendus)"
+NATURE_SHORT = {"flux": "flux", "stock": "stock au 31 décembre", "ratio": "ratio"}
+
+
+def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
+    """The whole report of `ev` (a year or a period) as French strings, tables and SVG charts."""
+    comp = ev.tables["completude"]
+    counted, expected = (int(comp["valide"].sum()), len(comp)) if len(comp) else (0, 0)
+    years, legend, rows = grid(ev, ref)
+    single = len(ev.years) == 1
+    return Report(
+        title=f"Rapport d'évaluation {ev.label}",
+        contract=ref.contrat.intitule,
+        period=ev.label,
+        period_text=f"Année {ev.label}" if single else f"Période {ev.label}",
+        date=french.long_date(today),
+        iso_date=today.isoformat(),
+        coverage=f"{counted} / {expected} bilans attendus comptés",
+        cess_version=__version__,
+        referential_hash=ref.digest,
+        referential_folder=ref.folder.name,
+        key_figures=[(label, french.by_excel_format(value, fmt)) for label, value, fmt in ev.key_figures],
+        key_note=(
+            "Chaque chiffre indique sur combien de bilans il repose (bilans comptés / bilans attendus) : "
+            "un total partiel n'est pas un total complet."
+        ),
+        chapters=[_question(ev, ref, q, i) for i, q in enumerate(ref.questions, start=1)],
+        financing=financing_chapter(ev, ref, len(ref.questions) + 1),
+        completeness=completeness_chapter(ev, ref, len(ref.questions) + 2),
+        grid_years=years,
+        grid=rows,
+        legend=legend,
+        anomalies=anomalies(ev),
+        qualitative=qualitative(ev, ref),
+        method=method(ev, ref),
+        sources=sources_table(ev),
+    )
+
+
+def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Chapter:
+    contract = ev.tables["par_contrat"]
+    chapter = Chapter(anchor=f"q{number}", number=str(number), title=q.libelle, precision=q.precision)
+    for k, effet in enumerate(q.effets, start=1):
+        indicators, panels = [], []
+        for code in effet.indicateurs:
+            rows = contract[contract["indicateur"] == code]
+            ind = ref.indicateurs[code]
+            indicators.append(
+                IndicatorView(
+                    ind.libelle, UNITS.get(ind.unite, ind.unite), NATURE_SHORT[ind.nature], _figures(rows, ev)
+                )
+            )
+            yearly = rows[rows["annee"] != PERIODE]
+            if len(yearly):
+                panels.append(
+                    Panel(
+                        label=ind.libelle,
+                        unit=ind.unite,
+                        years=[str(a) for a in yearly["annee"]],
+                        values=list(yearly["valeur"]),
+                        targets=list(yearly["cible"]),
+                        notes=[
+                            f"{int(r)} / {int(m)}" for r, m in zip(yearly["recus"], yearly["attendus"], strict=True)
+                        ],
+                    )
+                )
+        chart = (
+            panels_chart(
+                f"q{number}e{k}", f"{effet.libelle} : valeurs et cibles par année", panels, heading=PANEL_HEADING
+            )
+            if panels
+            else None
+        )
+        chapter.effects.append(EffectView(effet.libelle, indicators, chart, [COMPUTED[c] for c in effet.calcule]))
+    if q.effets and any("territoires" in e.calcule for e in q.effets):
+        chapter.blocks.append(_territories(ev, ref, f"q{number}t"))
+    if any("completude" in e.calcule for e in q.effets):
+        chapter.blocks.append(_governance(ev, f"q{number}g"))
+    return chapter
+
+
+def _figures(rows: pd.DataFrame, ev: Evaluation) -> list[FigureRow]:
+    """The year rows and the period row of one contract-level indicator."""
+    out = []
+    for r in rows.to_dict("records"):
+        unit = str(r["unite"])
+        partial = int(r["recus"]) < int(r["attendus"]) and french.is_number(r["taux_realisation"])
+        period = r["annee"] == PERIODE
+        out.append(
+            FigureRow(
+                annee=year_label(r["annee"], ev.label),
+                valeur=french.by_unit(r["valeur"], unit),
+                cible=french.by_unit(r["cible"], unit),
+                taux=french.percent(r["taux_realisation"]) + (" partiel" if partial else ""),
+                couverture=str(r["couverture"]),
+                rule=_rule(str(r["regle_cible"] or ""), str(r["nature"])) if period else "",
+                partial=partial,
+                period=period,
+            )
+        )
+    return out or [FigureRow("—", "—", "—", "—", "aucun bilan attendu")]
+
+
+def _rule(rule: str, nature: str) -> str:
+    """The period target's rule without the kind the indicator cell already shows."""
+    return rule[len(nature) + 3 :] if rule.startswith(f"{nature} : ") else rule
+
+
+def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
+    """Q3: the département breakdown of the territorial indicators and the QPV / ZRR shares."""
+    ter = ev.tables["territoires"]
+    key = PERIODE if len(ev.years) > 1 else str(ev.years[0])
+    sub = ter[ter["annee"] == key]
+    codes = [c for c in ref.indicateurs if c in set(sub["indicateur"])]
+    deps = [d for d in ref.contrat.departements if d.code in set(sub["departement"])]
+    extra = sorted(set(sub["departement"]) - {d.code for d in deps})
+    names = [f"{d.code} {d.libelle}" for d in deps] + [("Hors Rhône-Alpes" if c == "HORS_RA" else c) for c in extra]
+    order = [d.code for d in deps] + extra
+    cell = {(r["departement"], r["indicateur"]): r for r in sub.to_dict("records")}
+    units = {c: ref.indicateurs[c].unite for c in codes}
+    by_dep = Table(
+        headers=["Département", *[ref.indicateurs[c].libelle for c in codes]],
+        rows=[
+            [name, *[french.by_unit(cell[(d, c)]["valeur"] if (d, c) in cell else None, units[c]) for c in codes]]
+            for name, d in zip(names, order, strict=True)
+        ],
+        numeric=set(range(1, len(codes) + 1)),
+        caption=f"Répartition par département ({year_label(key, ev.label).lower()})",
+    )
+    zones = Table(
+        headers=["Indicateur", "Total", "Dont QPV", "Part QPV", "Dont ZRR", "Part ZRR"],
+        rows=[],
+        numeric={1, 2, 3, 4, 5},
+        caption="Zones prioritaires : quartiers de la politique de la ville (QPV), zones de revitalisation rurale (ZRR)",
+        note="Part = dont QPV (ou ZRR) / total des départements.",
+    )
+    for c in codes:
+        rows = sub[sub["indicateur"] == c]
+        total, qpv, zrr = (float(rows[k].sum()) for k in ("valeur", "dont_qpv", "dont_zrr"))
+        u = units[c]
+        zones.rows.append(
+            [
+                ref.indicateurs[c].libelle,
+                french.by_unit(total, u),
+                french.by_unit(qpv, u),
+                french.percent(qpv / total if total else None),
+                french.by_unit(zrr, u),
+                french.percent(zrr / total if total else None),
+            ]
+        )
+    charts = []
+    main = next((c for c in ("structures_accompagnees", *codes) if c in codes), None)
+    if main:
+        series = [
+            Series("Total", [cell[(d, main)]["valeur"] if (d, main) in cell else None for d in order]),
+            Series(
+                "dont QPV",
+                [cell[(d, main)]["dont_qpv"] if (d, main) in cell else None for d in order],
+                "#c9d6e8",
+                "///",
+            ),
+            Series(
+                "dont ZRR",
+                [cell[(d, main)]["dont_zrr"] if (d, main) in cell else None for d in order],
+                "white",
+                "\\\\\\",
+            ),
+        ]
+        title = (
+            f"{ref.indicateurs[main].libelle} par département, dont QPV et ZRR ({year_label(key, ev.label).lower()})"
+        )
+        charts.append(grouped_bars(chart_id, title, names, series, units[main], horizontal=True, height=4.2))
+    return Block(
+        title="Ventilation par département et zones prioritaires",
+        intro="Les chiffres par département viennent de la feuille Territoires des bilans comptés.",
+        tables=[by_dep, zones],
+        charts=charts,
+    )
+
+
+def _governance(ev: Evaluation, chart_id: str) -> Block:
+    """Q4: instances held against planned, participation, and the completeness of the bilans."""
+    q4 = ev.tables["q4"]
+    formats = {"%": french.percent, "décimal": lambda v: french.number(v, 1)}
+    columns = list(dict.fromkeys(str(a) for a in q4["annee"]))
+    table = Table(
+        headers=[
+            "Chiffre calculé par cess",
+            *[year_label(c, ev.label) if c != ev.label else f"Période {c}" for c in columns],
+        ],
+        rows=[],
+        numeric=set(range(1, len(columns) + 1)),
+    )
+    for chiffre in dict.fromkeys(q4["chiffre"]):
+        sub = q4[q4["chiffre"] == chiffre]
+        fmt: Any = formats.get(str(sub["format"].iloc[0]), french.number)
+        got = dict(zip(sub["annee"].astype(str), sub["valeur"], strict=True))
+        table.rows.append([str(chiffre), *[fmt(got[c]) if c in got else "" for c in columns]])
+    years = [str(y) for y in ev.years]
+
+    def series(label: str) -> list[float | None]:
+        sel = q4[q4["chiffre"] == label]
+        found = dict(zip(sel["annee"].astype(str), sel["valeur"], strict=True))
+        return [found.get(y) for y in years]
+
+    held, planned = series("Réunions des instances tenues"), series("Réunions prévues par la gouvernance (minimum)")
+    panel = Panel(
+        "Réunions des instances du contrat", "nombre", years, held, planned, [], "Tenues", "Prévues (minimum)"
+    )
+    chart = panels_chart(chart_id, "Réunions des instances du contrat tenues et prévues par année", [panel])
+    return Block(
+        title="Gouvernance et suivi : chiffres calculés par cess",
+        intro="Le chapitre « Complétude des bilans » détaille, action par action, les bilans reçus, à l'heure et valides.",
+        tables=[table],
+        charts=[chart],
+    )
