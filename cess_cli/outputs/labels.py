@@ -3,6 +3,8 @@ units, computed figures): what people read in the workbook and the report, never
 
 from __future__ import annotations
 
+import re
+
 from cess_cli.referential.loading import Referential
 
 TRANSVERSAL = "Transversal (animation du contrat)"
@@ -72,3 +74,14 @@ def year_label(annee: object, period: str) -> str:
 def state_label(state: str) -> str:
     """A completeness state in words."""
     return STATES.get(state, state.capitalize())
+
+
+def plain_words(text: str, ref: Referential) -> str:
+    """A message with the referential's snake_case indicator codes (« emplois_crees ») replaced
+    by their French labels (« Emplois créés »). Codes without an underscore are French words
+    already (« participants ») and are left alone."""
+    codes = sorted((c for c in ref.indicateurs if "_" in c), key=len, reverse=True)
+    if not codes:
+        return text
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, codes)) + r")(?![\w])")
+    return pattern.sub(lambda m: ref.indicateurs[m[1]].libelle, text)

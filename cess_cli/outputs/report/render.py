@@ -12,6 +12,7 @@ import base64
 import logging
 import re
 from importlib import resources
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -65,26 +66,35 @@ def _svg_as_image(match: re.Match[str]) -> str:
 
 def render_pdf(html: str) -> bytes:
     """The PDF of the HTML page (A4, as its print CSS says). Raises `PdfUnavailable` (French
-    message) when WeasyPrint or the Pango library it needs cannot be loaded."""
-    try:
-        from weasyprint import HTML
-    except ImportError as exc:
-        raise PdfUnavailable(
-            f"la bibliothèque WeasyPrint n'est pas installée ({exc}) ; installez cess avec ses dépendances."
-        ) from exc
-    except OSError as exc:  # WeasyPrint loads Pango through cffi at import time
-        raise PdfUnavailable(
-            f"la bibliothèque Pango, nécessaire à WeasyPrint, est introuvable ({exc}) ; {PANGO_HELP}"
-        ) from exc
-    from weasyprint.urls import URLFetcher
-
+    message) when WeasyPrint or the Pango library it needs cannot be loaded, or when WeasyPrint
+    fails on the page: the HTML is written all the same."""
+    html_class, fetcher_class = _weasyprint()
     page = _INLINE_SVG.sub(_svg_as_image, html)
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)  # our own charts, nothing else
+    fetcher = fetcher_class(allowed_protocols={"data"}, allow_redirects=False)  # our own charts, nothing else
     logger = logging.getLogger("weasyprint")
-    level, logger.level = logger.level, logging.ERROR  # CSS it ignores is not the reader's concern
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # CSS it ignores is not the reader's concern
     try:
-        pdf = HTML(string=page, url_fetcher=fetcher).write_pdf()
+        pdf = html_class(string=page, url_fetcher=fetcher).write_pdf()
+    except Exception as exc:  # a renderer failure costs the PDF, never the HTML or the run
+        raise PdfUnavailable(f"WeasyPrint n'a pas pu mettre la page en PDF ({type(exc).__name__} : {exc})") from exc
     finally:
         logger.setLevel(level)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+def _weasyprint() -> tuple[Any, Any]:
+    """WeasyPrint's HTML and URLFetcher classes, or `PdfUnavailable` saying what to install."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    except ImportError as exc:
+        raise PdfUnavailable(
+            f"la bibliothèque WeasyPrint (68 ou plus) n'est pas installée ({exc}) ; installez cess avec ses dépendances."
+        ) from exc
+    except OSError as exc:  # WeasyPrint loads Pango through cffi when it is imported
+        raise PdfUnavailable(
+            f"la bibliothèque Pango, nécessaire à WeasyPrint, est introuvable ({exc}) ; {PANGO_HELP}"
+        ) from exc
+    return HTML, URLFetcher

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.labels import anomaly_kind, axis_label
+from cess_cli.outputs.labels import anomaly_kind, axis_label, plain_words
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
 from cess_cli.outputs.report.model import (
@@ -224,8 +224,9 @@ def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapt
     )
 
 
-def anomalies(ev: Evaluation) -> list[AnomalyGroup]:
-    """The anomalies in words, grouped by kind (the kinds in the order they first appear)."""
+def anomalies(ev: Evaluation, ref: Referential) -> list[AnomalyGroup]:
+    """The anomalies in words, grouped by kind (the kinds in the order they first appear);
+    indicator codes in the messages are replaced by their labels."""
     groups: dict[str, AnomalyGroup] = {}
     for f in ev.anomalies:
         kind = anomaly_kind(f.code)
@@ -233,7 +234,9 @@ def anomalies(ev: Evaluation) -> list[AnomalyGroup]:
             kind, AnomalyGroup(kind, "erreur" if str(f.severity) == "erreur" else "avertissement", [])
         )
         where = "!".join(p for p in (f.sheet, f.cell) if p)
-        group.items.append(Anomaly(Path(f.file).name, where, clean_text(f.message), clean_text(f.hint)))
+        group.items.append(
+            Anomaly(Path(f.file).name, where, plain_words(clean_text(f.message), ref), clean_text(f.hint))
+        )
     return list(groups.values())
 
 

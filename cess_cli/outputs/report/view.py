@@ -63,7 +63,7 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         grid_years=years,
         grid=rows,
         legend=legend,
-        anomalies=anomalies(ev),
+        anomalies=anomalies(ev, ref),
         qualitative=qualitative(ev, ref),
         method=method(ev, ref),
         sources=sources_table(ev),

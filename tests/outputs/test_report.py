@@ -1,0 +1,294 @@
+"""The COPIL report: self-contained HTML (parsed), French figures, one chart per chapter, the
+qualitative texts escaped and whole, the PDF's text, and a rendering by headless Chromium.
+
+Expected figures are computed here by hand or from the referential's YAML files, never by the
+report's own formatting code."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from lxml import html as lxml_html
+from typer.testing import CliRunner
+
+from cess_cli.cli import app
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.outputs.report import build_report, french, render_html, write_report
+from cess_cli.pipeline import collect
+
+from ..helpers import make_bilan, set_ind
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2016, 11, 28)
+LONG = "\n".join(f"Paragraphe {i} : l'action a réuni des acteurs très divers, sans interruption." for i in range(120))
+HOSTILE = '<script>alert("x")</script> <img src="http://evil.example/p.png"> & « guillemets »'
+
+
+def _texts(realisations: str, difficultes: str | None = None) -> Any:
+    def edit(wb: Any) -> None:
+        ws = wb["Bilan qualitatif"]
+        ws["B2"] = realisations
+        ws["B3"] = "Résultats conformes aux attentes."
+        if difficultes is not None:
+            ws["B4"] = difficultes
+
+    return edit
+
+
+@pytest.fixture(scope="module")
+def bilans(ref, tmp_path_factory):
+    d = tmp_path_factory.mktemp("bilans_rapport")
+    make_bilan(
+        ref, d, "ANIM", 2014, values={"reunions_instances": 8, "participants_instances": 1234}, edit=_texts(LONG)
+    )
+    make_bilan(
+        ref,
+        d,
+        "ANIM",
+        2015,
+        values={"reunions_instances": 9, "participants_instances": 1000},
+        edit=_texts("Année 2.", HOSTILE),
+    )
+    make_bilan(ref, d, "II_3.1.1", 2014, values={"ptce_actifs": 10, "cooperations": 7})
+    make_bilan(ref, d, "I_1.2", 2014, edit=lambda wb: set_ind(wb, "jeunes_sensibilises", None))  # invalid
+    return d
+
+
+@pytest.fixture(scope="module")
+def evaluation(ref, bilans):
+    return consolidate(collect([bilans], ref), ref, [2014, 2015, 2016])
+
+
+@pytest.fixture(scope="module")
+def written(ref, evaluation, tmp_path_factory):
+    return write_report(evaluation, ref, tmp_path_factory.mktemp("rapport"), today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def page(written):
+    return lxml_html.fromstring(written.html.read_text(encoding="utf-8"))
+
+
+def _plain(text: str) -> str:
+    """Whitespace of any kind (narrow no-break spaces included) as one plain space."""
+    return re.sub(r"\s+", " ", text.replace("\u202f", " ").replace("\u00a0", " ")).strip()
+
+
+def _fr(value: Any, fmt: str) -> str:
+    """An Excel number format's French form, written independently of the report's code."""
+    if value != value:
+        return "—"
+    if "%" in fmt:
+        return f"{value * 100:.1f}".replace(".", ",") + " %"
+    decimals = len(fmt.split(".")[1].rstrip(" €")) if "." in fmt else 0
+    text = f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
+    return text + (" €" if "€" in fmt else "")
+
+
+def test_french_forms_by_hand():
+    assert _plain(french.number(1234.5, 1)) == "1 234,5"
+    assert _plain(french.percent(0.873)) == "87,3 %"
+    assert _plain(french.euros(2387500)) == "2 387 500 €"
+    assert french.by_unit(None, "nombre") == "—"
+    assert _plain(french.by_unit(11.0, "nombre")) == "11"
+    assert _plain(french.by_unit(4352.14, "ETP")) == "4 352,1"
+    assert _plain(french.by_excel_format(0.5, "0.0%")) == "50,0 %"
+
+
+def test_html_stands_alone(written, page):
+    raw = written.html.read_text(encoding="utf-8")
+    assert not page.xpath("//script") and "<script" not in raw.replace("&lt;script", "")
+    assert not page.xpath("//link") and not page.xpath("//iframe|//object|//embed")
+    assert page.xpath("//style") and "@import" not in raw
+    for el in page.iter():
+        for attr in ("src", "href", "xlink:href", "{http://www.w3.org/1999/xlink}href", "action", "srcset"):
+            value = el.get(attr)
+            assert value is None or value.startswith("#"), (el.tag, attr, value)
+    namespaces = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    urls = set(re.findall(r"(?:https?:|ftp:|//)[^\s\"'<>)&]+", raw)) - namespaces
+    shown = page.text_content()
+    assert all(url in shown for url in urls), urls  # only an operator's text, shown escaped, names one
+    assert "url(" not in re.sub(r"url\(#[^)]+\)", "", raw)
+    assert "@font-face" not in raw
+
+
+def test_questions_verbatim_each_with_a_chart(page):
+    questions = yaml.safe_load((ROOT / "schemas" / "questions.yaml").read_text(encoding="utf-8"))["questions"]
+    chapters = page.xpath('//section[contains(@class, "question")]')
+    assert [_plain(c.xpath("./h1")[0].text_content()) for c in chapters] == [q["libelle"] for q in questions]
+    for chapter in [*chapters, *page.xpath('//section[@id="financements" or @id="completude"]')]:
+        svgs = chapter.xpath(".//svg")
+        assert svgs, chapter.get("id")
+        for svg in svgs:
+            assert svg.get("role") == "img"
+            assert svg.xpath("./title") and svg.xpath("./desc")
+            assert svg.xpath("./title")[0].text.strip()
+    ids = [el.get("id") for el in page.iter() if el.get("id")]
+    assert len(ids) == len(set(ids)), "ids must be unique across the page's charts"
+    for q in questions:  # every expected effect, verbatim
+        for effet in q["effets"]:
+            assert effet["libelle"] in _plain(page.text_content())
+
+
+def test_key_figures_in_french_form(page, evaluation):
+    table = page.xpath('//table[contains(@class, "key-figures")]')[0]
+    rows = {
+        _plain(r.xpath("./th")[0].text_content()): _plain(r.xpath("./td")[0].text_content())
+        for r in table.xpath(".//tbody/tr")
+    }
+    assert len(rows) == len(evaluation.key_figures)
+    for label, value, fmt in evaluation.key_figures:
+        assert rows[label] == _fr(float(value), fmt), label
+    actions = yaml.safe_load((ROOT / "schemas" / "actions.yaml").read_text(encoding="utf-8"))["actions"]
+    expected = sum(len(a["annees"]) for a in actions)  # action-years of 2014-2016
+    assert rows["Bilans attendus"] == str(expected)
+    assert f"3 / {expected} bilans attendus comptés" in _plain(page.xpath("//header")[0].text_content())
+
+
+def test_hand_figures_in_chapters(page):
+    text = _plain(page.text_content())
+    # ANIM: participants aux instances 1 234 (2014) + 1 000 (2015) = 2 234 over the period
+    assert "1 234" in text and "2 234" in text
+    # meetings held per year against 8 planned: 8 / 8 = 100,0 %, 9 / 8 = 112,5 %
+    assert "112,5 %" in text
+
+
+def test_labels_are_words_not_codes(page, ref):
+    visible = _plain(" ".join(page.xpath("//body//text()[not(ancestor::style)]")))
+    for code in ("bilan.manquant", "plausibilite.ecart_cible", "cumul.ecart", "completude", "transversal "):
+        assert code not in visible, code
+    for code in ref.indicateurs:
+        if "_" in code:
+            assert not re.search(rf"(?<![\w.]){code}(?!\w)", visible), code
+
+
+def test_qualitative_texts_escaped_and_whole(page, written):
+    raw = written.html.read_text(encoding="utf-8")
+    cells = page.xpath('//section[@id="bilans-qualitatifs"]//td[contains(@class, "texte")]')
+    texts = [c.text_content() for c in cells]
+    assert LONG in texts  # whole, line breaks kept
+    assert HOSTILE in texts  # shown as text
+    assert 'src="http://evil.example' not in raw and "&lt;script&gt;" in raw
+    assert "Difficultés rencontrées" in _plain(page.xpath('//section[@id="bilans-qualitatifs"]')[0].text_content())
+
+
+def test_completeness_grid_reads_without_colour(page):
+    grid = page.xpath('//table[contains(@class, "grid")]')[0]
+    words = {_plain(td.text_content()) for td in grid.xpath(".//td")}
+    assert {"● valide", "✕ invalide", "○ manquant"} <= words
+    legend = _plain(page.xpath('//ul[contains(@class, "legend")]')[0].text_content())
+    assert all(w in legend for w in ("valide", "en retard", "invalide", "manquant"))
+
+
+def _pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext"):
+        out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+        return out.stdout.decode("utf-8")
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def test_pdf_holds_questions_and_key_figures(written, evaluation, ref):
+    if written.pdf is None:
+        pytest.skip(f"no PDF on this machine: {written.pdf_problem}")
+    assert written.pdf.read_bytes().startswith(b"%PDF")
+    text = _plain(_pdf_text(written.pdf))
+    for q in ref.questions:
+        assert q.libelle in text, q.code
+    for label, value, fmt in evaluation.key_figures:
+        assert _fr(float(value), fmt) in text, label
+
+
+def test_missing_pango_still_writes_html(ref, evaluation, tmp_path, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_pango(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("weasyprint"):
+            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open shared object file")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    lines: list[str] = []
+    files = write_report(evaluation, ref, tmp_path, today=TODAY, log=lines.append)
+    assert files.html.exists() and files.pdf is None
+    assert not (tmp_path / "rapport_2014-2016.pdf").exists()
+    assert "Pango" in (files.pdf_problem or "") and "apt install" in (files.pdf_problem or "")
+    assert any("PDF non écrit" in line for line in lines)
+
+
+def test_single_year_report(ref, bilans, tmp_path):
+    ev = consolidate(collect([bilans], ref), ref, [2015])
+    doc = lxml_html.fromstring(render_html(build_report(ev, ref, TODAY)))
+    assert "Année 2015" in _plain(doc.text_content())
+    assert len(doc.xpath('//section[contains(@class, "question")]')) == len(ref.questions)
+
+
+def test_rapport_command(bilans, tmp_path):
+    result = CliRunner().invoke(app, ["rapport", "2014-2016", "--bilans", str(bilans), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "rapport_2014-2016.html").exists()
+    assert "bilans attendus comptés" in result.output and "rapport_2014-2016.html" in result.output
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1240,1754",
+]
+
+
+def _chromium(page: Path, shot: Path, profile: Path) -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        pytest.skip("Chromium is not installed (.ci/run installs Debian's chromium)")
+    run = subprocess.run(
+        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr.decode("utf-8", "replace")[-2000:]
+    return run.stderr.decode("utf-8", "replace")
+
+
+def _console_messages(log: str) -> list[str]:
+    return [line for line in log.splitlines() if ":CONSOLE" in line]
+
+
+def test_chromium_renders_without_console_error(written, tmp_path):
+    shot = tmp_path / "rapport_2014-2016.png"  # kept in pytest's tmp folder as the test's artefact
+    log = _chromium(written.html, shot, tmp_path / "profil")
+    assert shot.exists() and shot.stat().st_size > 20_000
+    assert _console_messages(log) == []
+
+
+def test_console_detection_can_fail(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text("<html><body><script>console.error('boom')</script></body></html>", encoding="utf-8")
+    assert _console_messages(_chromium(bad, tmp_path / "bad.png", tmp_path / "profil"))
+
+
+def test_batch_writes_the_period_report(ref, bilans, tmp_path):
+    from cess_cli.batch import run_batch
+    from cess_cli.config import resolve
+
+    cfg = resolve(None, bilans=bilans, sortie=tmp_path / "sorties")
+    result = run_batch(cfg, ref)
+    assert (result.run_dir / "rapport_2014-2016.html").exists()
+    names = {Path(o["fichier"]).name for o in result.manifest["sorties"]}
+    assert "rapport_2014-2016.html" in names
