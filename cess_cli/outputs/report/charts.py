@@ -28,8 +28,9 @@ from cess_cli.outputs.report.french import by_unit, is_number
 INK = "#1a1a1a"
 DARK = "#2f4f7f"  # prints as a dark grey
 MID = "#8fa8c8"  # prints as a light grey
-UNIT_AXIS = {"nombre": "nombre", "ETP": "ETP", "euros": "euros (€)", "%": "%"}
-WIDTH_IN = 6.6  # the text width of an A4 page with 2 cm margins, in inches
+UNIT_AXIS = {"nombre": "nombre", "ETP": "ETP", "euros": "milliers d'euros", "%": "%"}
+UNIT_WORDS = {"nombre": "nombre", "ETP": "ETP", "euros": "euros", "%": "%"}
+WIDTH_IN = 6.9  # the text width of an A4 page with 15 mm margins (7.1 in), less a little
 TOP_IN, PANEL_IN, PANEL_TITLE_IN, TICKS_IN, LEGEND_IN = 0.45, 2.1, 0.42, 0.38, 0.3
 RC: Any = {
     "svg.fonttype": "none",
@@ -79,7 +80,8 @@ def panels_chart(chart_id: str, title: str, panels: Sequence[Panel], per_row: in
     figure is as wide as its columns need (at most the A4 text width)."""
     rows = -(-len(panels) // per_row)
     cols = min(per_row, len(panels))
-    axes_w, gap = 1.5, 0.82
+    gap = 0.82
+    axes_w = min(2.4, (WIDTH_IN - 0.82 - (cols - 1) * gap) / cols)
     width = max(3.4, 0.82 + cols * axes_w + (cols - 1) * gap)
     height = TOP_IN + rows * PANEL_IN + LEGEND_IN
     with matplotlib.rc_context(RC):
@@ -145,7 +147,7 @@ def _panel_alt(p: Panel) -> str:
         if p.notes and p.notes[i]:
             bits.append(f"{p.notes[i]} bilans")
         parts.append(bits[0] + (f" ({', '.join(bits[1:])})" if len(bits) > 1 else ""))
-    return f"{p.label} ({UNIT_AXIS.get(p.unit, p.unit)}) : " + " ; ".join(parts) + "."
+    return f"{p.label} ({UNIT_WORDS.get(p.unit, p.unit)}) : " + " ; ".join(parts) + "."
 
 
 @dataclass
@@ -169,9 +171,11 @@ def grouped_bars(
     stacked: bool = False,
     axis_label: str = "",
     height: float = 3.0,
+    value_labels: bool = True,
 ) -> Chart:
     """Bars for several series over categories (départements, years, funders): grouped side
-    by side, or stacked; horizontal for long category names. Each series has its own hatch."""
+    by side, or stacked; horizontal for long category names. Each series has its own hatch;
+    grouped bars carry their French figure unless `value_labels` is False."""
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(WIDTH_IN, height))
         ax = fig.add_subplot()
@@ -200,7 +204,7 @@ def grouped_bars(
                 label=s.label,
                 **(extra if stacked else {}),
             )
-            if not stacked:
+            if value_labels and not stacked:
                 labels = [by_unit(v, unit) if is_number(v) else "" for v in s.values]
                 ax.bar_label(bars, labels=labels, padding=2, fontsize=6.5)  # type: ignore[arg-type]
             base = [b + v for b, v in zip(base, vals, strict=True)] if stacked else base
@@ -259,8 +263,8 @@ def _inline(svg: str, chart_id: str, title: str, alt: str) -> str:
 def _formatter(unit: str) -> FuncFormatter:
     if unit == "%":
         return FuncFormatter(lambda v, _pos: by_unit(v, "%").replace(",0\u202f%", "\u202f%"))
-    if unit == "euros":
-        return FuncFormatter(lambda v, _pos: by_unit(v, "nombre"))
+    if unit == "euros":  # thousands of euros, as the axis label says
+        return FuncFormatter(lambda v, _pos: by_unit(v / 1000, "nombre"))
     return FuncFormatter(lambda v, _pos: by_unit(v, "ETP" if v != round(v) else "nombre"))
 
 

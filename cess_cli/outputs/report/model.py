@@ -154,3 +154,4 @@ class Report:
     qualitative: list[ActionTexts]
     method: list[tuple[str, str]]
     sources: Table
+    sources_listing: str = ""

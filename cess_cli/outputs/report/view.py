@@ -40,6 +40,7 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
     comp = ev.tables["completude"]
     counted, expected = (int(comp["valide"].sum()), len(comp)) if len(comp) else (0, 0)
     years, legend, rows = grid(ev, ref)
+    sources, listing = sources_table(ev)
     single = len(ev.years) == 1
     return Report(
         title=f"Rapport d'évaluation {ev.label}",
@@ -66,7 +67,8 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         anomalies=anomalies(ev, ref),
         qualitative=qualitative(ev, ref),
         method=method(ev, ref),
-        sources=sources_table(ev),
+        sources=sources,
+        sources_listing=listing,
     )
 
 
@@ -202,7 +204,9 @@ def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
         title = (
             f"{ref.indicateurs[main].libelle} par département, dont QPV et ZRR ({year_label(key, ev.label).lower()})"
         )
-        charts.append(grouped_bars(chart_id, title, names, series, units[main], horizontal=True, height=4.2))
+        charts.append(
+            grouped_bars(chart_id, title, names, series, units[main], horizontal=True, height=4.2, value_labels=False)
+        )
     return Block(
         title="Ventilation par département et zones prioritaires",
         intro="Les chiffres par département viennent de la feuille Territoires des bilans comptés.",
