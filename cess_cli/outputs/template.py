@@ -8,11 +8,13 @@ data validation (lists for départements, funders and rubriques; whole numbers
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,8 +35,12 @@ from cess_cli.referential.loading import Referential
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+# Input cells are blue, never red or yellow: the feedback copies colour the cells to fix in red
+# (erreur) and yellow-orange (avertissement), so an operator never mistakes one for the other.
+INPUT_FILL = PatternFill("solid", fgColor="DDEBF7")  # to fill in, optional: light blue
+REQUIRED_FILL = PatternFill("solid", fgColor="9BC2E6")  # to fill in, required: blue
+INPUT_BORDER = Border(*(Side(style="thin", color="5B9BD5"),) * 4)
+INSTRUCTIONS_WIDTH = 100  # characters: the Mode d'emploi column, printed on a landscape A4 page
 UNLOCKED = Protection(locked=False)
 FREE_ROWS = {"financements": 30, "territoires": 80}
 
@@ -82,6 +88,22 @@ def _header(ws: Worksheet, columns: tuple[str, ...], widths: dict[str, int]) -> 
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    print_setup(ws, landscape=True, title_rows="1:1")
+
+
+def print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None) -> None:
+    """Print on A4, the sheet's width on one page (as many pages down as needed), the header
+    row repeated on every page, grid lines printed so a blank form can be filled in by hand."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.gridLines = title_rows is not None
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&A — page &P / &N"
 
 
 def _identification(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:
@@ -100,8 +122,7 @@ def _identification(ws: Worksheet, ref: Referential, action_code: str, year: int
         if key == "version_modele":
             cell.number_format = "@"
         if key not in locked_values:
-            cell.protection = UNLOCKED
-            cell.fill = REQUIRED_FILL if required else INPUT_FILL
+            _input(cell, required)
         if key == "date_transmission":
             cell.number_format = "DD/MM/YYYY"
             dv = DataValidation(type="date", operator="greaterThan", formula1="41640", allow_blank=True)
@@ -127,14 +148,14 @@ def _indicators(ws: Worksheet, ref: Referential, action_code: str, year: int) ->
         ws,
         columns,
         {
-            "code": 26,
-            "libelle": 50,
-            "unite": 10,
-            "cible": 12,
+            "code": 24,
+            "libelle": 40,
+            "unite": 9,
+            "cible": 11,
             "valeur": 14,
-            "cumul_periode": 16,
-            "commentaire": 50,
-            "obligatoire": 13,
+            "cumul_periode": 15,
+            "commentaire": 36,
+            "obligatoire": 12,
         },
     )
     action = ref.actions[action_code]
@@ -158,37 +179,45 @@ def _indicators(ws: Worksheet, ref: Referential, action_code: str, year: int) ->
             cell = ws[f"{letters[name]}{r}"]
             cell.protection = UNLOCKED
             if name == "valeur":
-                cell.fill = REQUIRED_FILL if ia.obligatoire else INPUT_FILL
+                _input(cell, ia.obligatoire)
                 dv.add(cell.coordinate)
             elif name == "cumul_periode":
                 dv.add(cell.coordinate)
                 if final:
-                    cell.fill = REQUIRED_FILL
+                    _input(cell, True)
                     cell.comment = Comment(
                         f"Dernière année de l'action : indiquez le total {min(action.annees)}-{year}.",
                         "cess",
                     )
             else:
+                _input(cell, False)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _input(cell: Cell, required: bool) -> None:
+    """An input cell: unlocked, blue (darker when required), with a thin blue frame."""
+    cell.protection = UNLOCKED
+    cell.fill = REQUIRED_FILL if required else INPUT_FILL
+    cell.border = INPUT_BORDER
 
 
 def _free_sheet(ws: Worksheet, columns: tuple[str, ...], rows: int) -> None:
     _header(ws, columns, {"financeur": 24, "commentaire": 50, "departement": 16, "indicateur": 28})
     for r in range(2, rows + 2):
         for c in range(1, len(columns) + 1):
-            ws.cell(row=r, column=c).protection = UNLOCKED
+            _input(ws.cell(row=r, column=c), False)
 
 
 def _qualitatif(ws: Worksheet, ref: Referential) -> None:
     _header(ws, QUALITATIF.columns, {"rubrique": 20, "texte": 100})
     for r, rub in enumerate(ref.contrat.rubriques_qualitatives, start=2):
+        ws.cell(row=r, column=1).alignment = Alignment(vertical="top")
         ws.cell(row=r, column=1, value=rub.code).comment = Comment(
             rub.libelle + (" (obligatoire)" if rub.obligatoire else " (facultatif)"), "cess"
         )
         cell = ws.cell(row=r, column=2)
-        cell.protection = UNLOCKED
+        _input(cell, rub.obligatoire)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cell.fill = REQUIRED_FILL if rub.obligatoire else INPUT_FILL
         ws.row_dimensions[r].height = 90
 
 
@@ -316,9 +345,28 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
             False,
         ),
     ]
-    ws.column_dimensions["A"].width = 130
+    lines.insert(
+        4,
+        (
+            "Les cellules bleues sont à remplir (bleu foncé : obligatoires, bleu clair : facultatives) ; les autres sont "
+            "verrouillées. Dans le retour de la CRESS, les cellules à corriger seront colorées en rouge (erreur) ou en orange "
+            "(avertissement).",
+            False,
+        ),
+    )
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
     for r, (text, bold) in enumerate(lines, start=1):
         cell = ws.cell(row=r, column=1, value=text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if bold:
             cell.font = Font(bold=True, size=12)
+        ws.row_dimensions[r].height = _wrapped_height(text, bold)
+    print_setup(ws, landscape=True)  # LibreOffice does not shrink a portrait sheet of one wide column
+
+
+def _wrapped_height(text: str, bold: bool) -> float:
+    """Row height (points) that shows a wrapped text whole when printed: one line per ~0.9 ×
+    the column's width in characters (proportional fonts, a margin for long words)."""
+    per_line = INSTRUCTIONS_WIDTH * 0.9
+    lines = max(1, math.ceil(len(text) / per_line)) if text else 1
+    return (17.0 if bold else 14.5) * lines + 2

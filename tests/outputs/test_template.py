@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import load_workbook
 
 from cess_cli.checking.validate import read_bilan, validate_workbook
@@ -69,3 +70,86 @@ def test_blank_template_lists_what_to_fill(ref, tmp_path):
     path = write_template(ref, "ANIM", 2014, tmp_path / "t.xlsx")
     codes = {f.code for f in validate_workbook(path, ref).findings}
     assert codes == {"identification.manquant", "indicateur.manquant", "qualitatif.manquant"}
+
+
+def _hue_distance(a: str, b: str) -> float:
+    import colorsys
+
+    ha = colorsys.rgb_to_hls(*(int(a[i : i + 2], 16) / 255 for i in (0, 2, 4)))[0]
+    hb = colorsys.rgb_to_hls(*(int(b[i : i + 2], 16) / 255 for i in (0, 2, 4)))[0]
+    d = abs(ha - hb)
+    return min(d, 1 - d) * 360
+
+
+def test_template_prints_each_sheet_on_the_page_width(ref, tmp_path):
+    path = write_template(ref, "III_1.1.3", 2016, tmp_path / "t.xlsx")
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        if ws.sheet_state == "hidden":
+            continue
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+        if ws.title != "Mode d'emploi":
+            assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
+    guide = wb["Mode d'emploi"]
+    width = guide.column_dimensions["A"].width
+    for row in guide.iter_rows(min_col=1, max_col=1):
+        cell = row[0]
+        if cell.value:  # a line of wrapped text per ~0.9 × the column's width, at >= 14 pt a line
+            lines = -(-len(cell.value) // int(width * 0.9))
+            assert guide.row_dimensions[cell.row].height >= 14 * lines, cell.value[:40]
+
+
+def test_input_cells_are_not_in_feedback_colours(ref, tmp_path):
+    from cess_cli.outputs.feedback import ERROR_FILL, WARNING_FILL
+
+    wb = load_workbook(write_template(ref, "III_1.1.3", 2016, tmp_path / "t.xlsx"))
+    inputs = {
+        c.fill.fgColor.rgb[-6:]
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if not c.protection.locked
+    }
+    inputs.discard("000000")  # unlocked cells without a fill
+    assert inputs, "input cells are coloured"
+    for colour in inputs:
+        for feedback in (ERROR_FILL.fgColor.rgb[-6:], WARNING_FILL.fgColor.rgb[-6:]):
+            assert _hue_distance(colour, feedback) > 90, (colour, feedback)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_whole_sheets(ref, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice (soffice) or poppler (pdftotext) is not installed")
+    path = write_template(ref, "III_1.1.3", 2016, tmp_path / "t.xlsx")
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    pages = (
+        subprocess.run(["pdftotext", "-layout", str(tmp_path / "t.pdf"), "-"], capture_output=True, check=True)
+        .stdout.decode()
+        .split("\f")
+    )
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) <= 10  # 14 before: one column a page
+    indicateurs = [p for p in pages if "Indicateurs — page" in p]  # each page's footer names its sheet
+    assert len(indicateurs) == 1 and all(h in indicateurs[0] for h in ("code", "libelle", "commentaire", "obligatoire"))
+    guide = next(p for p in pages if "Comment remplir ce bilan" in p)
+    assert "Les cellules bleues sont à remplir" in " ".join(guide.split())
