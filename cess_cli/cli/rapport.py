@@ -29,13 +29,22 @@ def rapport(
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
-    """Rapport d'évaluation pour le comité de pilotage : une page HTML autonome et son PDF.
+    """Rapport du COPIL : une page HTML autonome et son PDF.
 
-    Exemples : cess rapport 2014-2016
-               cess rapport 2015 --bilans bilans/ --out sorties/
-    Écrit rapport_<période>.html (s'ouvre dans tout navigateur, sans réseau, s'imprime en A4) et
-    rapport_<période>.pdf dans le dossier de sortie, à partir des mêmes chiffres que le classeur
-    d'évaluation. Sans la bibliothèque Pango, seul le HTML est écrit et cess dit pourquoi.
+    Écrit rapport_<période>.html (s'ouvre dans tout navigateur, sans réseau, et
+    s'imprime en A4) et rapport_<période>.pdf dans le dossier de sortie, à
+    partir des mêmes chiffres que le classeur d'évaluation. Sans la
+    bibliothèque Pango, seul le HTML est écrit et cess dit pourquoi.
+
+    \b
+    Exemples :
+      cess rapport 2014-2016
+      cess rapport 2015 --bilans bilans/ --out sorties/
+
+    \b
+    Codes de sortie :
+      0  rapport écrit (le HTML au moins)
+      2  erreur d'utilisation ou de configuration
     """
     with guard():
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
