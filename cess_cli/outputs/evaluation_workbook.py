@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
+from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
 from cess_cli.outputs.sheet_tables import DEC, EUR, INT, PCT, Col, cell_value, records, sheet_title, write_table
 from cess_cli.outputs.synthese import synthese_sheet
@@ -51,8 +52,10 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
     _completude(wb.create_sheet("Complétude"), ev)
     for q in ref.questions:
         _question(wb.create_sheet(_question_title(q.code, q.libelle)), ev, ref, q)
+    qualitative_sheet(wb.create_sheet("Bilans qualitatifs"), ev, ref)
     _anomalies(wb.create_sheet("Anomalies"), ev)
     _sources(wb.create_sheet("Sources"), ev)
+    wb.security = None  # no empty <workbookProtection/>: Gnumeric reports it as an unexpected element
     wb.properties.creator = "cess"
     wb.properties.title = f"Evaluation du CES ESS — {ev.label}"
     return wb

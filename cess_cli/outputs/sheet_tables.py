@@ -1,11 +1,14 @@
-"""Tables in output workbooks: a styled header row, French number formats, frozen and
-filterable, printed landscape to the page width. Every text goes through `safety.set_cell`."""
+"""Tables in output workbooks that read and print well: a styled header row tall enough for its
+wrapped titles, columns sized to their content, numbers right-aligned under right-aligned
+headers in French number formats, frozen and filterable, printed landscape to the page width
+with the header row repeated on every page. Every text goes through `safety.set_cell`."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -38,9 +41,19 @@ PCT = "0.0%"
 
 UNIT_FORMAT = {"nombre": INT, "ETP": DEC, "euros": EUR, "%": PCT}
 
+LINE_HEIGHT = 15.0  # points per line of 11-point text
+MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
+CHARS_PER_WIDTH = 1.1  # a column `width` wide holds about this many characters of proportional text per unit
+RIGHT = Alignment(horizontal="right", vertical="top")
+TOP = Alignment(vertical="top", indent=1)  # text keeps clear of a right-aligned number on its left
+WRAP = Alignment(wrap_text=True, vertical="top", indent=1)
+
 
 @dataclass(frozen=True)
 class Col:
+    """A column: its French title, the row key, its number format (or "unit": the row's unit
+    decides) and the widest it may grow before its text wraps (characters)."""
+
     title: str
     key: str
     fmt: str | None = None
@@ -59,31 +72,104 @@ def cell_value(v: Any) -> Any:
     return v
 
 
+def shown_length(value: Any, fmt: str | None) -> int:
+    """About how many characters a value takes once formatted (for column widths)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 10 if isinstance(value, date) else max((len(part) for part in str(value).splitlines()), default=0)
+    if fmt == PCT:
+        return len(f"{value * 100:.1f} %")
+    decimals = 1 if fmt in (DEC, "#,##0.0#") else 0
+    return len(f"{value:,.{decimals}f}") + (2 if fmt == EUR else 0)
+
+
+def header_lines(title: str, width: float) -> int:
+    """Lines a header title takes once wrapped at `width` characters (whole words)."""
+    lines, used = 1, 0
+    for word in title.split():
+        if used and used + 1 + len(word) > width:
+            lines, used = lines + 1, len(word)
+        else:
+            used += (1 if used else 0) + len(word)
+    return lines
+
+
 def write_table(
     ws: Worksheet, rows: Sequence[dict[str, Any]], cols: Sequence[Col], start: int = 1, unit_key: str | None = None
 ) -> int:
-    """Header + rows from `start`; frozen header, filter, formats. Returns the next free row."""
-    for j, col in enumerate(cols, start=1):
-        cell = ws.cell(row=start, column=j)
-        set_cell(cell, col.title)
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(j)].width = col.width
+    """Header + rows from `start`; frozen header, filter, formats, widths, print setup.
+    Returns the next free row."""
+    numeric = [False] * len(cols)
+    longest = [0] * len(cols)
     for i, row in enumerate(rows, start=start + 1):
         unit_fmt = UNIT_FORMAT.get(row.get(unit_key, "")) if unit_key else None
         for j, col in enumerate(cols, start=1):
             cell = ws.cell(row=i, column=j)
-            set_cell(cell, cell_value(row.get(col.key)))
+            value = cell_value(row.get(col.key))
+            set_cell(cell, value)
             fmt = unit_fmt if col.fmt == "unit" else col.fmt
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                numeric[j - 1] = True
+                cell.alignment = RIGHT
             if fmt:
                 cell.number_format = fmt
+            longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
+    widths = _widths(ws, cols, numeric, longest, start)
+    for i, row in enumerate(rows, start=start + 1):  # text wraps past its column; rows as tall as their lines
+        lines = 1
+        for j, col in enumerate(cols):
+            value = row.get(col.key)
+            if isinstance(value, str) and not numeric[j]:
+                per_line = max(widths[j] - 2, 1) * CHARS_PER_WIDTH
+                n = sum(max(1, math.ceil(len(p) / per_line)) for p in value.splitlines() or [""])
+                ws.cell(row=i, column=j + 1).alignment = WRAP if n > 1 else TOP
+                lines = max(lines, n)
+        if lines > 1:
+            ws.row_dimensions[i].height = LINE_HEIGHT * lines + 2
     last = start + len(rows)
     ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, title_row=start)
     ws.auto_filter.ref = f"A{start}:{get_column_letter(len(cols))}{max(last, start + 1)}"
     return last + 2
+
+
+def _widths(ws: Worksheet, cols: Sequence[Col], numeric: list[bool], longest: list[int], start: int) -> list[float]:
+    """Size each column to its content (text up to its `Col.width`, numbers whole) and write the
+    header row, numeric headers right-aligned, tall enough for its wrapped titles."""
+    widths: list[float] = []
+    header_height = 1
+    for j, col in enumerate(cols, start=1):
+        is_number = numeric[j - 1] or col.fmt not in (None, "DD/MM/YYYY")
+        cap = MAX_NUMBER_WIDTH if is_number else col.width
+        word = max((len(w) for w in col.title.split()), default=4)
+        width = float(max(MIN_WIDTH, word + 2, min(longest[j - 1] + 3, max(cap, 10))))
+        widths.append(width)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        header_height = max(header_height, header_lines(col.title, width - 1))
+        cell = ws.cell(row=start, column=j)
+        set_cell(cell, col.title)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        align = {"horizontal": "right"} if is_number else {"horizontal": "left", "indent": 1}
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom", **align)
+    ws.row_dimensions[start].height = LINE_HEIGHT * header_height + 3
+    return widths
+
+
+def print_setup(ws: Worksheet, title_row: int | None = None, landscape: bool = True) -> None:
+    """A4, the sheet's width on one page (as many pages down as needed), the header row
+    repeated on every printed page, the sheet's name and page number in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if title_row is not None:
+        ws.print_title_rows = f"{title_row}:{title_row}"
+    ws.oddFooter.center.text = "&A — page &P / &N"
+    for part in ("evenHeader", "evenFooter", "firstHeader", "firstFooter"):  # empty ones upset Gnumeric
+        setattr(ws.HeaderFooter, part, None)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:

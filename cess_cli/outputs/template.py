@@ -104,6 +104,8 @@ def print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None
     if title_rows:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "&A — page &P / &N"
+    for part in ("evenHeader", "evenFooter", "firstHeader", "firstFooter"):  # empty ones upset Gnumeric
+        setattr(ws.HeaderFooter, part, None)
 
 
 def _identification(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:

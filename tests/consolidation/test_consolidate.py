@@ -203,6 +203,7 @@ def test_workbook_read_back(ref, coll, tmp_path):
         "Q2 Impact économique",
         "Q3 Territoires",
         "Q4 Gouvernance",
+        "Bilans qualitatifs",
         "Anomalies",
         "Sources",
     ]
