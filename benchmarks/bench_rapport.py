@@ -70,8 +70,10 @@ def main() -> None:
         w, c = time.perf_counter(), time.process_time()
         render_pdf(html)
         keep("pdf", time.perf_counter() - w, time.process_time() - c)
-    pages = files_out.pdf.read_bytes().count(b"/Type /Page\n") if files_out.pdf else 0
-    print(f"files: {len(files)}  (retained: {sum(s.retenu for s in coll.sources)}, PDF pages: {pages or '?'})")
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(files_out.pdf).pages) if files_out.pdf else 0
+    print(f"files: {len(files)}  (retained: {sum(s.retenu for s in coll.sources)}, PDF pages: {pages})")
     labels = {
         "command": "cess rapport 2014-2016: read, validate, consolidate, HTML + PDF (target < 10 s)",
         "view": "  the report's view and its charts (matplotlib SVG)",
