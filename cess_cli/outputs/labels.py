@@ -15,6 +15,8 @@ ANOMALY_KINDS: dict[str, str] = {
     "bilan.conflit": "Deux bilans différents pour la même version",
     "bilan.invalide": "Bilan invalide, non compté",
     "bilan.remplace": "Bilan remplacé par une version plus récente",
+    "bilan.copie": "Copie identique d'un autre fichier, comptée une fois",
+    "bilan.non_identifie": "Fichier dont l'action ou l'année n'a pu être lue",
     "bilan.illisible": "Fichier illisible, non compté",
     "cumul.ecart": "Cumul de la période différent des bilans annuels",
     "cumul.non_verifiable": "Cumul de la période non vérifiable",

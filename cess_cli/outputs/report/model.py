@@ -110,9 +110,15 @@ class Anomaly:
 
 @dataclass
 class AnomalyGroup:
+    """The anomalies of one kind. Beyond a few dozen, `listing` holds them as plain lines
+    (one text block: the PDF renderer lays out a thousand lines in a fraction of the time
+    a thousand list items take) and `hint` the advice they share, if they share one."""
+
     kind: str
     severity: str
     items: list[Anomaly]
+    listing: str = ""
+    hint: str = ""
 
 
 @dataclass

@@ -1,25 +1,22 @@
 """Build the report's thematic parts from the `Evaluation`: financing against the envelopes,
-completeness (grid and chart), anomalies in words, the qualitative bilans, the method annex.
+completeness (grid and chart), the qualitative bilans, the method annex.
 
 Figures come from the evaluation's tables (those the workbook writes); nothing is recomputed.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.labels import anomaly_kind, axis_label, plain_words
+from cess_cli.outputs.labels import axis_label
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
 from cess_cli.outputs.report.model import (
     ActionTexts,
-    Anomaly,
-    AnomalyGroup,
     Block,
     Chapter,
     GridCell,
@@ -222,22 +219,6 @@ def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapt
         ),
         blocks=[Block("Bilans reçus, à l'heure et valides", tables=[table], charts=[chart])],
     )
-
-
-def anomalies(ev: Evaluation, ref: Referential) -> list[AnomalyGroup]:
-    """The anomalies in words, grouped by kind (the kinds in the order they first appear);
-    indicator codes in the messages are replaced by their labels."""
-    groups: dict[str, AnomalyGroup] = {}
-    for f in ev.anomalies:
-        kind = anomaly_kind(f.code)
-        group = groups.setdefault(
-            kind, AnomalyGroup(kind, "erreur" if str(f.severity) == "erreur" else "avertissement", [])
-        )
-        where = "!".join(p for p in (f.sheet, f.cell) if p)
-        group.items.append(
-            Anomaly(Path(f.file).name, where, plain_words(clean_text(f.message), ref), clean_text(f.hint))
-        )
-    return list(groups.values())
 
 
 def qualitative(ev: Evaluation, ref: Referential) -> list[ActionTexts]:

@@ -16,10 +16,10 @@ from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.labels import COMPUTED, UNITS, year_label
 from cess_cli.outputs.report import french
+from cess_cli.outputs.report.anomalies import anomalies
 from cess_cli.outputs.report.charts import Panel, Series, grouped_bars, panels_chart
 from cess_cli.outputs.report.model import Block, Chapter, EffectView, FigureRow, IndicatorView, Report, Table
 from cess_cli.outputs.report.sections import (
-    anomalies,
     completeness_chapter,
     financing_chapter,
     grid,
