@@ -131,9 +131,21 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
+_DRAWING_NS = b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+_ROOT = re.compile(rb"<(wsDr|chartSpace) (xmlns=\"[^\"]+\")>")
+
+
+def _root_drawing_namespace(data: bytes) -> bytes:
+    """Declare DrawingML's `a:` namespace on the root of a drawing or chart part: openpyxl
+    declares it on each element, which Gnumeric does not follow (it drops the charts)."""
+    return _ROOT.sub(lambda m: b"<" + m[1] + b" " + m[2] + b" " + _DRAWING_NS + b">", data, count=1)
+
+
 def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path | None = None) -> Path:
     """Save an openpyxl workbook atomically and reproducibly: the same content gives the
-    same bytes (zip entry times and document dates are fixed; openpyxl stamps the time)."""
+    same bytes (zip entry times and document dates are fixed; openpyxl stamps the time).
+    Drawing and chart parts declare DrawingML's namespace on their root, so that Gnumeric
+    reads the charts as LibreOffice and Excel do."""
     raw = io.BytesIO()
     wb.save(raw)
     raw.seek(0)
@@ -146,6 +158,8 @@ def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path 
             data = zin.read(info)
             if info.filename == "docProps/core.xml":
                 data = _CORE_DATES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            elif info.filename.startswith(("xl/drawings/drawing", "xl/charts/chart")):
+                data = _root_drawing_namespace(data)
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16

@@ -1,0 +1,94 @@
+"""The evaluation workbook reads and prints well: widths, wrapped headers, alignment, print
+titles, page width, the qualitative sheet, and charts that Gnumeric reads too."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.outputs.evaluation_workbook import write_evaluation
+from cess_cli.pipeline import collect
+
+from ..helpers import make_bilan
+
+LONG = "Première ligne du bilan qualitatif.\n" + ("Une phrase longue qui décrit l'action. " * 40).strip()
+
+
+@pytest.fixture(scope="module")
+def workbook(ref, tmp_path_factory):
+    d = tmp_path_factory.mktemp("bilans_classeur")
+
+    def texts(wb):
+        wb["Bilan qualitatif"]["B2"] = LONG
+        cell = wb["Bilan qualitatif"]["B5"]
+        cell.value, cell.data_type = "=Perspectives commençant par un signe égal", "s"  # text, as typed
+
+    make_bilan(ref, d, "ANIM", 2014, edit=texts)
+    make_bilan(ref, d, "II_3.1.1", 2014)
+    ev = consolidate(collect([d], ref), ref, [2014, 2015, 2016])
+    return write_evaluation(ev, ref, tmp_path_factory.mktemp("classeur") / "evaluation_2014-2016.xlsx")
+
+
+def test_every_table_prints_to_the_page_width_with_its_header_repeated(workbook):
+    wb = load_workbook(workbook)
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight in (0, 1), ws.title
+        if ws.title != "Synthèse":
+            assert ws.print_title_rows, ws.title
+            row = int(ws.print_title_rows.replace("$", "").split(":")[0])
+            assert ws.cell(row=row, column=1).fill.fgColor.rgb.endswith("1F4E78"), ws.title  # the header row
+
+
+def test_columns_fit_their_content_and_headers_their_titles(workbook):
+    wb = load_workbook(workbook)
+    ws = wb["Par axe"]
+    header = {c.value: c for c in ws[1]}
+    for title, cell in header.items():
+        width = ws.column_dimensions[cell.column_letter].width
+        assert width >= max(len(w) for w in title.split()) + 1, title
+        lines = -(-len(title) // int(width - 1))
+        assert ws.row_dimensions[1].height >= 15 * min(lines, 2), title  # a wrapped title is shown whole
+    for col in ws.iter_cols(min_row=2):
+        letter = col[0].column_letter
+        width = ws.column_dimensions[letter].width
+        for cell in col:
+            if isinstance(cell.value, int | float):
+                shown = f"{cell.value:,.1f}" if "0.0" in cell.number_format else f"{cell.value:,.0f}"
+                assert len(shown) + 1 <= width, (letter, cell.value, width)
+                assert cell.alignment.horizontal == "right"
+                assert header_of(ws, cell).alignment.horizontal == "right"
+
+
+def header_of(ws, cell):
+    return ws.cell(row=1, column=cell.column)
+
+
+def test_qualitative_sheet(workbook):
+    wb = load_workbook(workbook)
+    ws = wb["Bilans qualitatifs"]
+    assert [c.value for c in ws[1]] == ["Action", "Libellé de l'action", "Axe", "Année", "Rubrique", "Texte", "Source"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    long = next(r for r in rows if r[5] == LONG)
+    assert long[0] == "ANIM" and long[3] == 2014 and long[4] == "Réalisations de l'année"
+    assert long[2] == "Transversal (animation du contrat)"  # a label, not the code « transversal »
+    assert long[6] == "bilan_ANIM_2014.xlsx!Bilan qualitatif!B2"
+    formula = next(c for r in ws.iter_rows(min_row=2) for c in r if c.value and str(c.value).startswith("=Persp"))
+    assert formula.data_type == "s"  # written as text, never as a formula
+    tall = next(r for r in ws.iter_rows(min_row=2) if r[5].value == LONG)
+    assert tall[5].alignment.wrap_text and ws.row_dimensions[tall[5].row].height >= 15 * 10
+
+
+def test_gnumeric_reads_the_charts(workbook, tmp_path):
+    if shutil.which("ssconvert") is None:
+        pytest.skip("Gnumeric (ssconvert) is not installed (.ci/run installs it)")
+    out = tmp_path / "classeur.gnumeric"
+    run = subprocess.run(["ssconvert", str(workbook), str(out)], capture_output=True, text=True, timeout=180)
+    said = run.stdout + run.stderr
+    assert "Dropping" not in said and "Unexpected element" not in said, said
+    assert gzip.decompress(out.read_bytes()).count(b"<gnm:SheetObjectGraph") == 2
