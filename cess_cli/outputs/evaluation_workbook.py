@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,9 +17,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
+from cess_cli.outputs.labels import anomaly_kind, plain_words, present
 from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
-from cess_cli.outputs.sheet_tables import DEC, EUR, INT, PCT, Col, cell_value, records, sheet_title, write_table
+from cess_cli.outputs.sheet_tables import EUR, INT, PCT, Col, records, sheet_title, write_table
 from cess_cli.outputs.synthese import synthese_sheet
 from cess_cli.referential.loading import Referential
 
@@ -29,7 +29,7 @@ FIGURE_COLS = [
     Col("Libellé", "libelle", width=40),
     Col("Unité", "unite", width=9),
     Col("Nature", "nature", width=9),
-    Col("Année", "annee", width=11),
+    Col("Année", "annee", width=18),
     Col("Valeur", "valeur", "unit", 14),
     Col("Cible", "cible", "unit", 14),
     Col("Taux de réalisation", "taux_realisation", PCT, 12),
@@ -45,15 +45,15 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
     assert synth is not None
     synth.title = "Synthèse"
     synthese_sheet(synth, ev, ref)
-    _par_axe(wb.create_sheet("Par axe"), ev)
+    _par_axe(wb.create_sheet("Par axe"), ev, ref)
     _par_action(wb.create_sheet("Par action"), ev, ref)
-    _financements(wb.create_sheet("Financements"), ev)
-    _territoires(wb.create_sheet("Territoires"), ev)
-    _completude(wb.create_sheet("Complétude"), ev)
+    _financements(wb.create_sheet("Financements"), ev, ref)
+    _territoires(wb.create_sheet("Territoires"), ev, ref)
+    _completude(wb.create_sheet("Complétude"), ev, ref)
     for q in ref.questions:
         _question(wb.create_sheet(_question_title(q.code, q.libelle)), ev, ref, q)
     qualitative_sheet(wb.create_sheet("Bilans qualitatifs"), ev, ref)
-    _anomalies(wb.create_sheet("Anomalies"), ev)
+    _anomalies(wb.create_sheet("Anomalies"), ev, ref)
     _sources(wb.create_sheet("Sources"), ev)
     wb.security = None  # no empty <workbookProtection/>: Gnumeric reports it as an unexpected element
     wb.properties.creator = "cess"
@@ -74,11 +74,11 @@ def _question_title(code: str, label: str) -> str:
     return short.get(code, f"{code} {label}")[:31]
 
 
-def _par_axe(ws: Worksheet, ev: Evaluation) -> None:
+def _par_axe(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     rows = records(ev.tables["par_axe"])
     for r in records(ev.tables["par_contrat"]):
         rows.append({**r, "axe": "Ensemble du contrat"})
-    write_table(ws, rows, [Col("Axe", "axe", width=12), *FIGURE_COLS], unit_key="unite")
+    write_table(ws, present(rows, ref, ev.label), [Col("Axe", "axe", width=30), *FIGURE_COLS], unit_key="unite")
 
 
 def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
@@ -86,20 +86,20 @@ def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     for r in rows:
         r["libelle_action"] = ref.actions[r["code_action"]].libelle
     cols = [
-        Col("Axe", "axe", width=10),
+        Col("Axe", "axe", width=30),
         Col("Action", "code_action", width=12),
         Col("Libellé de l'action", "libelle_action", width=40),
         *FIGURE_COLS,
     ]
-    write_table(ws, rows, cols, unit_key="unite")
+    write_table(ws, present(rows, ref, ev.label), cols, unit_key="unite")
 
 
-def _financements(ws: Worksheet, ev: Evaluation) -> None:
+def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
         Col("Année", "annee", width=8),
         Col("Financeur", "financeur", width=20),
         Col("Libellé", "libelle", width=40),
-        Col("Axe", "axe", width=12),
+        Col("Axe", "axe", width=30),
         Col("Montant prévu", "montant_prevu", EUR, 16),
         Col("Montant obtenu", "montant_obtenu", EUR, 16),
         Col("Enveloppe du contrat", "enveloppe", EUR, 18),
@@ -108,24 +108,31 @@ def _financements(ws: Worksheet, ev: Evaluation) -> None:
         Col("Lignes de bilans", "lignes", INT, 10),
         Col("Couverture (bilans déclarant des financements)", "couverture", width=18),
     ]
-    write_table(ws, records(ev.tables["financements"]), cols)
+    write_table(ws, present(records(ev.tables["financements"]), ref, ev.label), cols)
 
 
-def _territoires(ws: Worksheet, ev: Evaluation) -> None:
+def _territoires(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
         Col("Année", "annee", width=10),
         Col("Département", "departement", width=12),
         Col("Nom", "libelle_departement", width=18),
         Col("Indicateur", "indicateur", width=26),
         Col("Libellé", "libelle", width=32),
-        Col("Valeur", "valeur", DEC, 12),
-        Col("Dont QPV", "dont_qpv", DEC, 12),
-        Col("Dont ZRR", "dont_zrr", DEC, 12),
+        Col("Valeur", "valeur", "unit", 12),
+        Col("Dont QPV", "dont_qpv", "unit", 12),
+        Col("Dont ZRR", "dont_zrr", "unit", 12),
         Col("Part QPV", "part_qpv", PCT, 10),
         Col("Part ZRR", "part_zrr", PCT, 10),
         Col("Couverture", "couverture", width=16),
     ]
-    write_table(ws, records(ev.tables["territoires"]), cols)
+    write_table(ws, _with_units(present(records(ev.tables["territoires"]), ref, ev.label), ref), cols, unit_key="unite")
+
+
+def _with_units(rows: list[dict[str, Any]], ref: Referential) -> list[dict[str, Any]]:
+    """Each territorial row with its indicator's unit: counts shown whole, ETP with a decimal."""
+    for r in rows:
+        r["unite"] = ref.indicateurs[r["indicateur"]].unite if r.get("indicateur") in ref.indicateurs else ""
+    return rows
 
 
 COMPLETUDE_SUMMARY = (
@@ -138,7 +145,7 @@ COMPLETUDE_SUMMARY = (
 )
 
 
-def _completude(ws: Worksheet, ev: Evaluation) -> None:
+def _completude(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     df = ev.tables["completude"]
     rows = records(df)
     for r in rows:
@@ -146,7 +153,7 @@ def _completude(ws: Worksheet, ev: Evaluation) -> None:
             r[k] = "—" if r[k] is None or r[k] != r[k] else "oui" if r[k] else "non"  # None/NaN: nothing counts
     cols = [
         Col("Action", "code_action", width=12),
-        Col("Axe", "axe", width=12),
+        Col("Axe", "axe", width=30),
         Col("Année", "annee", width=8),
         Col("Reçu", "recu", width=8),
         Col("Premier envoi à l'heure", "premier_envoi_a_l_heure", width=12),
@@ -158,9 +165,9 @@ def _completude(ws: Worksheet, ev: Evaluation) -> None:
         Col("Échéance", "echeance", "DD/MM/YYYY", 12),
         Col("Première transmission", "date_premiere_transmission", "DD/MM/YYYY", 14),
         Col("Transmission de la version comptée", "date_version_comptee", "DD/MM/YYYY", 14),
-        Col("État", "etat", width=10),
+        Col("État", "etat", width=16),
     ]
-    nxt = write_table(ws, rows, cols)
+    nxt = write_table(ws, present(rows, ref, ev.label), cols)
     total = len(df)
     summary: list[tuple[str, Any, str]] = [("Bilans attendus", total, INT)]
     for key, label in COMPLETUDE_SUMMARY:
@@ -187,82 +194,71 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         Col("Taux de réalisation", "taux_realisation", PCT, 12),
         Col("Taux partiel ?", "taux_partiel", width=22),
         Col("Couverture", "couverture", width=16),
-        Col("Chiffres calculés par cess", "calcule", width=18),
+        Col("Chiffres calculés par cess", "calcule", width=30),
     ]
-    nxt = write_table(ws, rows, cols, start=row, unit_key="unite")
+    nxt = write_table(ws, present(rows, ref, ev.label), cols, start=row, unit_key="unite")
     if q.code == "Q3":
         ter = ev.tables["territoires"]
         last = PERIODE if len(ev.years) > 1 else str(ev.years[0])
         sub = ter[ter["annee"] == last] if (ter["annee"] == last).any() else ter
         set_cell(ws.cell(row=nxt, column=1), "Ventilation par département (dont QPV et ZRR)")
         ws.cell(row=nxt, column=1).font = Font(bold=True)
-        _territory_block(ws, sub, nxt + 1)
+        _territory_block(ws, _with_units(present(records(sub), ref, ev.label), ref), nxt + 1)
     if q.code == "Q4":
         set_cell(ws.cell(row=nxt, column=1), "Gouvernance et suivi : chiffres calculés par cess")
         ws.cell(row=nxt, column=1).font = Font(bold=True)
-        for i, r in enumerate(records(ev.tables["q4"]), start=nxt + 1):
-            set_cell(ws.cell(row=i, column=1), f"{r['chiffre']} ({r['annee']})")
-            cell = ws.cell(row=i, column=5, value=cell_value(r["valeur"]))
-            cell.number_format = {"%": PCT, "décimal": DEC}.get(r["format"], INT)
-            set_cell(ws.cell(row=i, column=9), r["couverture"])
-
-
-def _territory_block(ws: Worksheet, df: pd.DataFrame, start: int) -> None:
-    headers = [
-        "Département",
-        "Indicateur",
-        "Année",
-        "Valeur",
-        "Dont QPV",
-        "Part QPV",
-        "Dont ZRR",
-        "Part ZRR",
-        "Couverture",
-    ]
-    for j, h in enumerate(headers, start=1):
-        set_cell(ws.cell(row=start, column=j), h)
-        ws.cell(row=start, column=j).font = Font(bold=True)
-    for i, r in enumerate(records(df), start=start + 1):
-        values = [
-            f"{r['departement']} {r['libelle_departement']}",
-            r["indicateur"],
-            r["annee"],
-            r["valeur"],
-            r["dont_qpv"],
-            r["part_qpv"],
-            r["dont_zrr"],
-            r["part_zrr"],
-            r["couverture"],
+        rows4 = records(ev.tables["q4"])
+        for r in rows4:
+            r["unite"] = {"%": "%", "décimal": "ETP"}.get(r["format"], "nombre")
+        cols4 = [
+            Col("Chiffre", "chiffre", width=50),
+            Col("Année", "annee", width=10),
+            Col("Valeur", "valeur", "unit", 14),
+            Col("Couverture", "couverture", width=16),
         ]
-        fmts = [None, None, None, DEC, DEC, PCT, DEC, PCT, None]
-        for j, (v, fmt) in enumerate(zip(values, fmts, strict=True), start=1):
-            cell = ws.cell(row=i, column=j)
-            set_cell(cell, cell_value(v))
-            if fmt:
-                cell.number_format = fmt
+        write_table(ws, rows4, cols4, start=nxt + 1, unit_key="unite", main=False)
 
 
-def _anomalies(ws: Worksheet, ev: Evaluation) -> None:
+def _territory_block(ws: Worksheet, rows: list[dict[str, Any]], start: int) -> None:
+    for r in rows:
+        r["nom_departement"] = f"{r['departement']} {r['libelle_departement']}"
+    cols = [
+        Col("Département", "nom_departement", width=24),
+        Col("Indicateur", "libelle", width=30),
+        Col("Année", "annee", width=18),
+        Col("Valeur", "valeur", "unit", 12),
+        Col("Dont QPV", "dont_qpv", "unit", 12),
+        Col("Part QPV", "part_qpv", PCT, 10),
+        Col("Dont ZRR", "dont_zrr", "unit", 12),
+        Col("Part ZRR", "part_zrr", PCT, 10),
+        Col("Couverture", "couverture", width=16),
+    ]
+    write_table(ws, rows, cols, start=start, unit_key="unite", main=False)
+
+
+def _anomalies(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     rows = [
         {
+            "nature": anomaly_kind(f.code),
             "code": f.code,
             "gravite": str(f.severity),
             "fichier": Path(f.file).name,
             "feuille": f.sheet,
             "cellule": f.cell,
-            "message": f.message,
+            "message": plain_words(f.message, ref),
             "conseil": f.hint,
         }
         for f in ev.anomalies
     ]
     cols = [
-        Col("Type", "code", width=26),
+        Col("Nature", "nature", width=30),
         Col("Gravité", "gravite", width=13),
         Col("Fichier", "fichier", width=34),
         Col("Feuille", "feuille", width=13),
         Col("Cellule", "cellule", width=9),
         Col("Constat", "message", width=90),
         Col("Que faire", "conseil", width=50),
+        Col("Code", "code", width=26),
     ]
     write_table(ws, rows, cols)
 

@@ -4,6 +4,7 @@ units, computed figures): what people read in the workbook and the report, never
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cess_cli.referential.loading import Referential
 
@@ -50,6 +51,22 @@ COMPUTED = {
     "territoires": "ventilation par département (calculée par cess)",
     "completude": "complétude des bilans (calculée par cess)",
 }
+
+
+def present(rows: list[dict[str, Any]], ref: Referential, period: str) -> list[dict[str, Any]]:
+    """Rows of a table with their codes turned into French labels, in place: `axe` (« Axe I —
+    Promotion », « Tous axes » for a funder's total), `annee` (« Période 2014-2016 »), `etat`,
+    `calcule` (what cess computes). Codes in other keys stay: they have their own column."""
+    for r in rows:
+        if isinstance(r.get("axe"), str):
+            r["axe"] = "Tous axes" if r["axe"] == "total" else axis_label(ref, r["axe"])
+        if r.get("annee") == "période":
+            r["annee"] = year_label(r["annee"], period)
+        if isinstance(r.get("etat"), str):
+            r["etat"] = state_label(r["etat"])
+        if isinstance(r.get("calcule"), str) and r["calcule"]:
+            r["calcule"] = ", ".join(COMPUTED.get(c.strip(), c.strip()) for c in r["calcule"].split(","))
+    return rows
 
 
 def anomaly_kind(code: str) -> str:

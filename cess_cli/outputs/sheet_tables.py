@@ -96,10 +96,16 @@ def header_lines(title: str, width: float) -> int:
 
 
 def write_table(
-    ws: Worksheet, rows: Sequence[dict[str, Any]], cols: Sequence[Col], start: int = 1, unit_key: str | None = None
+    ws: Worksheet,
+    rows: Sequence[dict[str, Any]],
+    cols: Sequence[Col],
+    start: int = 1,
+    unit_key: str | None = None,
+    main: bool = True,
 ) -> int:
-    """Header + rows from `start`; frozen header, filter, formats, widths, print setup.
-    Returns the next free row."""
+    """Header + rows from `start`; formats, widths (never narrowing a column an earlier table
+    of the sheet needs) and, for the sheet's `main` table, frozen header, filter and print
+    setup. Returns the next free row."""
     numeric = [False] * len(cols)
     longest = [0] * len(cols)
     for i, row in enumerate(rows, start=start + 1):
@@ -115,7 +121,7 @@ def write_table(
             if fmt:
                 cell.number_format = fmt
             longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
-    widths = _widths(ws, cols, numeric, longest, start)
+    widths = _widths(ws, cols, numeric, longest, start, keep=not main)
     for i, row in enumerate(rows, start=start + 1):  # text wraps past its column; rows as tall as their lines
         lines = 1
         for j, col in enumerate(cols):
@@ -128,13 +134,16 @@ def write_table(
         if lines > 1:
             ws.row_dimensions[i].height = LINE_HEIGHT * lines + 2
     last = start + len(rows)
-    ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    print_setup(ws, title_row=start)
-    ws.auto_filter.ref = f"A{start}:{get_column_letter(len(cols))}{max(last, start + 1)}"
+    if main:
+        ws.freeze_panes = ws.cell(row=start + 1, column=1)
+        print_setup(ws, title_row=start)
+        ws.auto_filter.ref = f"A{start}:{get_column_letter(len(cols))}{max(last, start + 1)}"
     return last + 2
 
 
-def _widths(ws: Worksheet, cols: Sequence[Col], numeric: list[bool], longest: list[int], start: int) -> list[float]:
+def _widths(
+    ws: Worksheet, cols: Sequence[Col], numeric: list[bool], longest: list[int], start: int, keep: bool = False
+) -> list[float]:
     """Size each column to its content (text up to its `Col.width`, numbers whole) and write the
     header row, numeric headers right-aligned, tall enough for its wrapped titles."""
     widths: list[float] = []
@@ -144,6 +153,8 @@ def _widths(ws: Worksheet, cols: Sequence[Col], numeric: list[bool], longest: li
         cap = MAX_NUMBER_WIDTH if is_number else col.width
         word = max((len(w) for w in col.title.split()), default=4)
         width = float(max(MIN_WIDTH, word + 2, min(longest[j - 1] + 3, max(cap, 10))))
+        if keep:  # a second table of the sheet: as wide as the first one needs, too
+            width = max(width, ws.column_dimensions[get_column_letter(j)].width or 0)
         widths.append(width)
         ws.column_dimensions[get_column_letter(j)].width = width
         header_height = max(header_height, header_lines(col.title, width - 1))

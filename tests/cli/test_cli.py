@@ -172,7 +172,7 @@ def test_status_matches_completeness_sheet(tmp_path, monkeypatch):
     ws = load_workbook(tmp_path / "evaluation_2016.xlsx")["Complétude"]
     state = [c.value for c in ws[1]].index("État")
     states = [r[state].value for r in ws.iter_rows(min_row=2) if r[0].value and r[2].value == 2016]
-    assert states.count("manquant") == 1 and states.count("valide") == 17
+    assert states.count("Manquant") == 1 and states.count("Valide (compté)") == 17
 
 
 def test_deadlines_from_cess_toml(ref, tmp_path, monkeypatch):

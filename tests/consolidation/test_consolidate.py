@@ -214,17 +214,25 @@ def test_workbook_read_back(ref, coll, tmp_path):
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
     [coop] = [
-        r for r in rows if r["Action"] == "II_3.1.1" and r["Indicateur"] == "cooperations" and r["Année"] == PERIODE
+        r
+        for r in rows
+        if r["Action"] == "II_3.1.1" and r["Indicateur"] == "cooperations" and r["Année"] == "Période 2014-2016"
     ]
     assert coop["Valeur"] == 37 and coop["Couverture"] == "3 / 3 bilans"
-    val_cell = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "II" and r[3].value == "ptce_actifs")[8]
+    val_cell = next(
+        r
+        for r in ws.iter_rows(min_row=2)
+        if r[0].value == "Axe II — Innovation sociale" and r[3].value == "ptce_actifs"
+    )[8]
     assert val_cell.number_format == "#,##0"
     sources = {r[0].value: r for r in wb["Sources"].iter_rows(min_row=2)}
     assert set(sources) == {s.name for s in coll.sources}
     assert all(len(r[1].value) == 64 for r in sources.values())
     assert sources["bilan_III_1.1.3_2015.xlsx"][10].value == "remplacé par la version 2 (bilan_III_1.1.3_2015_v2.xlsx)"
-    anomalies = [r[0].value for r in wb["Anomalies"].iter_rows(min_row=2)]
-    assert "cumul.ecart" in anomalies and "bilan.conflit" in anomalies and "bilan.manquant" in anomalies
+    anomalies = [(r[0].value, r[-1].value) for r in wb["Anomalies"].iter_rows(min_row=2)]
+    assert ("Cumul de la période différent des bilans annuels", "cumul.ecart") in anomalies
+    assert ("Deux bilans différents pour la même version", "bilan.conflit") in anomalies
+    assert ("Bilan manquant", "bilan.manquant") in anomalies
     q2 = [c.value for c in wb["Q2 Impact économique"]["A"]]
     assert "Q2 — Quel a été l'impact économique du CES ESS 2014-2016 ?" in q2
     assert any(v and v.startswith("Développement du nombre d'entreprises créées ou reprises") for v in q2)

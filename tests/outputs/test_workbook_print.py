@@ -92,3 +92,42 @@ def test_gnumeric_reads_the_charts(workbook, tmp_path):
     said = run.stdout + run.stderr
     assert "Dropping" not in said and "Unexpected element" not in said, said
     assert gzip.decompress(out.read_bytes()).count(b"<gnm:SheetObjectGraph") == 2
+
+
+CODES = {"transversal", "période", "total", "territoires", "completude", "manquant", "conflit"}
+
+
+def test_labels_are_words_and_codes_keep_their_own_column(workbook):
+    wb = load_workbook(workbook)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str):
+                    continue
+                assert cell.value not in CODES, (ws.title, cell.coordinate, cell.value)
+                assert (
+                    not cell.value.startswith(("bilan.", "plausibilite.", "cumul."))
+                    or _column_title(ws, cell) == "Code"
+                )
+    anomalies = wb["Anomalies"]
+    titles = [c.value for c in anomalies[1]]
+    assert titles[0] == "Nature" and titles[-1] == "Code"
+
+
+def _column_title(ws, cell):
+    row = int(ws.print_title_rows.replace("$", "").split(":")[0]) if ws.print_title_rows else 1
+    return ws.cell(row=row, column=cell.column).value
+
+
+def test_whole_counts_have_no_decimals(workbook, ref):
+    wb = load_workbook(workbook)
+    for title in ("Territoires", "Q3 Territoires"):
+        ws = wb[title]
+        for row in ws.iter_rows():
+            labels = [c.value for c in row if isinstance(c.value, str)]
+            units = {
+                ref.indicateurs[c].unite for c in ref.indicateurs if c in labels or ref.indicateurs[c].libelle in labels
+            }
+            for cell in row:
+                if isinstance(cell.value, int | float) and units == {"nombre"} and "%" not in cell.number_format:
+                    assert cell.number_format == "#,##0", (title, cell.coordinate, cell.number_format)
