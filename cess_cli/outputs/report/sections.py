@@ -145,7 +145,8 @@ def _by_funder(total: pd.DataFrame, years: list[str]) -> Table:
 
 def _state(r: dict[Any, Any]) -> str:
     if r["etat"] == "valide":
-        return "valide" if r["a_l_heure"] else "retard"
+        on_time = r.get("version_comptee_a_l_heure", r.get("a_l_heure"))  # the counted version's date
+        return "retard" if on_time is not None and on_time == on_time and not on_time else "valide"
     return str(r["etat"]) if r["etat"] in CELLS else "invalide"
 
 
@@ -171,7 +172,8 @@ def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapt
     labels = [
         ("attendu", "Bilans attendus"),
         ("recu", "Reçus"),
-        ("a_l_heure", "Première transmission à l'heure"),
+        ("premier_envoi_a_l_heure", "Premier envoi à l'heure"),
+        ("version_comptee_a_l_heure", "Version comptée à l'heure"),
         ("valide_premiere", "Valides du premier coup"),
         ("valide", "Valides (comptés)"),
         ("manquant", "Manquants"),
@@ -182,11 +184,11 @@ def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapt
     for key, label in labels:
         if key not in comp:
             continue
-        vals = [int(per_year[y][key].sum()) for y in years]
+        vals = [int(per_year[y][key].fillna(0).sum()) for y in years]
         expected = [len(per_year[y]) for y in years]
         cells = [f"{v} / {m}" if key != "attendu" else str(v) for v, m in zip(vals, expected, strict=True)]
         if len(years) > 1:
-            tot, m = int(comp[key].sum()), len(comp)
+            tot, m = int(comp[key].fillna(0).sum()), len(comp)
             cells.append(f"{tot} / {m} ({french.percent(tot / m if m else None)})" if key != "attendu" else str(tot))
         table.rows.append([label, *cells])
     states = {k: [0] * len(years) for k in ("valide", "retard", "invalide", "manquant")}
