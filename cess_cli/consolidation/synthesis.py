@@ -121,7 +121,7 @@ def key_figures_table(
     fin = tables["financements"]
     sig = signatories(fin, ref, years)
     n, m = financing_coverage(fin, years)
-    names = ", ".join(sig["financeur"]) if len(sig) else ""
+    names = ", ".join(sig["libelle"]) if len(sig) else ""  # labels, never codes
     obtained, envelope = float(sig["montant_obtenu"].sum()), float(sig["enveloppe"].fillna(0).sum())
     provisional = sorted(
         {e.annee for f in ref.financeurs.values() for e in f.enveloppes if e.previsionnel} & set(years)

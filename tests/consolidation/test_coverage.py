@@ -91,7 +91,9 @@ def test_territory_coverage_by_hand(ref, ev2015):
 
 def test_key_figures_compare_signatories_with_their_own_envelopes(ref, ev2015):
     key = ev2015.tables["chiffres_cles"].set_index("libelle")
-    signatories = key.loc["Financements obtenus des signataires (REGION, ETAT, CDC)"]
+    signatories = key.loc[
+        "Financements obtenus des signataires (Région Rhône-Alpes, Etat, Caisse des Dépôts et Consignations)"
+    ]
     assert signatories["valeur"] == 800 + 500 and signatories["couverture"] == "2 / 21 bilans"
     assert key.loc["Enveloppes des signataires (prévisionnelles : 2015)", "valeur"] == REGION + ETAT + CDC
     assert key.loc["Taux obtenu / enveloppes des signataires", "valeur"] == pytest.approx(1300 / (REGION + ETAT + CDC))

@@ -57,7 +57,9 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
 
     synth = wb["Synthèse"]
     rows = {r[0].value: (r[1].value, r[2].value) for r in synth.iter_rows() if r[0].value}
-    assert rows["Financements obtenus des signataires (REGION, ETAT, CDC)"] == (800, "1 / 21 bilans")
+    assert rows[
+        "Financements obtenus des signataires (Région Rhône-Alpes, Etat, Caisse des Dépôts et Consignations)"
+    ] == (800, "1 / 21 bilans")
     assert rows["Financements obtenus, toutes sources (sans enveloppe à comparer)"] == (1800, "1 / 21 bilans")
     assert "Enveloppes des signataires (prévisionnelles : 2015)" in rows
     assert any(str(k).startswith("Couverture « n / m bilans » : n bilans comptés") for k in rows)

@@ -292,3 +292,35 @@ def test_batch_writes_the_period_report(ref, bilans, tmp_path):
     assert (result.run_dir / "rapport_2014-2016.html").exists()
     names = {Path(o["fichier"]).name for o in result.manifest["sorties"]}
     assert "rapport_2014-2016.html" in names
+
+
+def test_superseded_versions_summed_up_per_action_year(ref, tmp_path, monkeypatch):
+    from cess_cli.outputs.report import anomalies as anomalies_module
+
+    from ..helpers import set_ident
+
+    for version in (1, 2, 3):
+        make_bilan(
+            ref,
+            tmp_path,
+            "II_3.1.1",
+            2014,
+            name=f"bilan_II_3.1.1_2014_v{version}.xlsx",
+            values={"cooperations": 10 + version},
+            edit=lambda wb, v=version: set_ident(wb, "version", v),
+        )
+    ev = consolidate(collect([tmp_path], ref), ref, [2014])
+    groups = {g.kind: g for g in anomalies_module.anomalies(ev, ref)}
+    [item] = groups["Bilan remplacé par une version plus récente"].items  # two files, one sentence
+    assert item.message == "II_3.1.1 2014 : 2 versions remplacées par une version plus récente."
+    assert item.fichier == "bilan_II_3.1.1_2014_v1.xlsx, bilan_II_3.1.1_2014_v2.xlsx"
+    missing = groups["Bilan manquant"]
+    assert len(missing.items) == 20 and missing.hint == "Relancez le porteur."  # the shared advice said once
+    monkeypatch.setattr(anomalies_module, "LISTING_FROM", 5)
+    long = {g.kind: g for g in anomalies_module.anomalies(ev, ref)}["Bilan manquant"]
+    assert (
+        long.listing.count("\n") == 19
+        and "bilan_ANIM_2014.xlsx : Bilan ANIM 2014 attendu mais non reçu." in long.listing
+    )
+    page = lxml_html.fromstring(render_html(build_report(ev, ref, TODAY)))
+    assert "2 versions remplacées" in page.text_content()

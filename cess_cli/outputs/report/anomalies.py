@@ -52,9 +52,10 @@ def anomalies(ev: Evaluation, ref: Referential) -> list[AnomalyGroup]:
             shown = ", ".join(names[:3]) + (f" et {len(names) - 3} autres" if len(names) > 3 else "")
             group.items[index] = Anomaly(shown, "", f"{action_year} : {len(found)} {SUMMED[code][1]}.", first.conseil)
     for group in groups.values():
+        hints = {a.conseil for a in group.items}
+        if len(group.items) > 1 and len(hints) == 1:  # said once under the heading
+            group.hint = hints.pop()
         if len(group.items) > LISTING_FROM:
-            hints = {a.conseil for a in group.items}
-            group.hint = hints.pop() if len(hints) == 1 else ""
             group.listing = "\n".join(
                 f"{a.fichier}{', ' + a.emplacement if a.emplacement else ''} : {a.message}"
                 + (f" {a.conseil}" if a.conseil and not group.hint else "")

@@ -148,7 +148,7 @@ class Report:
     cess_version: str
     referential_hash: str
     referential_folder: str
-    key_figures: list[tuple[str, str]]
+    key_figures: list[tuple[str, str, str]]  # label, French figure, coverage (« 55 / 63 bilans » or « »)
     key_note: str
     chapters: list[Chapter]
     financing: Chapter

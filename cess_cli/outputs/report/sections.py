@@ -52,11 +52,15 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
             "Statut de l'enveloppe",
             "Obtenu (bilans)",
             "Obtenu / enveloppe",
+            "Couverture",
         ],
         rows=[],
-        numeric={2, 4, 5},
+        numeric={2, 4, 5, 6},
         caption="Financements obtenus par les actions, comparés à l'enveloppe de chaque signataire",
-        note="Une enveloppe « prévisionnelle » n'est pas encore confirmée (2015 et 2016 sont renouvelées sous réserve).",
+        note=(
+            "Une enveloppe « prévisionnelle » n'est pas encore confirmée (2015 et 2016 sont renouvelées sous réserve). "
+            "Couverture : bilans comptés qui déclarent des financements / bilans attendus."
+        ),
     )
     cats, obtained, envelopes = [], [], []
     for code in signatories:
@@ -71,11 +75,14 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
                     status or "—",
                     french.euros(r.get("montant_obtenu") if r else None),
                     french.percent(r.get("taux_enveloppe") if r else None),
+                    str(r.get("couverture") or "") if r else "",
                 ]
             )
+            env_table.row_classes.append("")
             cats.append(f"{ref.libelle_financeur(code)} {y}" + (" (prév.)" if status == PREV else ""))
             obtained.append(r.get("montant_obtenu") if r else None)
             envelopes.append(r.get("enveloppe") if r else None)
+        _period_row(env_table, ev, code)
     chart = grouped_bars(
         f"f{number}",
         f"Financements obtenus et enveloppes des signataires ({ev.label})",
@@ -99,6 +106,27 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
         intro="Montants déclarés dans la feuille Financements des bilans comptés, en euros.",
         blocks=blocks,
     )
+
+
+def _period_row(table: Table, ev: Evaluation, code: str) -> None:
+    """The signatory's whole period, from the evaluation's `signataires` table (like with like:
+    the rate compares what was obtained in the years that have an envelope)."""
+    sig = ev.tables.get("signataires")
+    if len(ev.years) < 2 or sig is None or not len(sig[sig["financeur"] == code]):
+        return
+    r = _first(sig[sig["financeur"] == code]) or {}
+    table.rows.append(
+        [
+            str(r.get("libelle", code)),
+            f"Période {ev.label}",
+            french.euros(r.get("enveloppe")),
+            str(r.get("statut_enveloppe") or "—"),
+            french.euros(r.get("montant_obtenu")),
+            french.percent(r.get("taux_enveloppe")),
+            str(r.get("couverture") or ""),
+        ]
+    )
+    table.row_classes.append("period")
 
 
 def _first(df: pd.DataFrame) -> dict[str, Any] | None:

@@ -53,7 +53,7 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         cess_version=__version__,
         referential_hash=ref.digest,
         referential_folder=ref.folder.name,
-        key_figures=[(label, french.by_excel_format(value, fmt)) for label, value, fmt in ev.key_figures],
+        key_figures=_key_figures(ev),
         key_note=(
             "Chaque chiffre indique sur combien de bilans il repose (bilans comptés / bilans attendus) : "
             "un total partiel n'est pas un total complet."
@@ -70,6 +70,16 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         sources=sources,
         sources_listing=listing,
     )
+
+
+def _key_figures(ev: Evaluation) -> list[tuple[str, str, str]]:
+    """The key figures of *Synthèse* (label, French figure, coverage); the coverage comes from
+    the evaluation's `chiffres_cles` table where it has one."""
+    table = ev.tables.get("chiffres_cles")
+    cover: dict[str, str] = {}
+    if table is not None and "couverture" in table:
+        cover = {str(r["libelle"]): str(r["couverture"] or "") for r in table.to_dict("records")}
+    return [(label, french.by_excel_format(value, fmt), cover.get(label, "")) for label, value, fmt in ev.key_figures]
 
 
 def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Chapter:
@@ -162,6 +172,10 @@ def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
         numeric=set(range(1, len(codes) + 1)),
         caption=f"Répartition par département ({year_label(key, ev.label).lower()})",
     )
+    if "couverture" in sub:
+        first = {c: str(sub[sub["indicateur"] == c]["couverture"].iloc[0]) for c in codes}
+        by_dep.rows.append(["Couverture", *[first[c] for c in codes]])
+        by_dep.row_classes = [""] * (len(by_dep.rows) - 1) + ["coverage"]
     zones = Table(
         headers=["Indicateur", "Total", "Dont QPV", "Part QPV", "Dont ZRR", "Part ZRR"],
         rows=[],
@@ -228,11 +242,19 @@ def _governance(ev: Evaluation, chart_id: str) -> Block:
         rows=[],
         numeric=set(range(1, len(columns) + 1)),
     )
+    table.headers.append("Couverture")
     for chiffre in dict.fromkeys(q4["chiffre"]):
         sub = q4[q4["chiffre"] == chiffre]
         fmt: Any = formats.get(str(sub["format"].iloc[0]), french.number)
         got = dict(zip(sub["annee"].astype(str), sub["valeur"], strict=True))
-        table.rows.append([str(chiffre), *[fmt(got[c]) if c in got else "" for c in columns]])
+        covers = dict(zip(sub["annee"].astype(str), sub["couverture"], strict=True)) if "couverture" in sub else {}
+        shown = [c for c in columns if covers.get(c)]
+        cover = (
+            str(covers[shown[0]])
+            if len({covers[c] for c in shown}) == 1
+            else " ; ".join(f"{c} : {covers[c]}" for c in shown)
+        )
+        table.rows.append([str(chiffre), *[fmt(got[c]) if c in got else "" for c in columns], cover])
     years = [str(y) for y in ev.years]
 
     def series(label: str) -> list[float | None]:
