@@ -11,10 +11,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.safety import set_cell
-from cess_cli.outputs.sheet_tables import EUR, cell_value, records, sheet_title
+from cess_cli.outputs.sheet_tables import EUR, cell_value, print_setup, records, sheet_title
 from cess_cli.referential.loading import Referential
 
 CENTER = Alignment(horizontal="center")
+CHART_ROWS = 18  # rows an 8-cm chart takes, and a blank one
 NOTE = (
     "Couverture « n / m bilans » : n bilans comptés (valides, dans leur version retenue) sur m bilans attendus, "
     "et non les bilans reçus ; un total partiel n'est pas un total complet. Les financements obtenus des "
@@ -37,6 +38,9 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         i += 1 if r["groupe"] == group or group is None else 2  # a blank row between groups
         group = r["groupe"]
         set_cell(ws.cell(row=i, column=1), r["libelle"])
+        if len(str(r["libelle"])) > 62:  # a long label wraps, its row as tall as its two lines
+            ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[i].height = 30
         cell = ws.cell(row=i, column=2)
         set_cell(cell, cell_value(r["valeur"]))
         cell.number_format = r["format"]
@@ -51,10 +55,9 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     ws.merge_cells(start_row=i + 2, start_column=1, end_row=i + 2, end_column=3)
     ws.row_dimensions[i + 2].height = 75
     _charts(ws, ev, i + 4)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, landscape=False)  # the key figures and the charts below them; chart data (H:…) not printed
+    ws.print_area = f"A1:C{i + 4 + 2 * CHART_ROWS}"
+    ws.page_setup.fitToHeight = 1  # one page
 
 
 def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
@@ -113,6 +116,6 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     chart2.add_data(data2, titles_from_data=True)
     chart2.set_categories(cats2)
     chart2.height, chart2.width = 8, 15
-    ws.add_chart(chart2, f"E{anchor_row}")
+    ws.add_chart(chart2, f"A{anchor_row + CHART_ROWS}")  # below the first: both print in A:C
     for c, w in (("H", 34), ("I", 16), ("J", 30), ("K", 30), ("L", 16), ("M", 16), ("N", 16)):
         ws.column_dimensions[c].width = w
