@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import typer
 from rich.text import Text
 
@@ -20,6 +22,12 @@ from cess_cli.cli.common import (
     period_years,
 )
 from cess_cli.cli.consolidate import PeriodArg
+
+
+def _warm_up() -> None:
+    from cess_cli.outputs.report import warm_up
+
+    warm_up()
 
 
 def rapport(
@@ -53,8 +61,12 @@ def rapport(
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = load_referential(cfg)
         years = period_years(periode, ref)
+        # the report's libraries load while the worker processes read the bilans
+        warming = threading.Thread(target=_warm_up, daemon=True)
+        warming.start()
         coll = collect_bilans(cfg, ref)
         ev = run_consolidation(coll, ref, years)
+        warming.join()
         files = write_report(ev, ref, cfg.sortie)
         comp = ev.tables["completude"]
         counted = int(comp["valide"].sum()) if len(comp) else 0

@@ -8,6 +8,7 @@ and `render_html` the page, for tests and notebooks.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,11 +16,21 @@ from pathlib import Path
 
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.atomic import atomic_path, write_text_atomic
+from cess_cli.outputs.report.charts import build_chart_fonts
 from cess_cli.outputs.report.render import PdfUnavailable, render_html, render_pdf
 from cess_cli.outputs.report.view import build_report
 from cess_cli.referential.loading import Referential
 
-__all__ = ["ReportFiles", "build_report", "render_html", "write_report"]
+__all__ = ["ReportFiles", "build_report", "render_html", "warm_up", "write_report"]
+
+
+def warm_up() -> None:
+    """Load what the report needs (WeasyPrint and Pango, matplotlib's fonts, Babel's French
+    locale) ahead of time: `cess rapport` calls it in a thread while the bilans are read by
+    the worker processes, so this second of loading is not added to the run. Never raises."""
+    with contextlib.suppress(Exception):  # whatever fails here is said when the real report is made
+        render_pdf("<html><body><p>1 234,5</p></body></html>")
+        build_chart_fonts()
 
 
 @dataclass(frozen=True)

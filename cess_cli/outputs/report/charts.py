@@ -239,6 +239,11 @@ def grouped_bars(
         return _render(fig, chart_id, title, alt)
 
 
+def build_chart_fonts() -> None:
+    """Draw a tiny chart once, so matplotlib's font cache and text layout are loaded."""
+    panels_chart("warm", "", [Panel("", "nombre", ["2014"], [1.0], [1.0])])
+
+
 def _render(fig: Figure, chart_id: str, title: str, alt: str) -> Chart:
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": chart_id}):
