@@ -49,13 +49,13 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
             "Signataire",
             "Année",
             "Enveloppe du contrat",
-            "Statut de l'enveloppe",
+            "Statut",
             "Obtenu (bilans)",
             "Obtenu / enveloppe",
             "Couverture",
         ],
         rows=[],
-        numeric={2, 4, 5, 6},
+        numeric={2, 4, 5},
         caption="Financements obtenus par les actions, comparés à l'enveloppe de chaque signataire",
         note=(
             "Une enveloppe « prévisionnelle » n'est pas encore confirmée (2015 et 2016 sont renouvelées sous réserve). "
@@ -69,7 +69,7 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
             status = str(r.get("statut_enveloppe") or "") if r else ""
             env_table.rows.append(
                 [
-                    ref.libelle_financeur(code),
+                    ref.libelle_financeur(code) if y == years[0] else "",  # named once per signatory
                     y,
                     french.euros(r.get("enveloppe") if r else None),
                     status or "—",
@@ -117,7 +117,7 @@ def _period_row(table: Table, ev: Evaluation, code: str) -> None:
     r = _first(sig[sig["financeur"] == code]) or {}
     table.rows.append(
         [
-            str(r.get("libelle", code)),
+            "",
             f"Période {ev.label}",
             french.euros(r.get("enveloppe")),
             str(r.get("statut_enveloppe") or "—"),

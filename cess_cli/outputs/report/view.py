@@ -73,13 +73,15 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
 
 
 def _key_figures(ev: Evaluation) -> list[tuple[str, str, str]]:
-    """The key figures of *Synthèse* (label, French figure, coverage); the coverage comes from
-    the evaluation's `chiffres_cles` table where it has one."""
+    """The key figures of *Synthèse* (label, French figure, coverage « n / m bilans » or "");
+    from the evaluation's `chiffres_cles` table, else from `Evaluation.key_figures`."""
     table = ev.tables.get("chiffres_cles")
-    cover: dict[str, str] = {}
-    if table is not None and "couverture" in table:
-        cover = {str(r["libelle"]): str(r["couverture"] or "") for r in table.to_dict("records")}
-    return [(label, french.by_excel_format(value, fmt), cover.get(label, "")) for label, value, fmt in ev.key_figures]
+    if table is not None and {"libelle", "valeur", "format", "couverture"} <= set(table.columns):
+        return [
+            (str(r["libelle"]), french.by_excel_format(r["valeur"], str(r["format"])), str(r["couverture"] or ""))
+            for r in table.to_dict("records")
+        ]
+    return [(label, french.by_excel_format(value, fmt), "") for label, value, fmt in ev.key_figures]
 
 
 def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Chapter:
