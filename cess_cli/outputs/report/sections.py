@@ -321,7 +321,8 @@ def method(ev: Evaluation, ref: Referential) -> list[tuple[str, str]]:
         (
             "Anomalies",
             "Cumul de la période comparé aux bilans annuels ; variations de plus de ×3 ou moins de ÷3 d'une "
-            "année sur l'autre, valeurs à plus de ×2 ou moins de ÷2 de la cible, sans commentaire du porteur.",
+            "année sur l'autre (ou d'une valeur positive à zéro, ou l'inverse), valeurs à plus de ×2 ou moins de ÷2 "
+            "de la cible, sans commentaire du porteur ; un cumul qui ne peut être vérifié (une année manque) est signalé.",
         ),
         (
             "Outil",
