@@ -206,6 +206,31 @@ def _with_targets(files: list[tuple[Path, str]], folder: Path | None, staging: P
         yield path, display, (str(staging), stem)
 
 
+def iter_files(
+    paths: Iterable[Path],
+    ref: Referential,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    isolate: bool = False,
+    timeout: float = 30.0,
+    feedback_dir: Path | None = None,
+) -> Iterator[tuple[FileResult, Feedback | None]]:
+    """Validate files and folders, yielding each file's result (and its feedback, when
+    it has findings and `feedback_dir` is given) as soon as it is known, in input order;
+    then one `dossier.illisible` result per folder that could not be read. `cess
+    validate` prints each file while the workers read the next ones."""
+    paths = list(paths)
+    explicit = set(paths)
+    scan = scan_bilan_files(paths)
+    with contextlib.closing(
+        read_many(scan.files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
+    ) as results:
+        for (path, _), (result, _, fb) in zip(scan.files, results, strict=True):
+            yield (named_explicitly(result) if path in explicit else result), fb
+    for _, display, reason in scan.unreadable:
+        yield folder_result(display, reason), None
+
+
 def validate_files(
     paths: Iterable[Path],
     ref: Referential,
@@ -219,17 +244,12 @@ def validate_files(
     and, in `Feedback.problem`, what could not be (never counted as written)."""
     report = Report()
     feedback: list[Feedback] = []
-    paths = list(paths)
-    explicit = set(paths)
-    scan = scan_bilan_files(paths)
-    with contextlib.closing(
-        read_many(scan.files, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir)
-    ) as results:
-        for (path, _), (result, _, fb) in zip(scan.files, results, strict=True):
-            report.files.append(named_explicitly(result) if path in explicit else result)
-            if fb is not None:
-                feedback.append(fb)
-    report.files += [folder_result(display, reason) for _, display, reason in scan.unreadable]
+    for result, fb in iter_files(
+        paths, ref, limits=limits, isolate=isolate, timeout=timeout, feedback_dir=feedback_dir
+    ):
+        report.files.append(result)
+        if fb is not None:
+            feedback.append(fb)
     return report, feedback
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from cess_cli.checking.state import FileCheck
 from cess_cli.checking.structure import cell_value, columns_of, data_rows, too_long
 from cess_cli.reading import cells
-from cess_cli.reading.workbook import Sheet, col_letter, normalize
+from cess_cli.reading.cells import normalize
+from cess_cli.reading.workbook import Sheet, col_letter
 from cess_cli.referential.bilan_format import IDENTIFICATION, IDENTIFICATION_KEYS
 from cess_cli.wording import suggestion
 

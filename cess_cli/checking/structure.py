@@ -18,8 +18,9 @@ from cess_cli.catalogue import make
 from cess_cli.checking.state import FileCheck
 from cess_cli.findings import Finding, Severity
 from cess_cli.reading import cells
+from cess_cli.reading.cells import normalize
 from cess_cli.reading.limits import Limits
-from cess_cli.reading.workbook import Book, Sheet, col_letter, normalize
+from cess_cli.reading.workbook import Book, Sheet, col_letter
 from cess_cli.referential.bilan_format import INSTRUCTIONS_TITLE, LISTS_TITLE, SHEETS, SheetSpec
 
 HEADER_SEARCH_ROWS = 10  # how far below row 1 a shifted header is looked for

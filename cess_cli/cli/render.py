@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+import textwrap
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.padding import Padding
@@ -40,9 +41,13 @@ def print_report(console: Console, report: Report, *, strict: bool = False) -> N
     hint), then the totals. A table on a terminal of `TABLE_MIN_WIDTH` columns or more;
     otherwise a list whose messages are never squeezed (wrapped at words on a terminal,
     one line each in a pipe or a log). Codes and addresses are never cut."""
-    table = console.is_terminal and console.width >= TABLE_MIN_WIDTH
     for result in report.files:
-        _print_file(console, result, table=table)
+        print_file(console, result)
+    print_totals(console, report, strict=strict)
+
+
+def print_totals(console: Console, report: Report, *, strict: bool = False) -> None:
+    """The last line: files and findings counted apart."""
     valid = sum(r.valid and (not strict or r.warnings == 0) for r in report.files)
     ignored = sum(r.ignored for r in report.files)
     console.print(
@@ -58,15 +63,41 @@ def print_report(console: Console, report: Report, *, strict: bool = False) -> N
     )
 
 
-def _print_file(console: Console, result: FileResult, *, table: bool) -> None:
+def print_file(console: Console, result: FileResult) -> None:
+    """One file's lines, printed at once (`cess validate` prints each file as it is read).
+    In a pipe or a log, where nothing is styled or wrapped, the lines are written as plain
+    text, without the terminal renderer: the same text, at a fraction of the cost."""
+    if not console.is_terminal:
+        console.file.write("".join(line + "\n" for line in _plain_lines(result)))
+        return
+    _print_styled(console, result, table=console.width >= TABLE_MIN_WIDTH)
+
+
+def _plain_lines(result: FileResult) -> list[str]:
+    """What a terminal shows, as plain lines (no style, one line per line of text)."""
     name = clean(result.file)
-    wrap = console.is_terminal  # in a pipe or a log, one line per line of text
     if not result.findings:
-        console.print(Text.assemble(("✔ ", "green"), (name, "bold"), " : aucun problème."), soft_wrap=not wrap)
+        return [f"✔ {name} : aucun problème."]
+    if result.ignored:
+        return [f"– {name} : {clean(result.findings[0].message)}"]
+    mark = "✘ " if not result.valid else "! "
+    lines = [f"{mark}{name} : {count(result.errors, 'erreur')}, {count(result.warnings, 'avertissement')}"]
+    for f in result.findings:
+        lines.append(f"  {f.severity}  {clean(f.location) or '—'}  {f.code}")
+        lines.append("    " + clean(f.message))
+        if f.hint:
+            lines.append("    → " + clean(f.hint))
+    return lines
+
+
+def _print_styled(console: Console, result: FileResult, *, table: bool) -> None:
+    name = clean(result.file)
+    if not result.findings:
+        console.print(Text.assemble(("✔ ", "green"), (name, "bold"), " : aucun problème."), soft_wrap=False)
         return
     if result.ignored:
         line = Text.assemble(("– ", "dim"), (name, "bold"), " : ", clean(result.findings[0].message))
-        console.print(line, soft_wrap=not wrap)
+        console.print(line, soft_wrap=False)
         return
     mark, style = ("✘ ", "red") if not result.valid else ("! ", "yellow")
     console.print(
@@ -75,7 +106,7 @@ def _print_file(console: Console, result: FileResult, *, table: bool) -> None:
             (name, "bold"),
             f" : {count(result.errors, 'erreur')}, {count(result.warnings, 'avertissement')}",
         ),
-        soft_wrap=not wrap,
+        soft_wrap=False,
     )
     if table:
         console.print(_findings_table(result))
@@ -83,15 +114,30 @@ def _print_file(console: Console, result: FileResult, *, table: bool) -> None:
     for f in result.findings:
         sev_style = "red" if f.severity is Severity.ERREUR else "yellow"
         head = Text.assemble("  ", (str(f.severity), sev_style), "  ", clean(f.location) or "—", "  ", (f.code, "dim"))
-        console.print(head, soft_wrap=not wrap)  # wrapped at spaces only: the code stays whole
-        lines = [Text(clean(f.message))]
+        console.print(head, soft_wrap=False)  # wrapped at spaces only: the code stays whole
+        console.print(Padding(Text(clean(f.message)), (0, 0, 0, 4)), soft_wrap=False)
         if f.hint:
-            lines.append(Text("→ " + clean(f.hint), style="dim"))
-        for line in lines:
-            if wrap:
-                console.print(Padding(line, (0, 0, 0, 4)), soft_wrap=False)
-            else:
-                console.print(Text("    ").append_text(line), soft_wrap=True)
+            console.print(Padding(Text("→ " + clean(f.hint), style="dim"), (0, 0, 0, 4)), soft_wrap=False)
+
+
+class JsonStream:
+    """`Report.to_dict()` as JSON (indented by 2, as `report_json` writes it), written one
+    file at a time as results arrive; `end` adds the summary. Each value goes through
+    `json.dumps`; only the document's frame is written here."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.first = True
+
+    def file(self, result: FileResult) -> None:
+        body = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        self.out.write(('{\n  "fichiers": [\n' if self.first else ",\n") + textwrap.indent(body, "    "))
+        self.first = False
+
+    def end(self, report: Report) -> None:
+        summary = json.dumps({"resume": report.to_dict()["resume"]}, ensure_ascii=False, indent=2)
+        head = '{\n  "fichiers": [],\n' if self.first else "\n  ],\n"
+        self.out.write(head + summary[2:] + "\n")
 
 
 def _findings_table(result: FileResult) -> Table:

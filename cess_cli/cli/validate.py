@@ -63,9 +63,9 @@ def validate(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
-        from cess_cli.cli.render import print_report, report_json
-        from cess_cli.findings import CessError
-        from cess_cli.pipeline import validate_files
+        from cess_cli.cli.render import JsonStream, print_file, print_totals
+        from cess_cli.findings import CessError, Report
+        from cess_cli.pipeline import iter_files
         from cess_cli.reading.files import check_not_in_bilans, display_name
 
         if feedback is not None and feedback.exists() and not feedback.is_dir():
@@ -73,14 +73,29 @@ def validate(
         cfg, ref = config_and_referential(config, schemas)
         if feedback is not None:
             check_not_in_bilans(cfg.bilans, feedback, cfg.sortie)
-        report, written = validate_files(
+        report = Report()
+        written = []
+        stream = JsonStream(sys.stdout) if format is OutputFormat.JSON else None
+        # each file is printed as soon as it is read, while the workers read the next ones
+        for result, fb in iter_files(
             paths,
             ref,
             limits=cfg.limits(),
             isolate=True,
             timeout=cfg.limites.secondes_par_fichier,
             feedback_dir=feedback,
-        )
+        ):
+            report.files.append(result)
+            if fb is not None:
+                written.append(fb)
+            if stream is not None:
+                stream.file(result)
+            else:
+                print_file(out, result)
+        if stream is not None:
+            stream.end(report)
+        else:
+            print_totals(out, report, strict=strict)
         if feedback is not None:
             for fb in written:
                 if fb.problem:
@@ -93,10 +108,6 @@ def validate(
                     + (f" ; {missed} non écrit(s)" if missed else "")
                 )
             )
-        if format is OutputFormat.JSON:
-            sys.stdout.write(report_json(report) + "\n")
-        else:
-            print_report(out, report, strict=strict)
         bilans = [r for r in report.files if not r.ignored]
         failed = report.errors > 0 or (strict and report.warnings > 0) or not bilans
         if not bilans:

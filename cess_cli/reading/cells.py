@@ -62,6 +62,15 @@ def is_invisible(ch: str) -> bool:
     return unicodedata.category(ch) == "Cf"
 
 
+@lru_cache(maxsize=256)
+def normalize(name: str) -> str:
+    """Sheet and column names match without regard to case, accents, spacing or
+    invisible format characters (a BOM pasted before a header)."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c) and not is_invisible(c))
+    return re.sub(r"[\s_]+", " ", text).strip().casefold()
+
+
 @lru_cache(maxsize=4096)
 def clean(text: str) -> tuple[str, str | None, dict[str, Any]]:
     """Text without invisible format characters nor a leading "keep as text" apostrophe,

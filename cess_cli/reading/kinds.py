@@ -19,7 +19,6 @@ error of the file, never "no error cell".
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import struct
 import zipfile
@@ -30,6 +29,7 @@ from typing import IO, Any
 from defusedxml import ElementTree as DET
 
 from cess_cli.reading.cells import NO_VALUE, CellError
+from cess_cli.reading.package import attr, local
 from cess_cli.reading.zip_parts import inflated
 
 Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE
@@ -40,51 +40,11 @@ _ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=")
 _MAX_MARKED_ROWS = 1_048_576
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _attr(el: Any, name: str) -> str | None:
-    """An attribute by its local name, whatever its namespace (Transitional or Strict)."""
-    for key, value in el.attrib.items():
-        if _local(key) == name:
-            return str(value)
-    return None
-
-
 def _col_number(letters: str) -> int:
     n = 0
     for ch in letters:
         n = n * 26 + (ord(ch) - 64)
     return n
-
-
-def read_part(zf: zipfile.ZipFile, name: str) -> bytes:
-    """A part by its name; some writers store names with backslashes (`xl\\workbook.xml`)."""
-    try:
-        return zf.read(name)
-    except KeyError:
-        return zf.read(name.replace("/", "\\"))
-
-
-def workbook_part(zf: zipfile.ZipFile) -> str | None:
-    """The workbook part of an Office Open XML package, found through `_rels/.rels` (its
-    name need not be `xl/workbook.xml`); None when the package declares none."""
-    try:
-        rels = DET.fromstring(read_part(zf, "_rels/.rels"))
-    except KeyError:
-        names = {n.replace("\\", "/") for n in zf.namelist()}
-        return "xl/workbook.xml" if "xl/workbook.xml" in names else None
-    for rel in rels:
-        if (rel.get("Type") or "").endswith("/officeDocument"):
-            return _resolve("", rel.get("Target") or "")
-    return None
-
-
-def _resolve(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(base_dir, target))
 
 
 def entry_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> bytes:
@@ -108,24 +68,6 @@ def entry_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> byte
     return zf.read(info)
 
 
-def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its part in the package, through the workbook's relationships."""
-    book = workbook_part(zf)
-    if book is None:
-        return {}
-    folder, name = posixpath.split(book)
-    wb = DET.fromstring(read_part(zf, book))
-    rels = DET.fromstring(read_part(zf, posixpath.join(folder, "_rels", f"{name}.rels")))
-    targets = {rel.get("Id"): _resolve(folder, rel.get("Target") or "") for rel in rels}
-    out: dict[str, str] = {}
-    for el in wb.iter():
-        if _local(el.tag) == "sheet":
-            rid = _attr(el, "id")
-            if rid in targets and el.get("name") is not None:
-                out[el.get("name") or ""] = targets[rid]
-    return out
-
-
 def xlsx_marks(xml: bytes) -> Marks:
     """Error cells and formulas without a saved result of one worksheet part.
 
@@ -137,7 +79,7 @@ def xlsx_marks(xml: bytes) -> Marks:
     row = -1
     col = -1
     for event, el in DET.iterparse(io.BytesIO(xml), events=("start", "end")):
-        tag = _local(el.tag)
+        tag = local(el.tag)
         if event == "start":
             if tag == "row":
                 r = el.get("r")
@@ -166,7 +108,7 @@ def _xlsx_kind(cell: Any) -> Any:
     value: str | None = None
     has_v = False
     for child in cell:
-        name = _local(child.tag)
+        name = local(child.tag)
         if name == "f":
             has_f = True
         elif name == "v":
@@ -209,27 +151,27 @@ def _walk_ods(content: IO[bytes]) -> Iterator[tuple[str, Marks, list[Merge]]]:
     row_marks: list[tuple[int, Any]] = []
     depth = 0
     for event, el in DET.iterparse(content, events=("start", "end")):
-        tag = _local(el.tag)
+        tag = local(el.tag)
         if event == "start":
             if tag == "table":
                 depth += 1
                 if depth == 1:
-                    name, marks, merges, row = _attr(el, "name") or "", {}, [], 0
+                    name, marks, merges, row = attr(el, "name") or "", {}, [], 0
             elif tag == "table-row" and depth == 1:
                 col, row_marks = 0, []
-                row_repeat = int(_attr(el, "number-rows-repeated") or 1)
+                row_repeat = int(attr(el, "number-rows-repeated") or 1)
             continue
         if depth != 1:
             if tag == "table":
                 depth -= 1
             continue
         if tag in ("table-cell", "covered-table-cell"):
-            repeat = int(_attr(el, "number-columns-repeated") or 1)
+            repeat = int(attr(el, "number-columns-repeated") or 1)
             kind = _ods_kind(el) if tag == "table-cell" else None
             if kind is not None:
                 row_marks += [(col + i, kind) for i in range(min(repeat, 16_384))]
-            rows_spanned = int(_attr(el, "number-rows-spanned") or 1)
-            cols_spanned = int(_attr(el, "number-columns-spanned") or 1)
+            rows_spanned = int(attr(el, "number-rows-spanned") or 1)
+            cols_spanned = int(attr(el, "number-columns-spanned") or 1)
             if tag == "table-cell" and (rows_spanned > 1 or cols_spanned > 1):
                 merges.append((row, col, row + rows_spanned - 1, col + cols_spanned - 1))
             col += repeat
@@ -246,10 +188,10 @@ def _walk_ods(content: IO[bytes]) -> Iterator[tuple[str, Marks, list[Merge]]]:
 
 
 def _ods_kind(cell: Any) -> Any:
-    types = {value for key, value in cell.attrib.items() if _local(key) == "value-type"}
+    types = {value for key, value in cell.attrib.items() if local(key) == "value-type"}
     if "error" in types:  # calcext:value-type="error" beside office:value-type="string" (LibreOffice)
         text = "".join(cell.itertext()).strip()
         return CellError(text or "#ERREUR")
-    if _attr(cell, "formula") is not None and not types and not any(_local(c.tag) == "p" for c in cell):
+    if attr(cell, "formula") is not None and not types and not any(local(c.tag) == "p" for c in cell):
         return NO_VALUE  # LibreOffice saves a formula whose result is "" with an empty <text:p/>: a blank
     return None

@@ -22,8 +22,8 @@ from xml.etree.ElementTree import ParseError
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
-from cess_cli.reading.kinds import workbook_part
 from cess_cli.reading.limits import Limits
+from cess_cli.reading.package import workbook_part
 from cess_cli.reading.zip_parts import check_methods, check_sheet_parts
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -85,7 +85,9 @@ def _check_zip(data: bytes, display: str, limits: Limits) -> Checked:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         checked = _check_entries(zf, display, limits)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, ParseError) as exc:
+    except ParseError as exc:  # the archive is whole, an XML part of it is broken
+        checked = _refused(make("fichier.illisible", display, detail=short_reason(exc)))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as exc:
         checked = _refused(make("fichier.tronque", display, detail=short_reason(exc)))
     if checked.finding is None and zf is not None:
         return Checked(None, None, None, kind=checked.kind, archive=zf)

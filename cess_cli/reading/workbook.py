@@ -17,11 +17,8 @@ dates, codes). README: *The bilan workbook*, *Untrusted workbooks*.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import zipfile
 from datetime import datetime, time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +27,12 @@ from python_calamine import CalamineWorkbook
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
 from cess_cli.reading import kinds
-from cess_cli.reading.cells import CellError, is_invisible
+from cess_cli.reading.cells import CellError, normalize
 from cess_cli.reading.kinds import Marks, Merge
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
+from cess_cli.reading.package import sheet_parts
 from cess_cli.reading.preflight import Checked, preflight, short_reason
+from cess_cli.reading.zip_parts import archive
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 
@@ -80,8 +79,6 @@ class CalamineBook(Book):
         self._zip = archive
         self._data = data
         self._kind = kind
-        self._parts: dict[str, str] | None = None
-        self._hinted: set[str] | None = None
         self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
 
     def sheet(self, name: str) -> Sheet:
@@ -96,25 +93,26 @@ class CalamineBook(Book):
         return Sheet(name, rows, merged)
 
     def _xlsx_marks(self, name: str) -> Marks:
-        """The kinds of one sheet's cells. The XML parts that may hold a formula or an
-        error cell are found first, with a byte test; most bilans have none, and then no
-        part is parsed and the sheet names need not be resolved to their parts."""
-        if self._hinted is None:
-            self._hinted = {
-                info.filename.replace("\\", "/")
-                for info in self._zip.infolist()
-                if info.filename.endswith(".xml")
-                and not info.filename.replace("\\", "/").startswith(_NOT_SHEETS)
-                and kinds.xlsx_needs_walk(kinds.entry_bytes(self._zip, info, self._data))
-            }
-        if not self._hinted:
-            return {}
-        if self._parts is None:
-            self._parts = kinds.xlsx_sheet_parts(self._zip)
-        part = self._parts.get(name)
+        """The kinds of one sheet's cells: error cells and formulas without a result,
+        parsed from the sheet's part only when a byte test finds one (most bilans have
+        none). The part and its bytes are those the pre-flight found and inflated."""
+        record = archive(self._zip)
+        if record.sheet_parts is None:
+            record.sheet_parts = dict(sheet_parts(self._zip))
+        part = record.sheet_parts.get(name)
         if part is None:
             raise ValueError(f"feuille « {name} » introuvable dans l'archive")
-        return kinds.xlsx_marks(kinds.read_part(self._zip, part)) if part in self._hinted else {}
+        xml = record.inflated.get(part)
+        if xml is None:
+            info = self._info(part)
+            xml = kinds.entry_bytes(self._zip, info, self._data)
+        return kinds.xlsx_marks(xml)
+
+    def _info(self, part: str) -> zipfile.ZipInfo:
+        try:
+            return self._zip.getinfo(part)
+        except KeyError:
+            return self._zip.getinfo(part.replace("/", "\\"))
 
     def _ods_kinds(self) -> dict[str, tuple[Marks, list[Merge]]]:
         if self._ods is None:
@@ -125,9 +123,6 @@ class CalamineBook(Book):
     def close(self) -> None:
         self._wb.close()
         self._zip.close()
-
-
-_NOT_SHEETS = ("xl/sharedStrings", "xl/styles", "xl/theme/", "docProps/", "xl/workbook", "[Content_Types]")
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:
@@ -180,15 +175,6 @@ def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
             return value
         return moment.date() if moment.time() == time(0) else moment
     return value
-
-
-@lru_cache(maxsize=256)
-def normalize(name: str) -> str:
-    """Sheet and column names match without regard to case, accents, spacing or
-    invisible format characters (a BOM pasted before a header)."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c) and not is_invisible(c))
-    return re.sub(r"[\s_]+", " ", text).strip().casefold()
 
 
 _LETTERS: list[str] = []

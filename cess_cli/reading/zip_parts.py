@@ -15,10 +15,14 @@ import weakref
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
+from cess_cli.reading.cells import normalize
 from cess_cli.reading.limits import Limits
+from cess_cli.reading.package import SheetParts, sheets_from
+from cess_cli.referential.bilan_format import SHEETS
 
 _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 _METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ", 98: "PPMd", 6: "Implode"}
@@ -37,9 +41,6 @@ def check_methods(infos: list[zipfile.ZipInfo], display: str) -> Finding | None:
     return None
 
 
-_SHEET_REF = re.compile(rb'<(?:[\w.-]+:)?sheet\s[^>]*?\s(?:[\w.-]+:)?id="([^"]*)"')
-_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
-_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*"([^"]*)"')
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)((?:\s[^>]*)?)>")
 _R = re.compile(rb'\sr\s*=\s*"([A-Z]{0,3})([0-9]{0,7})"')
 _SMALL_PART = 1024 * 1024  # workbook.xml and its relationships are a few KB
@@ -52,16 +53,20 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
     """What the sheet parts really hold, before a parser allocates anything for them:
     - several sheets of the workbook pointing at one part (a parser would read it once per
       sheet: 20 sheets on one 14 MB part cost 1.5 GB) are refused;
-    - every sheet part is streamed, a chunk at a time, and refused as soon as a cell that
-      holds something lies beyond `max_rows` or `max_columns` (one stray cell at AX1048576
-      makes a reader allocate the whole rectangle: 2 GB) or more rows than `max_rows` hold
-      values. Empty, formatted cells (`<c r="A12000" s="3"/>`) are not data and count for
-      nothing. `book` is the workbook part (preflight found it through the package
-      relationships). README *Limits*."""
+    - every part of a sheet cess reads (the sheets of the bilan format, matched by name as
+      the checks match them) is streamed, a chunk at a time, and refused as soon as a cell
+      that holds something lies beyond `max_rows` or `max_columns` (one stray cell at
+      AX1048576 makes a reader allocate the whole rectangle: 2 GB) or more rows than
+      `max_rows` hold values. Empty, formatted cells (`<c r="A12000" s="3"/>`) are not
+      data and count for nothing. Sheets cess never reads (*Mode d'emploi*, *Listes*, an
+      operator's own sheet) are never parsed by any reader, so they are not streamed.
+    `book` is the workbook part (preflight found it through the package relationships).
+    README *Limits*."""
     names = {i.filename.replace("\\", "/"): i for i in zf.infolist()}
-    targets = _sheet_targets(zf, names, book, display)
-    if isinstance(targets, Finding):
-        return targets
+    pairs = _sheet_targets(zf, names, book, display)
+    if isinstance(pairs, Finding):
+        return pairs
+    targets = [part for _, part in pairs]
     seen: set[str] = set()
     for target in targets:
         if target in seen:
@@ -69,15 +74,17 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
             detail = f"{shared} feuilles désignent la même partie {target} (classeur forgé)"
             return make("fichier.trop_gros", display, detail=detail)
         seen.add(target)
-    parts = sorted(seen | {n for n in names if "worksheets/" in n and n.endswith(".xml")})
+    record = archive(zf)
+    record.sheet_parts = dict(pairs)
+    read = _read_sheet_names()
     data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
-    for part in parts:
+    for part in sorted({part for name, part in pairs if normalize(name) in read}):
         if part in names:
             chunks = _inflate(zf, names[part], data)
             if names[part].file_size <= _QUICK_PART:
                 xml = b"".join(chunks)
                 if len(xml) == names[part].file_size:  # the reader takes it from here
-                    inflated(zf)[names[part].filename] = xml
+                    record.inflated[names[part].filename] = xml
                 if _quick_ok(xml, limits):
                     continue
                 chunks = iter([xml])
@@ -87,14 +94,39 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
     return None
 
 
+@functools.cache
+def _read_sheet_names() -> frozenset[str]:
+    """The sheets cess reads, normalised as the checks match them (checking/structure.py)."""
+    return frozenset(normalize(spec.title) for spec in SHEETS)
+
+
 _QUICK_PART = 4 * 1024 * 1024
-_INFLATED: weakref.WeakKeyDictionary[zipfile.ZipFile, dict[str, bytes]] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class Archive:
+    """What the pre-flight learned of one archive, kept as long as the archive lives, so
+    that the reader does not do it again: the sheet parts it inflated whole (entry name
+    -> bytes), and each sheet's part (sheet name -> part name)."""
+
+    inflated: dict[str, bytes] = field(default_factory=dict)
+    sheet_parts: dict[str, str] | None = None
+
+
+_ARCHIVES: weakref.WeakKeyDictionary[zipfile.ZipFile, Archive] = weakref.WeakKeyDictionary()
+
+
+def archive(zf: zipfile.ZipFile) -> Archive:
+    """The pre-flight's record of `zf` (created empty on first use)."""
+    found = _ARCHIVES.get(zf)
+    if found is None:
+        found = _ARCHIVES[zf] = Archive()
+    return found
 
 
 def inflated(zf: zipfile.ZipFile) -> dict[str, bytes]:
-    """The sheet parts of `zf` the pre-flight inflated whole (entry name -> bytes), kept
-    as long as the archive lives, so that the reader does not inflate them again."""
-    return _INFLATED.setdefault(zf, {})
+    """The sheet parts of `zf` the pre-flight inflated whole (entry name -> bytes)."""
+    return archive(zf).inflated
 
 
 def _quick_ok(xml: bytes, limits: Limits) -> bool:
@@ -116,31 +148,22 @@ def _suspect_cell(max_rows: int, max_columns: int) -> re.Pattern[bytes]:
 
 def _sheet_targets(
     zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo], book: str, display: str
-) -> list[str] | Finding:
-    """The part of each sheet of the workbook part, through its relationships (one entry
-    per sheet, so that two sheets on one part show as a repeated target)."""
+) -> SheetParts | Finding:
+    """(sheet name, part) of each sheet of the workbook part, through its relationships (one
+    entry per sheet, so that two sheets on one part show as a repeated target)."""
     folder, base = posixpath.split(book)
     rels_name = posixpath.join(folder, "_rels", f"{base}.rels")
     if book not in names or rels_name not in names:
-        return []
+        return ()
     book_xml, rels = _small_entry(zf, names[book]), _small_entry(zf, names[rels_name])
     if book_xml is None or rels is None:
         return make("fichier.trop_gros", display, detail="description du classeur démesurée")
-    by_id: dict[bytes, bytes] = {}
-    for m in _RELATIONSHIP.finditer(rels):
-        attrs = dict(_ATTR.findall(m.group(1)))
-        by_id[attrs.get(b"Id", b"")] = attrs.get(b"Target", b"")
-    return [_part_name(folder, by_id[rid]) for rid in _SHEET_REF.findall(book_xml) if rid in by_id]
-
-
-def _part_name(folder: str, target: bytes) -> str:
-    name = target.decode("utf-8", "replace").replace("\\", "/")
-    name = name.lstrip("/") if name.startswith("/") else posixpath.join(folder, name)
-    return posixpath.normpath(name) if ".." in name or "/." in name else name
+    return sheets_from(book_xml, rels, folder)
 
 
 def _small_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
-    """A small entry's bytes, None when it claims to be large."""
+    """A small entry's bytes (as a reader inflates them: no CRC check), None when it
+    claims to be large."""
     if info.file_size > _SMALL_PART:
         return None
     data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
