@@ -49,17 +49,25 @@ MAX_PER_CODE = 50  # findings of one code listed per file; the others are summed
 MAX_PER_FILE = 500  # findings listed per file (the first of each code always is)
 
 
-def process_file(ref: Referential, limits: Limits, task: Task) -> Iterator[Outcome]:
+def process_file(ref: Referential, limits: Limits, task: Task) -> Iterable[Outcome]:
     """Read and check one file (first result), then, when it has findings and feedback is
-    asked for, stage its feedback (second result). Runs in a worker."""
+    asked for, stage its feedback (second result, a step of its own). Runs in a worker.
+    Without a feedback step the single result is returned as a list (one message)."""
     path, display, target = task
     result, bilan = read_bilan(path, ref, display=display, limits=limits)
     cap_findings(result)
-    yield result, bilan, None
-    if target is not None and result.findings and not result.ignored:
-        staging, stem = target
-        staged = stage_feedback(result, path, Path(staging), stem, max_bytes=limits.max_file_bytes)
-        yield result, bilan, staged
+    if target is None or not result.findings or result.ignored:
+        return [(result, bilan, None)]
+    return _with_feedback(result, bilan, path, target, limits)
+
+
+def _with_feedback(
+    result: FileResult, bilan: Bilan | None, path: Path, target: tuple[str, str], limits: Limits
+) -> Iterator[Outcome]:
+    yield result, bilan, None  # the findings stand whatever the feedback step does
+    staging, stem = target
+    staged = stage_feedback(result, path, Path(staging), stem, max_bytes=limits.max_file_bytes)
+    yield result, bilan, staged
 
 
 def cap_findings(result: FileResult, per_code: int = MAX_PER_CODE, per_file: int = MAX_PER_FILE) -> None:
@@ -162,7 +170,7 @@ def read_many(
 def _run(
     tasks: list[Task], ref: Referential, limits: Limits, isolate: bool, timeout: float, workers: int | None
 ) -> Iterator[Outcome]:
-    def work(task: Task) -> Iterator[Outcome]:
+    def work(task: Task) -> Iterable[Outcome]:
         return process_file(ref, limits, task)
 
     def lost(task: Task, kind: LostKind, detail: str, partial: Outcome | None) -> Outcome:

@@ -32,8 +32,9 @@ import signal
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Generic, Literal, TypeVar
@@ -43,7 +44,8 @@ from cess_cli.wording import french_number
 T = TypeVar("T")
 R = TypeVar("R")
 LostKind = Literal["delai", "arret", "memoire"]
-_PART, _DONE, _MEMORY = "part", "done", "memoire"
+_PART, _DONE, _FINAL, _MEMORY = "part", "done", "final", "memoire"
+DEPTH = 2  # tasks handed to a worker ahead: the next one waits in its pipe, never the worker
 _HEADROOM = 128 * 1024 * 1024  # a ceiling is never set below the worker's size at birth + this
 
 
@@ -116,7 +118,11 @@ def _worker(
             os.ftruncate(2, 0)
             os.lseek(2, 0, os.SEEK_SET)
         try:
-            for part in work(payload):
+            steps = work(payload)
+            if isinstance(steps, list | tuple):  # every result known at once: one message
+                conn.send((index, _FINAL, steps[-1]))
+                continue
+            for part in steps:
                 conn.send((index, _PART, part))
         except MemoryError:
             with contextlib.suppress(Exception):
@@ -127,11 +133,13 @@ def _worker(
 
 @dataclass
 class _Slot(Generic[T, R]):
+    """One worker, the tasks handed to it (`queue`: the first is running since `started`),
+    and the running task's progress (`step`, `partial`: its last finished step)."""
+
     process: BaseProcess
     conn: Connection
     stderr: int
-    index: int | None = None
-    task: T | None = None
+    queue: deque[tuple[int, T]] = field(default_factory=deque)
     started: float = 0.0
     step: int = 0
     partial: R | None = None
@@ -140,7 +148,10 @@ class _Slot(Generic[T, R]):
 class WorkerPool(Generic[T, R]):
     """A small pool of forked worker processes running `work` on one task at a time.
 
-    `work(task)` yields one result per step; the last one is the task's result. Step 0
+    `work(task)` yields one result per step; the last one is the task's result (a list
+    or tuple instead of a generator says that every result is known at once: only the
+    last one crosses the pipe). Up to `DEPTH` tasks wait in each worker's pipe, so that a
+    worker never waits for the main process between two files. Step 0
     has `timeout` seconds, each later step `later_timeout` seconds (default: the same),
     each its own budget. `lost(task, kind, detail, partial)` gives the result of a task
     whose worker died (`kind="arret"`, detail: the exit code), exhausted its memory
@@ -207,14 +218,14 @@ class WorkerPool(Generic[T, R]):
         exhausted = False
         while True:
             for slot in self._slots:
-                if slot.index is None and not exhausted:
+                while len(slot.queue) < DEPTH and not exhausted:
                     try:
                         index, task = next(pending)
                     except StopIteration:
                         exhausted = True
                         break
-                    self._start(slot, index, task, done)
-            busy = [s for s in self._slots if s.index is not None]
+                    self._hand(slot, index, task, done)
+            busy = [s for s in self._slots if s.queue]
             if not busy:
                 break
             wait_for = max(0.0, min(s.started + self._bound(s) - time.monotonic() for s in busy))
@@ -228,48 +239,53 @@ class WorkerPool(Generic[T, R]):
     def _bound(self, slot: _Slot[T, R]) -> float:
         return self.timeout if slot.step == 0 else self.later_timeout
 
-    def _start(self, slot: _Slot[T, R], index: int, task: T, done: dict[int, R]) -> None:
-        """Hand a task to a worker; a worker found dead meanwhile is replaced first."""
+    def _hand(self, slot: _Slot[T, R], index: int, task: T, done: dict[int, R]) -> None:
+        """Queue a task on a worker; a worker found dead meanwhile is replaced first."""
         for _ in range(2):
-            slot.index, slot.task, slot.step, slot.partial = index, task, 0, None
-            slot.started = time.monotonic()
             try:
                 slot.conn.send((index, task))
-                return
             except OSError:
-                self._replace(slot)
+                self._replace(slot)  # what was queued on it is handed to the fresh worker
+                continue
+            if not slot.queue:
+                slot.started, slot.step, slot.partial = time.monotonic(), 0, None
+            slot.queue.append((index, task))
+            return
         done[index] = self.lost(task, "arret", "le processus de lecture n'a pas pu démarrer", None)
 
     def _collect(self, slot: _Slot[T, R], ready: Sequence[object], done: dict[int, R]) -> None:
         """Take what a worker sent, or the lost result of a dead or overrunning worker."""
-        index, task = slot.index, slot.task
-        assert index is not None and task is not None
         if slot.conn in ready:
-            while slot.index is not None:
+            while slot.queue:
+                index = slot.queue[0][0]
                 try:
                     _, kind, payload = slot.conn.recv()
                 except (EOFError, OSError):
                     slot.process.join(timeout=2)
                     dead: LostKind = "memoire" if self._out_of_memory(slot) else "arret"
-                    done[index] = self.lost(task, dead, str(slot.process.exitcode), slot.partial)
-                    self._replace(slot)
+                    self._lose(slot, done, dead, str(slot.process.exitcode))
                     return
                 if kind == _PART:
                     slot.partial, slot.step, slot.started = payload, slot.step + 1, time.monotonic()
                 elif kind == _MEMORY:
-                    done[index] = self.lost(task, "memoire", "", slot.partial)
-                    self._replace(slot)
+                    self._lose(slot, done, "memoire", "")
                     return
                 else:
-                    assert slot.partial is not None, "work must yield at least one result"
-                    done[index] = slot.partial
-                    slot.index, slot.task, slot.partial = None, None, None
-                    return
+                    result = payload if kind == _FINAL else slot.partial
+                    assert result is not None, "work must yield at least one result"
+                    done[index] = result
+                    slot.queue.popleft()
+                    slot.started, slot.step, slot.partial = time.monotonic(), 0, None
                 if not slot.conn.poll():
                     return
         elif time.monotonic() - slot.started >= self._bound(slot):
-            done[index] = self.lost(task, "delai", french_number(self._bound(slot)), slot.partial)
-            self._replace(slot)
+            self._lose(slot, done, "delai", french_number(self._bound(slot)))
+
+    def _lose(self, slot: _Slot[T, R], done: dict[int, R], kind: LostKind, detail: str) -> None:
+        """The running task's lost result; a fresh worker takes the tasks queued behind it."""
+        index, task = slot.queue.popleft()
+        done[index] = self.lost(task, kind, detail, slot.partial)
+        self._replace(slot)
 
     @staticmethod
     def _out_of_memory(slot: _Slot[T, R]) -> bool:
@@ -281,6 +297,8 @@ class WorkerPool(Generic[T, R]):
         return b"memory allocation of" in said or b"MemoryError" in said
 
     def _replace(self, slot: _Slot[T, R]) -> None:
+        """A fresh worker in the slot; the tasks that were queued on the old one, not yet
+        begun, are handed to the new one."""
         if slot.process.is_alive():
             slot.process.kill()
         slot.process.join()
@@ -289,4 +307,6 @@ class WorkerPool(Generic[T, R]):
             os.close(slot.stderr)
         fresh = self._spawn(replacing=slot)
         slot.process, slot.conn, slot.stderr = fresh.process, fresh.conn, fresh.stderr
-        slot.index, slot.task, slot.partial, slot.step = None, None, None, 0
+        slot.partial, slot.step, slot.started = None, 0, time.monotonic()
+        for index, task in slot.queue:
+            slot.conn.send((index, task))

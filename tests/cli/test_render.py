@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -86,3 +87,61 @@ def test_command_at_80_columns_in_a_pipe(ref, tmp_path):
     assert "  erreur  Indicateurs!E5  valeur.negative" in lines
     assert "    Valeur -3 négative : une valeur positive ou nulle est attendue." in lines
     assert lines[-1] == "1 fichier : 0 valide, 1 invalide ; 1 erreur, 0 avertissement."
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_json_streamed_file_by_file_is_the_report_as_json(n):
+    """`cess validate --format json` writes each file as it is read: the whole text is the
+    same document as `json.dumps(report.to_dict(), indent=2)` (written here by hand)."""
+    from cess_cli.cli.render import JsonStream
+
+    report = Report([FileResult(f"f{i}.xlsx") for i in range(n)])
+    if n:
+        report.files[-1].findings.append(make("fichier.vide", report.files[-1].file))
+    buffer = io.StringIO()
+    stream = JsonStream(buffer)
+    for result in report.files:
+        stream.file(result)
+    stream.end(report)
+    expected = json.dumps(
+        {
+            "fichiers": [r.to_dict() for r in report.files],
+            "resume": {
+                "fichiers": n,
+                "valides": max(0, n - 1),
+                "ignores": 0,
+                "erreurs": 1 if n else 0,
+                "avertissements": 0,
+            },
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+    assert json.loads(buffer.getvalue()) == json.loads(expected)
+    assert buffer.getvalue() == expected + "\n"
+
+
+def test_validate_prints_each_file_before_the_next_is_read(ref, tmp_path, monkeypatch):
+    """Files are printed as they are read (the terminal fills while the workers work):
+    when the first file's line is written, the third file has not been read yet."""
+    from cess_cli import pipeline
+
+    from ..helpers import make_bilan
+
+    for year in (2014, 2015, 2016):
+        make_bilan(ref, tmp_path, "ANIM", year)
+    events: list[str] = []
+    real_read = pipeline.read_bilan
+
+    def read(path, ref, **kw):
+        events.append(path.name)
+        return real_read(path, ref, **kw)
+
+    monkeypatch.setattr(pipeline, "read_bilan", read)
+    results = list(pipeline.iter_files([tmp_path], ref))  # in this process: the order is observable
+    assert len(results) == 3
+    # the CLI prints from the same iterator: reading is lazy, one file at a time
+    events.clear()
+    iterator = pipeline.iter_files([tmp_path], ref)
+    first, _ = next(iterator)
+    assert first.file.endswith("bilan_ANIM_2014.xlsx") and events == ["bilan_ANIM_2014.xlsx"]

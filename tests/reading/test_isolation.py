@@ -162,3 +162,47 @@ def test_feedback_step_has_its_own_bound_and_leaves_nothing(ref, tmp_path, monke
     assert [f.code for f in result.findings] == ["valeur.negative"]  # the findings stand
     assert feedback is not None and feedback.text is None and "interrompue après 2 s" in (feedback.problem or "")
     assert list(out.iterdir()) == []  # no text, no workbook, no temporary file
+
+
+def test_far_cell_only_matters_in_a_sheet_cess_reads(ref, tmp_path):
+    """The sheets of the bilan format are streamed for far cells; a sheet cess never reads
+    (*Mode d'emploi*, sheet6) is never parsed by any reader, so a stray cell there costs
+    nothing and refuses nothing."""
+    good = make_bilan(ref, tmp_path)
+    far = b'<row r="1048576"><c r="CV1048576"><v>1</v></c></row></sheetData>'
+    in_notice = tmp_path / "notice.xlsx"
+    in_notice.write_bytes(
+        rezip(good.read_bytes(), on("xl/worksheets/sheet6.xml", lambda d: d.replace(b"</sheetData>", far)))
+    )
+    in_indicators = tmp_path / "indicateurs.xlsx"
+    in_indicators.write_bytes(rezip(good.read_bytes(), on(INDICATEURS, lambda d: d.replace(b"</sheetData>", far))))
+    limits = Limits(max_memory_bytes=300 * 1024 * 1024)
+    files = [(in_notice, "notice.xlsx"), (in_indicators, "indicateurs.xlsx")]
+    (notice, _, _), (indicators, _, _) = pipeline.read_many(files, ref, limits=limits, isolate=True, workers=1)
+    assert notice.valid and notice.findings == []
+    assert [f.code for f in indicators.findings] == ["fichier.trop_gros"]
+
+
+def test_files_queued_behind_a_lost_one_are_all_read_in_order(ref, tmp_path, monkeypatch):
+    """Each worker has the next file waiting in its pipe; when a file kills its worker, the
+    files queued behind it go to the fresh worker, none lost, none read twice."""
+    good = make_bilan(ref, tmp_path, "ANIM", 2014)
+    real = pipeline.read_bilan
+    seen = tmp_path / "seen.txt"
+
+    def record(path, ref, **kw):  # runs in the forked worker
+        with open(seen, "a", encoding="utf-8") as fh:
+            fh.write(Path(path).name + "\n")
+        if Path(path).name.startswith("boom"):
+            os._exit(3)
+        return real(path, ref, **kw)
+
+    monkeypatch.setattr(pipeline, "read_bilan", record)
+    names = ["a.xlsx", "boom1.xlsx", "b.xlsx", "c.xlsx", "boom2.xlsx", "d.xlsx", "e.xlsx"]
+    for name in names:
+        (tmp_path / name).write_bytes(good.read_bytes())
+    files = [(tmp_path / n, n) for n in names]
+    results = list(pipeline.read_many(files, ref, isolate=True, timeout=60, workers=1))
+    assert [r.file for r, _, _ in results] == names
+    assert [r.valid for r, _, _ in results] == [not n.startswith("boom") for n in names]
+    assert sorted(seen.read_text(encoding="utf-8").split()) == sorted(names)  # each read once
