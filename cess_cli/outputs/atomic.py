@@ -32,7 +32,10 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SizedBuffer
 
 from cess_cli.reading.files import display_name
 
@@ -145,26 +148,47 @@ def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path 
     """Save an openpyxl workbook atomically and reproducibly: the same content gives the
     same bytes (zip entry times and document dates are fixed; openpyxl stamps the time).
     Drawing and chart parts declare DrawingML's namespace on their root, so that Gnumeric
-    reads the charts as LibreOffice and Excel do."""
-    raw = io.BytesIO()
-    wb.save(raw)
-    raw.seek(0)
-    with (
-        atomic_file(target, replace=replace, staging=staging) as fh,
-        zipfile.ZipFile(raw) as zin,
-        zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout,
-    ):
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "docProps/core.xml":
-                data = _CORE_DATES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
-            elif info.filename.startswith(("xl/drawings/drawing", "xl/charts/chart")):
-                data = _root_drawing_namespace(data)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            zout.writestr(entry, data)
+    reads the charts as LibreOffice and Excel do. openpyxl writes straight into an archive
+    that applies this to each entry as it comes: each part is compressed once."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    with atomic_file(target, replace=replace, staging=staging) as fh:
+        ExcelWriter(wb, _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return target
+
+
+class _ReproducibleZip(zipfile.ZipFile):
+    """The archive openpyxl writes a workbook into: every entry gets a fixed time and
+    mode, the document's dates are fixed, drawings declare their namespace on the root."""
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: SizedBuffer | str,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        name = zinfo_or_arcname if isinstance(zinfo_or_arcname, str) else zinfo_or_arcname.filename
+        body = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        if name == "docProps/core.xml":
+            body = _CORE_DATES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+        elif name.startswith(("xl/drawings/drawing", "xl/charts/chart")):
+            body = _root_drawing_namespace(body)
+        entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o644 << 16
+        super().writestr(entry, body)
+
+    def write(
+        self,
+        filename: str | os.PathLike[str],
+        arcname: str | os.PathLike[str] | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        """openpyxl writes each worksheet to a temporary file first: its bytes, as an entry."""
+        with open(filename, "rb") as fh:
+            self.writestr(os.fspath(arcname) if arcname else os.path.basename(filename), fh.read())
 
 
 _OS_ERRORS = {

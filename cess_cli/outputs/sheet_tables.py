@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -108,6 +110,7 @@ def write_table(
     setup. Returns the next free row."""
     numeric = [False] * len(cols)
     longest = [0] * len(cols)
+    styles = _Styles()
     for i, row in enumerate(rows, start=start + 1):
         unit_fmt = UNIT_FORMAT.get(row.get(unit_key, "")) if unit_key else None
         for j, col in enumerate(cols, start=1):
@@ -115,11 +118,10 @@ def write_table(
             value = cell_value(row.get(col.key))
             set_cell(cell, value)
             fmt = unit_fmt if col.fmt == "unit" else col.fmt
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            if is_number:
                 numeric[j - 1] = True
-                cell.alignment = RIGHT
-            if fmt:
-                cell.number_format = fmt
+            styles.apply(cell, RIGHT if is_number else None, fmt)
             longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
     widths = _widths(ws, cols, numeric, longest, start, keep=not main)
     for i, row in enumerate(rows, start=start + 1):  # text wraps past its column; rows as tall as their lines
@@ -129,7 +131,7 @@ def write_table(
             if isinstance(value, str) and not numeric[j]:
                 per_line = max(widths[j] - 2, 1) * CHARS_PER_WIDTH
                 n = sum(max(1, math.ceil(len(p) / per_line)) for p in value.splitlines() or [""])
-                ws.cell(row=i, column=j + 1).alignment = WRAP if n > 1 else TOP
+                styles.apply(ws.cell(row=i, column=j + 1), WRAP if n > 1 else TOP)
                 lines = max(lines, n)
         if lines > 1:
             ws.row_dimensions[i].height = LINE_HEIGHT * lines + 2
@@ -139,6 +141,32 @@ def write_table(
         print_setup(ws, title_row=start)
         ws.auto_filter.ref = f"A{start}:{get_column_letter(len(cols))}{max(last, start + 1)}"
     return last + 2
+
+
+class _Styles:
+    """Styles given to many cells at once. openpyxl looks each style object up in the
+    workbook's style tables on every assignment (most of the time a large table takes);
+    a cell's style is a small array of those indices, so the array a first cell got is
+    copied to the next ones given the same alignment and format: the same workbook, bytes
+    for bytes, in a fraction of the time."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[int, int, str | None], StyleArray] = {}
+
+    def apply(self, cell: Any, alignment: Alignment | None, fmt: str | None = None) -> None:
+        """Give `cell` `alignment` (None: keep its own) and number format `fmt` (None: keep)."""
+        if alignment is None and fmt is None:
+            return
+        key = (id(alignment), hash(cell._style), fmt)  # the same starting style, the same changes
+        done = self._done.get(key)
+        if done is not None:
+            cell._style = copy(done)
+            return
+        if alignment is not None:
+            cell.alignment = alignment
+        if fmt:
+            cell.number_format = fmt
+        self._done[key] = copy(cell._style)
 
 
 def _widths(
