@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cess_cli.findings import Finding, Severity
+from cess_cli.wording import typed_number
 
 E, W = Severity.ERREUR, Severity.AVERTISSEMENT
 
@@ -405,20 +406,7 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def fr_number(x: float | int) -> str:
-    """A number in French form, as the operator typed it: every significant decimal kept
-    (`0,12`, not `0,1`; `144,4`; `1\u202f234,5`), float noise removed (0.1 + 0.2 -> `0,3`)."""
-    x = round(float(x), 9)
-    if x.is_integer():
-        return f"{int(x):,}".replace(",", "\u202f")
-    whole, _, frac = repr(abs(x)).partition(".")
-    if "e" in frac or "e" in whole:  # tiny or huge: no exponent in a message
-        whole, _, frac = f"{abs(x):.9f}".rstrip("0").partition(".")
-    sign = "-" if x < 0 else ""
-    return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{frac}"
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return fr_number(value)
+        return typed_number(value)
     return str(value)

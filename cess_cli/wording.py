@@ -31,6 +31,19 @@ def french_number(value: float | None, decimals: int | None = None) -> str:
     return text.replace(",", NNBSP).replace(".", ",")
 
 
+def typed_number(x: float | int) -> str:
+    """A number in French form, as the operator typed it: every significant decimal kept
+    (`0,12`, not `0,1`; `144,4`; `1\u202f234,5`), float noise removed (0.1 + 0.2 -> `0,3`)."""
+    x = round(float(x), 9)
+    if x.is_integer():
+        return f"{int(x):,}".replace(",", "\u202f")
+    whole, _, frac = repr(abs(x)).partition(".")
+    if "e" in frac or "e" in whole:  # tiny or huge: no exponent in a message
+        whole, _, frac = f"{abs(x):.9f}".rstrip("0").partition(".")
+    sign = "-" if x < 0 else ""
+    return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{frac}"
+
+
 def count(n: int, word: str, plural: str | None = None) -> str:
     """« 0 erreur », « 1 erreur », « 2 erreurs », « 1 234 fichiers » (French: 0 and 1 are singular)."""
     return f"{french_number(n)} {word if n <= 1 else plural or word + 's'}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cess_cli.catalogue import fr_number, make
+from cess_cli.catalogue import make
 from cess_cli.consolidation.shared import by_action
 from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
+from cess_cli.wording import typed_number
 
 JUMP_RATIO = 3.0  # year-on-year: flagged when above x3 or below /3 of the previous year
 TARGET_RATIO = 2.0  # far from target: above x2 or below /2 of the target
@@ -117,22 +118,22 @@ def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -
                             b.file,
                             sheet,
                             cell,
-                            detail=f"{ind_code} ({code}) passe de {fr_number(before)} en {y - 1} à "
-                            f"{fr_number(value)} en {y} ({_change(before, value)}) sans commentaire",
+                            detail=f"{ind_code} ({code}) passe de {typed_number(before)} en {y - 1} à "
+                            f"{typed_number(value)} en {y} ({_change(before, value)}) sans commentaire",
                         )
                     )
                 target = targets.get(ind_code, {}).get(y)
                 if _far_from_target(value, target):
                     assert target is not None
-                    share = f"{fr_number(round(100 * value / target))} % de la cible" if target else "cible nulle"
+                    share = f"{typed_number(round(100 * value / target))} % de la cible" if target else "cible nulle"
                     out.append(
                         make(
                             "plausibilite.ecart_cible",
                             b.file,
                             sheet,
                             cell,
-                            detail=f"{ind_code} ({code}, {y}) : {fr_number(value)} pour une cible de "
-                            f"{fr_number(target)} ({share}) sans commentaire",
+                            detail=f"{ind_code} ({code}, {y}) : {typed_number(value)} pour une cible de "
+                            f"{typed_number(target)} ({share}) sans commentaire",
                         )
                     )
     return out

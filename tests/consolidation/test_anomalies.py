@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cess_cli.catalogue import fr_number
 from cess_cli.consolidation.evaluation import consolidate
+from cess_cli.wording import typed_number
 
 from .synthetic import bilan, collection, copy_of, unreadable
 
@@ -53,7 +53,9 @@ def test_values_are_shown_as_typed(ref):
     assert "passe de 0,12 en 2014 à 1,25 en 2015" in jump.message
     [far] = [f for f in _flags(ev, "plausibilite.ecart_cible") if "emplois_consolides" in f.message]
     assert "1,25 pour une cible de 180 (1 % de la cible)" in far.message
-    assert fr_number(1234.5) == "1\u202f234,5" and fr_number(0.1 + 0.2) == "0,3" and fr_number(144.4) == "144,4"
+    assert (
+        typed_number(1234.5) == "1\u202f234,5" and typed_number(0.1 + 0.2) == "0,3" and typed_number(144.4) == "144,4"
+    )
 
 
 def test_a_cumul_that_cannot_be_checked_says_so(ref):
