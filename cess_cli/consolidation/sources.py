@@ -24,12 +24,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cess_cli.catalogue import make
 from cess_cli.checking.bilan import Bilan
 from cess_cli.findings import Finding, Severity
-from cess_cli.outputs.feedback import Feedback
 from cess_cli.wording import count
+
+if TYPE_CHECKING:
+    from cess_cli.outputs.feedback import Feedback  # written by pipeline.collect; only its type here
 
 _COPY_SUFFIX = re.compile(r"(?:\s+-\s+(?:copie|copy)(?:\s*\(\d+\))?|\s*\(\d+\))$", re.IGNORECASE)
 _COPY_PREFIX = re.compile(r"^(?:copie de|copy of)\s", re.IGNORECASE)
