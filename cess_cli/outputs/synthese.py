@@ -67,7 +67,7 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     years = list(dict.fromkeys(events["annee"]))
     axes = list(dict.fromkeys(events["libelle_axe"]))
     top, first = 4, 9  # data in H:… from row 4; coverage after the values
-    set_cell(ws.cell(row=top, column=8), "Evénements organisés par axe")
+    set_cell(ws.cell(row=top, column=8), "Événements organisés par axe")
     for j, y in enumerate(years):
         set_cell(ws.cell(row=top, column=first + j), y)
         set_cell(ws.cell(row=top, column=first + len(years) + j), f"Couverture {y}")
@@ -80,7 +80,7 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
             ws.cell(row=i, column=first + len(years) + j).alignment = CENTER
     chart = BarChart()
     chart.type = "col"
-    chart.title = "Evénements organisés par axe et par année"
+    chart.title = "Événements organisés par axe et par année"
     chart.y_axis.title = "événements"
     data = Reference(ws, min_col=first, max_col=first + len(years) - 1, min_row=top, max_row=top + len(axes))
     cats = Reference(ws, min_col=8, min_row=top + 1, max_row=top + len(axes))
