@@ -153,7 +153,13 @@ def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path 
     from openpyxl.writer.excel import ExcelWriter
 
     with atomic_file(target, replace=replace, staging=staging) as fh:
-        ExcelWriter(wb, _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+        archive = _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        try:
+            ExcelWriter(wb, archive).save()  # closes the archive once everything is written
+        finally:
+            if archive.fp is not None:  # it failed half-way: the temporary file is dropped anyway
+                with contextlib.suppress(Exception):
+                    archive.close()
     return target
 
 
