@@ -97,12 +97,20 @@ def _print_completeness_summary(ev: Evaluation) -> bool:
     problems = df[df["etat"] != "valide"] if expected else df
     for r in problems.itertuples(index=False):
         out.print(Text(f"  {r.code_action} {r.annee} : {r.etat}", style="yellow"))
+    return _print_unread(ev) or bool(len(problems))
+
+
+def _print_unread(ev: Evaluation) -> bool:
+    """List what was not read (unreadable files and folders, ignored files); True when
+    something that may hold bilans could not be read."""
     for s in ev.sources:
         if s.statut == "illisible":
-            out.print(Text(f"  {s.name} : illisible, non compté", style="yellow"))
+            folder = [f.message for f in s.findings if f.code == "dossier.illisible"]
+            why = folder[0] if folder else "illisible, non compté"
+            out.print(Text(f"  {s.name} : {why}", style="yellow"))
         elif s.statut == "ignoré":
             out.print(Text(f"  {s.name} : {s.motif}", style="dim"))
-    return bool(len(problems)) or any(s.statut == "illisible" for s in ev.sources)
+    return any(s.statut == "illisible" for s in ev.sources)
 
 
 def status(
@@ -123,7 +131,8 @@ def status(
     \b
     Codes de sortie :
       0  tous les bilans attendus sont là et valides
-      1  un bilan attendu manque, est invalide ou en conflit
+      1  un bilan attendu manque, est invalide ou en conflit, ou un dossier
+         des bilans n'a pas pu être lu
       2  erreur d'utilisation ou de configuration
     """
     with guard():
@@ -136,7 +145,8 @@ def status(
         ref = load_referential(cfg)
         years = period_years(periode, ref)
         coll = collect_bilans(cfg, ref)
-        df = run_consolidation(coll, ref, years).tables["completude"]
+        ev = run_consolidation(coll, ref, years)
+        df = ev.tables["completude"]
         table = Table(
             Column("Action", no_wrap=True, min_width=9),
             "Année",
@@ -180,7 +190,8 @@ def status(
                 if n
                 else f"{label.capitalize()} : 0"
             )
-        incomplete = bool((df["etat"] != "valide").any())
+        unread = _print_unread(ev)
+        incomplete = unread or bool((df["etat"] != "valide").any())
     raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)
 
 

@@ -184,3 +184,28 @@ def test_deadlines_from_cess_toml(ref, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "transmission.retard" in result.output and "31/01/2015" in result.output
     (tmp_path / "cess.toml").write_text("[echeances]\n2019 = 2020-01-31\n", encoding="utf-8")
     assert invoke("validate", str(path)).exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["status", "consolidate"])
+def test_status_and_consolidate_name_an_unreadable_folder(ref, tmp_path, monkeypatch, command):
+    import os
+
+    from cess_cli.reading import files as files_mod
+
+    bilans = tmp_path / "bilans"
+    (bilans / "porteur_x").mkdir(parents=True)
+    make_bilan(ref, bilans / "porteur_x", "ANIM", 2014)
+    real = os.scandir
+
+    def scandir(path):  # what a folder without the read permission does (root ignores chmod)
+        if not isinstance(path, int) and Path(path).name == "porteur_x":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(files_mod.os, "scandir", scandir)
+    result = invoke(command, "2014", "--bilans", str(bilans), "--out", str(tmp_path / "sortie"))
+    if command == "status":
+        result = invoke(command, "2014", "--bilans", str(bilans))
+    said = " ".join(result.output.split())
+    assert "porteur_x : Le dossier n'a pas pu être lu (permission refusée)" in said, said
+    assert result.exit_code == (1 if command == "status" else 0)
