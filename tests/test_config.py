@@ -118,3 +118,12 @@ def test_config_values_resolved_relative_to_the_file(tmp_path):
     (tmp_path / "cess.toml").write_text('bilans = "recus"\n[limites]\nlignes_max = 500\n', encoding="utf-8")
     cfg = resolve(cwd=Path(tmp_path))
     assert cfg.bilans == (tmp_path / "recus").resolve() and cfg.limites.lignes_max == 500
+
+
+def test_the_repository_configuration_reads_the_referential_staff_edit():
+    """Commands run from the repository read `schemas/`, not the copy installed with the
+    package: an edit of `schemas/actions.yaml` must reach every output."""
+    root = Path(__file__).resolve().parents[1]
+    cfg = resolve(cwd=root)
+    assert cfg.referentiel == root / "schemas"
+    assert (cfg.bilans, cfg.sortie) == (root / "sample_reports", root / "out")
