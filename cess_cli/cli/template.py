@@ -35,6 +35,14 @@ def template(
         ),
     ],
     all_actions: Annotated[bool, typer.Option("--all", help="Un modèle par action active cette année-là.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--remplacer",
+            help="Remplacer un fichier existant. Sans cette option, un fichier existant n'est jamais "
+            "écrasé (ce peut être un bilan déjà rempli) : la commande s'arrête sans rien écrire.",
+        ),
+    ] = False,
     config: ConfigOpt = None,
     schemas: SchemasOpt = None,
 ) -> None:
@@ -48,6 +56,7 @@ def template(
     Exemples :
       cess template III_1.1.3 2015 -o bilan_III_1.1.3_2015.xlsx
       cess template --all 2015 -o modeles_2015/
+      cess template --all 2015 -o modeles_2015/ --remplacer
     """
     with guard():
         from cess_cli.findings import CessError
@@ -69,11 +78,15 @@ def template(
                 raise CessError(
                     f"Aucune action active en {year} (période du contrat : {ref.periode[0]}-{ref.periode[-1]})."
                 )
-            for code in codes:
-                write_template(ref, code, year, output / template_filename(code, year))
+            targets = {code: output / template_filename(code, year) for code in codes}
+            refuse_existing(list(targets.values()), replace)
+            for code, target in targets.items():
+                write_template(ref, code, year, target)
             out.print(f"{len(codes)} modèle(s) écrit(s) dans {output}")
         else:
-            write_template(ref, action_code(args[0], ref), year, output)
+            code = action_code(args[0], ref)
+            refuse_existing([output], replace)
+            write_template(ref, code, year, output)
             out.print(f"Modèle écrit : {output}")
 
 
@@ -101,3 +114,22 @@ def check_output(output: Path, *, folder: bool) -> None:
         raise CessError(f"« {output} » est un dossier : donnez un nom de fichier .xlsx (ou --all pour un dossier).")
     if not output.parent.is_dir():
         raise CessError(f"Dossier « {output.parent} » introuvable : créez-le, ou choisissez un autre chemin pour -o.")
+
+
+def refuse_existing(targets: list[Path], replace: bool) -> None:
+    """Refuse, before anything is written, to replace files that exist (a filled bilan may
+    bear the template's name) unless `--remplacer` was given (CessError, exit 2)."""
+    from cess_cli.findings import CessError
+
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
+    if not existing or replace:
+        return
+    names = ", ".join(f"« {t.name} »" for t in existing[:5])
+    more = f" et {len(existing) - 5} autre(s)" if len(existing) > 5 else ""
+    what = "existe déjà" if len(existing) == 1 else "existent déjà"
+    parent = existing[0].parent
+    where = "le dossier courant" if str(parent) in {"", "."} else f"« {parent} »"
+    raise CessError(
+        f"{names}{more} {what} dans {where} : rien n'a été écrit. Ce peut être un bilan déjà "
+        "rempli ; choisissez un autre chemin pour -o, ou ajoutez --remplacer pour l'écraser."
+    )

@@ -73,3 +73,41 @@ def test_feedback_folder_that_is_a_file_is_refused(tmp_path):
     (tmp_path / "retours").write_text("un fichier")
     result = invoke("validate", str(tmp_path), "--feedback", str(tmp_path / "retours"))
     assert result.exit_code == 2 and "--feedback attend un dossier" in result.output
+
+
+def test_single_template_never_overwrites_a_filled_bilan(tmp_path):
+    filled = tmp_path / "bilan_III_1.1.3_2015.xlsx"
+    filled.write_bytes(b"un bilan deja rempli")
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(filled))
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "« bilan_III_1.1.3_2015.xlsx » existe déjà" in said and "--remplacer" in said
+    assert filled.read_bytes() == b"un bilan deja rempli"
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(filled), "--remplacer")
+    assert result.exit_code == 0, result.output
+    assert filled.read_bytes()[:2] == b"PK"
+
+
+def test_all_templates_write_nothing_when_one_exists(tmp_path):
+    out = tmp_path / "modeles"
+    out.mkdir()
+    (out / "bilan_ANIM_2015.xlsx").write_bytes(b"rempli")
+    result = invoke("template", "--all", "2015", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert "« bilan_ANIM_2015.xlsx » existe déjà" in " ".join(result.output.split())
+    assert [p.name for p in out.iterdir()] == ["bilan_ANIM_2015.xlsx"]
+    assert (out / "bilan_ANIM_2015.xlsx").read_bytes() == b"rempli"
+    result = invoke("template", "--all", "2015", "-o", str(out), "--remplacer")
+    assert result.exit_code == 0, result.output
+    assert len(list(out.iterdir())) == 21 and (out / "bilan_ANIM_2015.xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_replacing_a_link_replaces_the_link_never_its_target(tmp_path):
+    target = tmp_path / "ailleurs.txt"
+    target.write_text("garder", encoding="utf-8")
+    link = tmp_path / "bilan.xlsx"
+    link.symlink_to(target)
+    assert invoke("template", "III_1.1.3", "2015", "-o", str(link)).exit_code == 2
+    result = invoke("template", "III_1.1.3", "2015", "-o", str(link), "--remplacer")
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == "garder" and not link.is_symlink()
