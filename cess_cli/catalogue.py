@@ -165,7 +165,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "transmission.retard": (
         W,
         "Bilan transmis le {trouve}, après l'échéance du {attendu}.",
-        "Pour information : le retard ne bloque pas le bilan ; le suivi de complétude indique {detail}.",
+        "Pour information : ce retard ne bloque pas le bilan. {detail}",
     ),
     # values
     "valeur.non_numerique": (
@@ -185,7 +185,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     ),
     "valeur.erreur_excel": (
         E,
-        "La cellule contient l'erreur Excel {trouve}.",
+        "La cellule contient l'erreur de calcul {trouve} au lieu d'une valeur.",
         "Corrigez la formule ou saisissez la valeur.",
     ),
     "nombre.ambigu": (

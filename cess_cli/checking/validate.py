@@ -103,11 +103,13 @@ def _check_deadline(run: FileCheck, ident: Identification) -> None:
     if sent > deadline:
         version = ident.fields.get("version", 1)
         # which on-time fact of the completeness follow-up this date feeds (README, cess status)
+        # (columns « premier envoi à l'heure », « version comptée à l'heure »), in the operator's words
         suivi = (
-            "« premier envoi à l'heure : non », et « version comptée à l'heure : non » si cette version est comptée"
+            "Votre premier envoi sera noté hors délai dans le suivi de la CRESS (et la version retenue aussi, "
+            "si c'est celle-ci)."
             if version == 1
-            else f"« version comptée à l'heure : non » si cette version {version} est comptée ; le premier envoi "
-            "est jugé sur sa propre date"
+            else f"Si cette version {version} est celle que la CRESS retient, elle sera notée hors délai ; votre "
+            "premier envoi reste jugé sur sa propre date."
         )
         run.add(
             "transmission.retard",

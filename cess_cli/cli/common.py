@@ -128,6 +128,8 @@ def period_years(text: str, ref: Referential) -> list[int]:
         raise CessError(
             f"Période « {text} » illisible : écrivez une année (2015) ou une période (2014-2016)."
         ) from None
+    if first > last and first in ref.periode and last in ref.periode:
+        raise CessError(f"Période « {text} » à l'envers : écrivez la première année d'abord ({last}-{first}).")
     years = list(range(first, last + 1))
     outside = [y for y in years if y not in ref.periode]
     if not years or outside:

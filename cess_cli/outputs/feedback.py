@@ -45,6 +45,7 @@ from cess_cli.outputs.safety import clean_text, set_cell
 from cess_cli.reading.limits import DEFAULT_LIMITS
 from cess_cli.reading.preflight import read_regular_file
 from cess_cli.reading.strict import is_strict, to_transitional
+from cess_cli.wording import count
 
 ERROR_FILL = PatternFill("solid", fgColor="F4B6B6")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
@@ -132,7 +133,8 @@ def stage_feedback(
             with contextlib.suppress(OSError):
                 book_path.unlink()
     try:
-        write_text_atomic(text_path, summary_text(result, workbook=book is not None, annotated=annotated))
+        text = summary_text(result, workbook=book is not None, annotated=annotated, workbook_name=book_path.name)
+        write_text_atomic(text_path, text)
     except OSError as exc:
         with contextlib.suppress(OSError):
             book_path.unlink()
@@ -248,24 +250,29 @@ def annotate(source: Path | bytes, findings: list[Finding], target: Path) -> Pat
     return save_workbook(wb, target)
 
 
-def summary_text(result: FileResult, *, workbook: bool = True, annotated: bool = True) -> str:
+def summary_text(
+    result: FileResult, *, workbook: bool = True, annotated: bool = True, workbook_name: str | None = None
+) -> str:
     """A short French message for the operator, ready to paste in an e-mail; it mentions
-    the corrections workbook only when `workbook` (it was written). `annotated`: that
-    workbook is their own workbook annotated (else it lists the findings)."""
+    the corrections workbook only when `workbook` (it was written), by its file name
+    `workbook_name` when known. `annotated`: that workbook is their own workbook
+    annotated (else it lists the findings)."""
     name = clean_text(Path(result.file).name)
     what = f"de l'action {result.action} pour {result.annee}" if result.action and result.annee else ""
     errors = [f for f in result.findings if f.severity is Severity.ERREUR]
     warnings = [f for f in result.findings if f.severity is Severity.AVERTISSEMENT]
     lines = ["Bonjour,", ""]
     if errors:
+        verb = "est" if result.errors <= 1 else "sont"
         lines.append(
             f"Nous avons bien reçu votre bilan {what} (fichier « {name} »). Il ne peut pas encore être pris en "
-            f"compte : {result.errors} point(s) sont à corriger."
+            f"compte : {count(result.errors, 'point')} {verb} à corriger."
         )
     else:
+        verb = "mérite" if result.warnings <= 1 else "méritent"
         lines.append(
             f"Nous avons bien reçu votre bilan {what} (fichier « {name} ») et il est pris en compte. "
-            f"Quelques points méritent votre attention ({result.warnings})."
+            f"{count(result.warnings, 'point').capitalize()} {verb} votre attention."
         )
     for title, items in (("À corriger", errors), ("À vérifier", warnings)):
         if not items:
@@ -277,11 +284,12 @@ def summary_text(result: FileResult, *, workbook: bool = True, annotated: bool =
             if f.hint:
                 lines.append(f"  → {f.hint}")
     if errors and workbook:
+        attached = clean_text(workbook_name) if workbook_name else "…_corrections.xlsx"
         joined = (
-            "Le fichier « …_corrections.xlsx » joint reprend votre bilan : les cellules à corriger y sont colorées et "
+            f"Le fichier « {attached} » joint reprend votre bilan : les cellules à corriger y sont colorées et "
             "commentées, et la feuille « Corrections » les récapitule."
             if annotated
-            else "Le fichier « …_corrections.xlsx » joint récapitule ces points (feuille, cellule, ce qui est attendu)."
+            else f"Le fichier « {attached} » joint récapitule ces points (feuille, cellule, ce qui est attendu)."
         )
         lines += [
             "",

@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from cess_cli.wording import typed_number
+
 Parsed = tuple[Any, str | None, dict[str, Any]]
 BLANK: Parsed = (None, None, {})
 
@@ -195,9 +197,8 @@ def _parse_french(text: str) -> float | int | str | None:
 
 
 def _show(value: float | int) -> str:
-    if isinstance(value, int):
-        return str(value)
-    return repr(value).replace(".", ",")
+    """The number read, in French form with every significant decimal (`45 300,5`)."""
+    return typed_number(value)
 
 
 def parse_int(raw: Any) -> Parsed:

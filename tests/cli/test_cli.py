@@ -209,3 +209,17 @@ def test_status_and_consolidate_name_an_unreadable_folder(ref, tmp_path, monkeyp
     said = " ".join(result.output.split())
     assert "porteur_x : Le dossier n'a pas pu être lu (permission refusée)" in said, said
     assert result.exit_code == (1 if command == "status" else 0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("2016-2014", "Période « 2016-2014 » à l'envers : écrivez la première année d'abord (2014-2016)."),
+        ("2013-2015", "Période « 2013-2015 » hors du contrat (2014-2016)."),
+        ("2015-", "Période « 2015- » illisible : écrivez une année (2015) ou une période (2014-2016)."),
+    ],
+)
+def test_a_period_typed_wrong_is_told_what_is_wrong(tmp_path, typed, said):
+    result = invoke("status", typed, "--bilans", str(tmp_path))
+    assert result.exit_code == 2
+    assert said in " ".join(result.output.split())

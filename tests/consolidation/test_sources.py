@@ -143,8 +143,8 @@ def test_late_resubmission_message_says_which_fact_it_feeds(ref, tmp_path):
 
     v2 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v2, name="v2.xlsx")
     [f] = [f for f in validate_workbook(v2, ref).findings if f.code == "transmission.retard"]
-    assert "« version comptée à l'heure : non » si cette version 2 est comptée" in f.hint
-    assert "premier envoi est jugé sur sa propre date" in f.hint and "est compté," not in f.hint
+    assert "Si cette version 2 est celle que la CRESS retient, elle sera notée hors délai" in f.hint
+    assert "premier envoi reste jugé sur sa propre date" in f.hint and "premier envoi sera" not in f.hint
     v1 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v1, name="v1.xlsx")
     [f] = [f for f in validate_workbook(v1, ref).findings if f.code == "transmission.retard"]
-    assert "« premier envoi à l'heure : non »" in f.hint
+    assert "Votre premier envoi sera noté hors délai" in f.hint and "version 1" not in f.hint

@@ -46,6 +46,10 @@ def test_an_existing_file_is_never_replaced(ref, tmp_path):
         "x_corrections_corrections.xlsx",
         "x_corrections_retour.txt",
     ]
+    # each text names the workbook joined to it, by the name it was given, and agrees in number
+    text = (folder / "x_2_retour.txt").read_text(encoding="utf-8")
+    assert "Le fichier « x_2_corrections.xlsx » joint reprend votre bilan" in " ".join(text.split())
+    assert "1 point est à corriger" in text
 
 
 def test_a_workbook_that_cannot_be_annotated_leaves_the_text_alone(ref, tmp_path, monkeypatch):
@@ -95,6 +99,6 @@ def test_a_flood_of_findings_is_summed_up_everywhere(ref, tmp_path):
     assert result.errors >= 1000  # totals still count every finding
     text = fb.text.read_text(encoding="utf-8") if fb.text else ""
     assert text.count("\n- ") < 200 and "950 autres constats du même type" in text
-    assert f"{result.errors} point(s)" in text
+    assert "2\u202f999 points sont à corriger" in text and result.errors == 2999
     wb = load_workbook(fb.workbook) if fb.workbook else None
     assert wb is not None and wb["Corrections"].max_row < 200

@@ -55,6 +55,17 @@ def test_percent_sign_read_only_where_the_unit_is_a_percentage():
     assert parse_int("100 %")[:2] == (None, "valeur.pourcentage")  # not read as 1
 
 
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("45 300,50 €", "45\u202f300,5"), ("0,12", "0,12"), ("1.234.567", "1\u202f234\u202f567"), ("8,5", "8,5")],
+)
+def test_a_number_read_from_text_is_shown_in_french_form(raw, shown):
+    """« lu comme 45 300,5 », never Python's « 45300,5 » (README: numbers in French form)."""
+    assert parse_number(raw)[2]["attendu"] == shown
+    if "," in shown and len(shown) < 5:
+        assert parse_int(raw)[2]["trouve"] == shown
+
+
 def test_parse_int_refuses_decimals():
     assert parse_int(8.5)[:2] == (None, "valeur.non_entiere")
     assert parse_int("8,5")[:2] == (None, "valeur.non_entiere")

@@ -103,7 +103,10 @@ def test_an_error_cell_is_an_erreur_in_every_sheet(ref, tmp_path, good, sheet, w
     assert ("valeur.erreur_excel", sheet, cell) in _codes(path, ref)
     [result] = validate_paths([path], ref).files
     assert not result.valid
-    assert next(f for f in result.findings if f.cell == cell).message == "La cellule contient l'erreur Excel #REF!."
+    assert (
+        next(f for f in result.findings if f.cell == cell).message
+        == "La cellule contient l'erreur de calcul #REF! au lieu d'une valeur."
+    )
 
 
 def test_stripping_references_alone_changes_nothing(ref, tmp_path, good):
