@@ -42,7 +42,7 @@ def check_methods(infos: list[zipfile.ZipInfo], display: str) -> Finding | None:
 
 
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)((?:\s[^>]*)?)>")
-_R = re.compile(rb'\sr\s*=\s*"([A-Z]{0,3})([0-9]{0,7})"')
+_R = re.compile(rb"""\sr\s*=\s*["']([A-Z]{0,3})([0-9]{0,7})["']""")  # either quote, as XML allows
 _SMALL_PART = 1024 * 1024  # workbook.xml and its relationships are a few KB
 _CHUNK = 256 * 1024
 _SLACK = 1024 * 1024  # some writers get a declared size slightly wrong (calamine reads them)
@@ -132,18 +132,34 @@ def inflated(zf: zipfile.ZipFile) -> dict[str, bytes]:
 def _quick_ok(xml: bytes, limits: Limits) -> bool:
     """The common case, decided in one pass in C: every cell carries its `r` first and no
     `r` (empty cells included) is long enough to reach beyond the limits; a part too small
-    to hold more rows than the limit is not counted. Otherwise `_scan_cells` decides."""
-    if _suspect_cell(limits.max_rows, limits.max_columns).search(xml) is not None or b":c " in xml:
+    to hold more rows than the limit is not counted. Otherwise `_scan_cells` decides, as it
+    does for a cell tag whose name is followed by anything but one space (`<c>`, `<c/>`, a
+    tab, a line break) and for prefixed cells (`<x:c …>`)."""
+    if _suspect_cell(limits.max_rows, limits.max_columns).search(xml) is not None or _prefixed_cell(xml):
         return False
     return len(xml) < 5 * limits.max_rows or xml.count(b"<row") <= limits.max_rows
 
 
+def _prefixed_cell(xml: bytes) -> bool:
+    """Whether a cell tag with a namespace prefix (`<x:c …>`) may be in the part."""
+    end = len(xml) - 2
+    at = xml.find(b":c")
+    while -1 < at < end:
+        if xml[at + 2] in _AFTER_NAME:
+            return True
+        at = xml.find(b":c", at + 2)
+    return False
+
+
+_AFTER_NAME = frozenset(b" \t\r\n>/")  # what may follow an element's name in its tag
+
+
 @functools.lru_cache(maxsize=8)
 def _suspect_cell(max_rows: int, max_columns: int) -> re.Pattern[bytes]:
-    """A cell without `r` first, or whose reference has as many letters or digits as the
-    first one beyond the limits."""
+    """A cell whose name is not followed by one space and its `r` first, or whose
+    reference has as many letters or digits as the first one beyond the limits."""
     letters, digits = len(_col_letters(max_columns + 1)), len(str(max_rows + 1))
-    return re.compile(rb'<c(?:>|/| (?!r=")| r="(?:[A-Z]{%d,}|[A-Z]+[0-9]{%d,}"))' % (letters, digits))
+    return re.compile(rb'<c(?:[>/\t\r\n]| (?!r=")| r="(?:[A-Z]{%d,}|[A-Z]+[0-9]{%d,}"))' % (letters, digits))
 
 
 def _sheet_targets(

@@ -164,6 +164,16 @@ def test_a_formula_without_its_result_is_an_erreur_in_any_sheet(ref, tmp_path):
     assert ("formule.sans_valeur", "Identification", "C6") in codes
 
 
+@pytest.mark.parametrize("space", ["\n", "\t", "\r\n"], ids=["saut", "tab", "crlf"])
+def test_a_formula_whose_tag_breaks_a_line_is_known_too(ref, tmp_path, good, space):
+    """`<f` followed by any XML white space is a formula: the byte test that spares most
+    parts the walk (kinds.xlsx_needs_walk) must not miss it."""
+    cell = b'<c r="C2"><f' + space.encode() + b">B2*0.9</f></c>"
+    path = tmp_path / "bilan.xlsx"
+    path.write_bytes(rezip(good, lambda n, d: _set_cell(d, "C2", cell) if n == SHEETS["Financements"] else d))
+    assert ("formule.sans_valeur", "Financements", "C2") in _codes(path, ref)
+
+
 def test_two_sheets_matching_one_name_are_an_erreur_naming_both(ref, tmp_path):
     def edit(wb):
         copy = wb.copy_worksheet(wb["Indicateurs"])

@@ -49,6 +49,26 @@ def test_far_cell_refused_before_parsing(good, tmp_path, where):
     assert code == "fichier.trop_gros" and f"cellule remplie en {where}" in message
 
 
+@pytest.mark.parametrize("space", ["\t", "\n", "\r\n", "  "], ids=["tab", "saut", "crlf", "deux_espaces"])
+def test_far_cell_whose_tag_breaks_a_line_is_refused_too(good, tmp_path, space):
+    """`<c` followed by any XML white space is a cell: the quick test in C that spares most
+    sheets the streamed scan (zip_parts._quick_ok) must not let it through."""
+    cell = f'<row r="1048576"><c{space}r="AX1048576"><v>1</v></c></row></sheetData>'.encode()
+    path = tmp_path / "loin.xlsx"
+    path.write_bytes(rezip(good, on(INDICATEURS, lambda d: d.replace(b"</sheetData>", cell))))
+    code, message = _finding(path)
+    assert code == "fichier.trop_gros" and "cellule remplie en AX1048576" in message
+
+
+def test_far_cell_in_single_quotes_is_refused_too(good, tmp_path):
+    """XML allows either quote around an attribute: `r='AX1048576'` is read where it says."""
+    cell = b"<row r='1048576'><c r='AX1048576'><v>1</v></c></row></sheetData>"
+    path = tmp_path / "loin.xlsx"
+    path.write_bytes(rezip(good, on(INDICATEURS, lambda d: d.replace(b"</sheetData>", cell))))
+    code, message = _finding(path)
+    assert code == "fichier.trop_gros" and "cellule remplie en AX1048576" in message
+
+
 def test_formatted_empty_cells_are_not_data(good, tmp_path):
     path = tmp_path / "format.xlsx"
     path.write_bytes(rezip(good, on(TERRITOIRES, _stray("E12000", value=False))))
