@@ -78,6 +78,8 @@ def shown_length(value: Any, fmt: str | None) -> int:
     """About how many characters a value takes once formatted (for column widths)."""
     if value is None:
         return 0
+    if type(value) is str and value.isprintable():  # one line (every line break is unprintable)
+        return len(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return 10 if isinstance(value, date) else max((len(part) for part in str(value).splitlines()), default=0)
     if fmt == PCT:
@@ -111,10 +113,14 @@ def write_table(
     numeric = [False] * len(cols)
     longest = [0] * len(cols)
     styles = _Styles()
+    grid: list[list[Any]] = []  # the cells written, row by row, for the second pass
     for i, row in enumerate(rows, start=start + 1):
         unit_fmt = UNIT_FORMAT.get(row.get(unit_key, "")) if unit_key else None
+        line: list[Any] = []
+        grid.append(line)
         for j, col in enumerate(cols, start=1):
             cell = ws.cell(row=i, column=j)
+            line.append(cell)
             value = cell_value(row.get(col.key))
             set_cell(cell, value)
             fmt = unit_fmt if col.fmt == "unit" else col.fmt
@@ -124,14 +130,14 @@ def write_table(
             styles.apply(cell, RIGHT if is_number else None, fmt)
             longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
     widths = _widths(ws, cols, numeric, longest, start, keep=not main)
-    for i, row in enumerate(rows, start=start + 1):  # text wraps past its column; rows as tall as their lines
-        lines = 1
+    for i, (row, line) in enumerate(zip(rows, grid, strict=True), start=start + 1):  # text wraps past its
+        lines = 1  # column; rows as tall as their lines
         for j, col in enumerate(cols):
             value = row.get(col.key)
             if isinstance(value, str) and not numeric[j]:
                 per_line = max(widths[j] - 2, 1) * CHARS_PER_WIDTH
                 n = sum(max(1, math.ceil(len(p) / per_line)) for p in value.splitlines() or [""])
-                styles.apply(ws.cell(row=i, column=j + 1), WRAP if n > 1 else TOP)
+                styles.apply(line[j], WRAP if n > 1 else TOP)
                 lines = max(lines, n)
         if lines > 1:
             ws.row_dimensions[i].height = LINE_HEIGHT * lines + 2
