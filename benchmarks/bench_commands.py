@@ -10,6 +10,10 @@ sheet of the same files with python-calamine (also N minus one file). Runs are
 interleaved (A B C … A B C …) so that a drift of the machine's speed touches every
 command alike; the figures quoted are medians. Peak memory is the largest single
 process of a run (the main process or a worker), as the kernel accounts it (wait4).
+CPU time (user + system, of the process and every worker it waited for, from wait4)
+is printed beside the wall time, with its own ratio to calamine's: on a machine that
+others share, wall time follows their load, CPU time much less. The load average is
+printed before and after, to say how quiet the machine was.
 
 The two workers of `cess` use both cores while the baseline uses one: the floor of the
 ratio is near 0.5.
@@ -93,6 +97,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {k: [] for k in commands}
     peak: dict[str, float] = dict.fromkeys(commands, 0.0)
     helps: list[float] = []
+    load_before = os.getloadavg()
     for _ in range(args.runs):
         for name, cmd in commands.items():
             w1, c1, _ = run(cmd(one), work)
@@ -101,13 +106,19 @@ def main() -> None:
             cpu[name].append(cn - c1)
             peak[name] = max(peak[name], mn)
         helps.append(run([cess, "--help"], work)[0])
-    base = statistics.median(wall["calamine"])
+    load_after = os.getloadavg()
+    base, base_cpu = statistics.median(wall["calamine"]), statistics.median(cpu["calamine"])
     print(f"{args.files} bilans, {args.runs} interleaved runs, medians (N files minus 1 file)")
-    print(f"{'command':26s} {'wall s':>8s} {'ratio':>6s} {'cpu s':>7s} {'peak MiB':>9s}")
+    print(f"load average (1, 5, 15 min): before {_load(load_before)}, after {_load(load_after)}")
+    print(f"{'command':26s} {'wall s':>8s} {'ratio':>6s} {'cpu s':>7s} {'cpu ratio':>9s} {'peak MiB':>9s}")
     for name in commands:
-        w = statistics.median(wall[name])
-        print(f"{name:26s} {w:8.2f} {w / base:6.2f} {statistics.median(cpu[name]):7.2f} {peak[name]:9.0f}")
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(f"{name:26s} {w:8.2f} {w / base:6.2f} {c:7.2f} {c / base_cpu:9.2f} {peak[name]:9.0f}")
     print(f"cess --help: {statistics.median(helps):.2f} s")
+
+
+def _load(avg: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in avg)
 
 
 if __name__ == "__main__":
