@@ -9,7 +9,8 @@ counted as the cost of the files. The baseline is one Python process reading eve
 sheet of the same files with python-calamine (also N minus one file). Runs are
 interleaved (A B C … A B C …) so that a drift of the machine's speed touches every
 command alike; the figures quoted are medians. Peak memory is the largest single
-process of a run (the main process or a worker), as the kernel accounts it (wait4).
+process of a run (the main process or a worker), as the kernel accounts it (wait4 of a
+small process that starts the command: see `PEAK`).
 CPU time (user + system, of the process and every worker it waited for, from wait4)
 is printed beside the wall time, with its own ratio to calamine's: on a machine that
 others share, wall time follows their load, CPU time much less. The load average is
@@ -63,17 +64,36 @@ def make_folders(base: Path, n: int) -> tuple[Path, Path]:
     return many, one
 
 
+# The peak of a process is what the kernel keeps of its largest resident size, and a process
+# that a big one starts (fork, then exec) inherits the big one's: measured directly, every
+# command would show this script's own size. So each command is started by a small Python
+# process that forks it and writes the peak its wait4 reports into the file it is given.
+PEAK = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of the process and its children, peak MiB of the largest)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    while proc.stdout.read(1 << 16):  # the output is printed into a pipe, and read
-        pass
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    """(wall seconds, CPU seconds of the process and its children, peak MiB of the largest
+    of them: the command or one of its workers)."""
+    with tempfile.NamedTemporaryFile("r") as peak:
+        start = time.perf_counter()
+        wrapped = [sys.executable, "-S", "-c", PEAK, peak.name, *cmd]
+        proc = subprocess.Popen(wrapped, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        while proc.stdout.read(1 << 16):  # the output is printed into a pipe, and read
+            pass
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        return wall, usage.ru_utime + usage.ru_stime, int(peak.read() or 0) / 1024
 
 
 def main() -> None:
