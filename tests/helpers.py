@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -138,3 +139,11 @@ def output_texts(folder: Path, *, own_sheets: bool = False) -> list[tuple[str, s
 def unsafe(texts: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """The texts holding a control character or written as a formula."""
     return [t for t in texts if CONTROL.search(t[2]) or t[2].startswith("formula:")]
+
+
+def shared(fixture_name: str, config: Any) -> str:
+    """The scope of a costly fixture that runs the code under test: one per module, except
+    under mutation testing (scripts/mutation.sh), where each test builds its own, so that
+    mutmut sees which code each test runs (it credits a module fixture's calls to the first
+    test that uses it, and would run only that one against a mutant)."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "module"

@@ -27,7 +27,7 @@ from cess_cli.batch import run_batch
 from cess_cli.cli.app import app
 from cess_cli.config import resolve
 
-from .helpers import make_bilan, set_ind
+from .helpers import make_bilan, set_ind, shared
 
 KILLED = 86
 PUBLISHING = ("replace", "rename", "link", "symlink")
@@ -90,7 +90,7 @@ def _complete(run: Path) -> bool:
     return bool(outputs) and outputs == on_disk
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def first_run(ref, tmp_path_factory):
     """A bilans folder (one valid bilan, one invalid so that feedback is written) and a
     first, complete run that `latest` points to."""
@@ -125,19 +125,19 @@ def test_the_publishing_steps_of_a_run(first_run):
 
 
 KILL_AT = [
-    ("link:bilan_I_1.2_2015_corrections.xlsx", False),  # writing the feedback
-    ("replace:evaluation_2014.xlsx", True),  # writing the outputs
-    ("replace:evaluation_2014-2016.csv", False),
-    ("replace:batch.log", False),
-    ("replace:manifest.json", False),
-    ("rename:run", True),  # renaming the run folder
-    ("symlink:.latest", False),  # moving latest
-    ("replace:latest", True),
+    "link:bilan_I_1.2_2015_corrections.xlsx",  # writing the feedback
+    "replace:evaluation_2014.xlsx",  # writing the outputs
+    "replace:evaluation_2014-2016.csv",
+    "replace:batch.log",
+    "replace:manifest.json",
+    "rename:run",  # renaming the run folder
+    "symlink:.latest",  # moving latest
+    "replace:latest",
 ]
 
 
-@pytest.mark.parametrize(("step", "then_rerun"), KILL_AT, ids=[s for s, _ in KILL_AT])
-def test_a_run_killed_at_any_step_leaves_the_previous_outputs_whole(ref, first_run, tmp_path, step, then_rerun):
+@pytest.mark.parametrize("step", KILL_AT)
+def test_a_run_killed_at_any_step_leaves_the_previous_outputs_whole(ref, first_run, tmp_path, step):
     pristine, first, _ = first_run
     base = tmp_path / "base"
     shutil.copytree(pristine, base, symlinks=True)
@@ -156,16 +156,14 @@ def test_a_run_killed_at_any_step_leaves_the_previous_outputs_whole(ref, first_r
     if step not in ("symlink:.latest", "replace:latest"):
         assert visible == [first]
 
-    if then_rerun:  # the next run cleans what the killed one left, and publishes
-        again = run_batch(cfg, ref)
-        assert (out / "latest").resolve() == again.run_dir.resolve() and _complete(again.run_dir)
-        assert not list((out / "runs").glob(".*")) and not list(out.glob(".latest.*"))
-        assert "Verrou laissé par une exécution interrompue" in (again.run_dir / "batch.log").read_text(
-            encoding="utf-8"
-        )
+    # the next run cleans what the killed one left, and publishes
+    again = run_batch(cfg, ref)
+    assert (out / "latest").resolve() == again.run_dir.resolve() and _complete(again.run_dir)
+    assert not list((out / "runs").glob(".*")) and not list(out.glob(".latest.*"))
+    assert "Verrou laissé par une exécution interrompue" in (again.run_dir / "batch.log").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def consolidated(ref, tmp_path_factory):
     """`cess consolidate 2014` run once: the workbook and CSV a killed rerun must leave whole."""
     base = tmp_path_factory.mktemp("consolidate")

@@ -18,7 +18,7 @@ from cess_cli.checking.validate import read_bilan, validate_workbook
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.pipeline import collect
 
-from ..helpers import make_bilan, set_ind, where
+from ..helpers import make_bilan, set_ind, shared, where
 
 RENAMED = {
     "Identification": " identification",
@@ -85,7 +85,7 @@ def test_a_validation_finding_names_the_real_sheet(ref, tmp_path, edit, expected
     assert where(result.findings) == [expected]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def renamed_years(ref, tmp_path_factory):
     """III_1.1.3 over 2014-2016, each bilan with its own sheet names; 2015 jumps x5 and is
     far from target, without a commentaire; 2016's cumul_periode of entreprises_reprises

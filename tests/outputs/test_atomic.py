@@ -62,6 +62,12 @@ def test_os_errors_say_what_to_do_in_french():
     )
     odd = OSError(errno.EROFS, "Read-only file system", os.fsdecode(b"/srv/caf\xe9"))
     assert os_error_text(odd).startswith("/srv/caf\\xe9 : le dossier est en lecture seule")
+    as_bytes = OSError(errno.EACCES, "Permission denied", b"/srv/caf\xc3\xa9")  # a name given as bytes
+    assert os_error_text(as_bytes).startswith("/srv/café : droits insuffisants")
+    # an error cess has no French text for: the system's own words; none at all: its kind
+    assert os_error_text(OSError(errno.ESTALE, "Stale file handle")) == "Stale file handle"
+    assert os_error_text(OSError("sans numéro")) == "OSError"
+    assert os_error_text(FileNotFoundError()) == "FileNotFoundError"
 
 
 def test_stale_temporaries_of_a_killed_writer_are_removed_once_old(tmp_path):

@@ -23,7 +23,7 @@ from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 
 from ..consolidation.synthetic import bilan, collection
-from ..helpers import CONTROL, make_bilan, output_texts, set_ident, set_ind, unsafe
+from ..helpers import CONTROL, make_bilan, output_texts, set_ident, set_ind, shared, unsafe
 
 # how the operator's application stores control characters in a workbook (ESC, BEL, NUL)
 HOSTILE = "A_x001B_[31mB_x0007_C_x0000_D"
@@ -31,7 +31,7 @@ VISIBLE = "A[31mBCD"  # the same, control characters removed
 NAME = "bilan \x1b[31m\x07 rouge.xlsx"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def hostile_valid_run(ref, tmp_path_factory):
     base = tmp_path_factory.mktemp("safety")
     (base / "bilans").mkdir()
