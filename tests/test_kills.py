@@ -101,7 +101,7 @@ def first_run(ref, tmp_path_factory):
     (base / "cess.toml").write_text('bilans = "bilans"\nsortie = "sortie"\n', encoding="utf-8")
     first = run_batch(resolve(base / "cess.toml"), ref)
     record = base / "steps.txt"
-    copy = base.parent / "kills_steps"
+    copy = tmp_path_factory.mktemp("kills_steps") / "base"
     shutil.copytree(base, copy, symlinks=True)
     assert in_child(lambda: run_batch(resolve(copy / "cess.toml"), ref), record=record) == 0
     return base, first.run_dir.name, record.read_text(encoding="utf-8").splitlines()
