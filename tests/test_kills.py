@@ -11,6 +11,7 @@ did die there (so a renamed step cannot make the test pass without killing anyth
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -239,3 +240,54 @@ def test_consolidate_killed_while_writing_leaves_the_previous_files_whole(ref, c
     assert result.exit_code == 0, result.output
     assert _sources(base / "sortie" / "evaluation_2014.xlsx") == {"bilan_ANIM_2014.xlsx", "bilan_I_1.1.1_2014.xlsx"}
     assert "bilan_I_1.1.1_2014.xlsx" in (base / "sortie" / "evaluation_2014.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("tamper", ["folder", "unreplaceable"])
+def test_latest_that_cannot_be_moved_at_the_end_fails_in_french_and_keeps_the_run(
+    ref, first_run, tmp_path, monkeypatch, tamper
+):
+    """`latest` made a folder while the run was working (someone « fixing » it by hand), or
+    a `replace` the system refuses: the finished run stays in runs/, `latest` is left as
+    found, the temporary link is removed, and the message says both."""
+    import cess_cli.batch as batch
+
+    pristine, first, _ = first_run
+    base = tmp_path / "base"
+    shutil.copytree(pristine, base, symlinks=True)
+    out = base / "sortie"
+    real_write = batch.write_outputs
+
+    def write_then_tamper(*args, **kwargs):
+        written = real_write(*args, **kwargs)
+        if tamper == "folder":
+            (out / "latest").unlink()
+            (out / "latest").mkdir()
+        return written
+
+    monkeypatch.setattr(batch, "write_outputs", write_then_tamper)
+    if tamper == "unreplaceable":
+        real_replace = os.replace
+
+        def refuse_latest(src, dst, *a, **k):
+            if Path(dst).name == "latest":
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dst))
+            return real_replace(src, dst, *a, **k)
+
+        monkeypatch.setattr(os, "replace", refuse_latest)
+    with pytest.raises(batch.BatchFailed) as caught:
+        run_batch(resolve(base / "cess.toml"), ref)
+    message = str(caught.value)
+    finished = [p for p in (out / "runs").iterdir() if p.name not in (first,) and not p.name.startswith(".")]
+    assert len(finished) == 1 and _complete(finished[0])
+    assert message.startswith(
+        f"Exécution terminée dans {out / 'runs' / finished[0].name}, mais « latest » n'a pas été déplacé : "
+    )
+    if tamper == "folder":
+        assert "n'est pas le lien posé par cess (c'est un dossier ou un fichier)" in message
+        assert (out / "latest").is_dir() and not (out / "latest").is_symlink()
+    else:
+        assert message.endswith(
+            f"{out / 'latest'} : droits insuffisants : donnez à cess le droit d'écrire dans ce dossier, ou choisissez-en un autre"
+        )
+        assert (out / "latest").resolve() == (out / "runs" / first).resolve()
+    assert not list(out.glob(".latest.*"))
