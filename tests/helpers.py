@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -110,7 +112,7 @@ def output_texts(folder: Path, *, own_sheets: bool = False) -> list[tuple[str, s
     text). Workbooks: each text cell and comment of each sheet, and each formula as
     `formula:=…`; the operators' feedback copies keep the operator's own sheets as sent, so
     only their *Corrections* sheet and the comments cess added are read unless
-    `own_sheets`. CSV: each field; any other file: its text."""
+    `own_sheets`. CSV: each field; PDF: the text a reader copies from it; any other file: its text."""
     out: list[tuple[str, str, str]] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = str(path.relative_to(folder))
@@ -131,9 +133,24 @@ def output_texts(folder: Path, *, own_sheets: bool = False) -> list[tuple[str, s
             with path.open(encoding="utf-8", newline="") as fh:
                 for i, row in enumerate(csv.reader(fh), start=1):
                     out += [(rel, f"ligne {i}", field) for field in row]
+        elif path.suffix == ".pdf":
+            out.append((rel, "", pdf_text(path)))
         else:
             out.append((rel, "", path.read_text(encoding="utf-8")))
     return out
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as a reader copies it, pages joined without a form feed (poppler's
+    pdftotext, else pypdf)."""
+    if shutil.which("pdftotext"):
+        done = subprocess.run(
+            ["pdftotext", "-nopgbrk", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+        )
+        return done.stdout.decode("utf-8")
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
 def unsafe(texts: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

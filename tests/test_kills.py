@@ -117,6 +117,8 @@ def test_the_publishing_steps_of_a_run(first_run):
         "link:bilan_I_1.2_2015_corrections.xlsx",
         "link:bilan_I_1.2_2015_retour.txt",
         *outputs,
+        "replace:rapport_2014-2016.html",  # the COPIL report of the whole period
+        "replace:rapport_2014-2016.pdf",
         "replace:batch.log",
         "replace:manifest.json",
         "rename:run",
@@ -129,6 +131,8 @@ KILL_AT = [
     "link:bilan_I_1.2_2015_corrections.xlsx",  # writing the feedback
     "replace:evaluation_2014.xlsx",  # writing the outputs
     "replace:evaluation_2014-2016.csv",
+    "replace:rapport_2014-2016.html",
+    "replace:rapport_2014-2016.pdf",
     "replace:batch.log",
     "replace:manifest.json",
     "rename:run",  # renaming the run folder

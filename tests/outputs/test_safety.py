@@ -61,6 +61,7 @@ def test_every_output_of_a_valid_hostile_bilan_is_clean(hostile_valid_run):
     assert unsafe(texts) == []
     produced = {f for f, _, _ in texts}
     assert {"evaluation_2015.xlsx", "evaluation_2015.csv", "batch.log", "manifest.json"} <= produced
+    assert {"rapport_2014-2016.html", "rapport_2014-2016.pdf"} <= produced
     assert {f for f in produced if f.startswith("retours/")} == {
         "retours/bilan _x1b_31m_x07 rouge_retour.txt",
         "retours/bilan _x1b_31m_x07 rouge_corrections.xlsx",
@@ -82,6 +83,8 @@ def test_the_hostile_texts_do_reach_the_outputs(hostile_valid_run):
     assert f"Clé « cle_{VISIBLE} » inconnue" in feedback and shown_name in feedback
     corrections = shown("retours/bilan _x1b_31m_x07 rouge_corrections.xlsx")
     assert f"cle_{VISIBLE}" in corrections
+    for report in ("rapport_2014-2016.html", "rapport_2014-2016.pdf"):  # the qualitative texts, cleaned
+        assert f"realisations {VISIBLE}" in shown(report)
 
 
 def test_the_operators_own_cells_are_kept_as_sent_in_their_feedback_copy(hostile_valid_run):
