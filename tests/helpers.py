@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import os
+import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,3 +86,81 @@ def make_bilan(
         edit(wb)
     wb.save(path)
     return path
+
+
+def set_rows(wb: Workbook, sheet: str, rows: list[tuple[Any, ...]], first: int = 2) -> None:
+    """Write `rows` from row `first` of `sheet` (column A onwards) and blank the rows below
+    that the template or `fill_valid` filled, so the sheet holds exactly these rows."""
+    ws = wb[sheet]
+    last = max(ws.max_row, first + len(rows))
+    for r in range(first, last + 1):
+        values = rows[r - first] if r - first < len(rows) else ()
+        for c in range(1, ws.max_column + 1):
+            ws.cell(row=r, column=c).value = values[c - 1] if c - 1 < len(values) else None
+
+
+def where(findings: list[Any]) -> list[tuple[str, str | None, str | None]]:
+    """Findings as (code, sheet, cell), in the order found."""
+    return [(f.code, f.sheet, f.cell) for f in findings]
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what no text cess writes may hold (tab, LF, CR aside)
+
+
+def output_texts(folder: Path, *, own_sheets: bool = False) -> list[tuple[str, str, str]]:
+    """Every text of every file under `folder` as a reader gets it back: (file, where,
+    text). Workbooks: each text cell and comment of each sheet, and each formula as
+    `formula:=…`; the operators' feedback copies keep the operator's own sheets as sent, so
+    only their *Corrections* sheet and the comments cess added are read unless
+    `own_sheets`. CSV: each field; PDF: the text a reader copies from it; any other file: its text."""
+    out: list[tuple[str, str, str]] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = str(path.relative_to(folder))
+        if path.suffix == ".xlsx":
+            wb = load_workbook(path)
+            copy = rel.endswith("_corrections.xlsx")
+            for ws in wb:
+                for row in ws.iter_rows():
+                    for c in row:
+                        at = f"{ws.title}!{c.coordinate}"
+                        if c.comment is not None:
+                            out.append((rel, at + " (commentaire)", c.comment.text))
+                        if c.data_type == "f":
+                            out.append((rel, at, f"formula:{c.value}"))
+                        elif isinstance(c.value, str) and (own_sheets or not copy or ws.title == "Corrections"):
+                            out.append((rel, at, c.value))
+        elif path.suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as fh:
+                for i, row in enumerate(csv.reader(fh), start=1):
+                    out += [(rel, f"ligne {i}", field) for field in row]
+        elif path.suffix == ".pdf":
+            out.append((rel, "", pdf_text(path)))
+        else:
+            out.append((rel, "", path.read_text(encoding="utf-8")))
+    return out
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as a reader copies it, pages joined without a form feed (poppler's
+    pdftotext, else pypdf)."""
+    if shutil.which("pdftotext"):
+        done = subprocess.run(
+            ["pdftotext", "-nopgbrk", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+        )
+        return done.stdout.decode("utf-8")
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def unsafe(texts: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The texts holding a control character or written as a formula."""
+    return [t for t in texts if CONTROL.search(t[2]) or t[2].startswith("formula:")]
+
+
+def shared(fixture_name: str, config: Any) -> str:
+    """The scope of a costly fixture that runs the code under test: one per module, except
+    under mutation testing (scripts/mutation.sh), where each test builds its own, so that
+    mutmut sees which code each test runs (it credits a module fixture's calls to the first
+    test that uses it, and would run only that one against a mutant)."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") else "module"

@@ -18,7 +18,7 @@ def findings_from_pydantic(run: FileCheck, exc: ValidationError, action_code: st
         loc: Loc = tuple(err["loc"])
         if loc in run.reported or loc[:2] in run.reported:
             continue
-        sheet, cell = run.addr.get(loc) or run.addr.get(loc[:2]) or (_sheet_of(loc[0]), None)
+        sheet, cell = run.addr.get(loc) or run.addr.get(loc[:2]) or (_sheet_of(run, loc[0]), None)
         etype = err["type"]
         found = err.get("input")
         shown = run.typed.get(loc, found) if not isinstance(found, dict | list) else ""
@@ -76,7 +76,12 @@ def _classify(
     return "valeur.invalide", {"detail": err.get("msg", etype)}
 
 
-def _sheet_of(section: str) -> str | None:
+def _sheet_of(run: FileCheck, section: str) -> str | None:
+    """The sheet of a model section, as this workbook names it (`indicateurs ` for
+    Indicateurs), for a finding that has no cell of its own."""
+    key = "indicateurs" if section == "cumuls" else section
+    if key in run.sheet_names:
+        return run.sheet_names[key]
     return {
         "identification": IDENTIFICATION.title,
         "indicateurs": INDICATEURS.title,

@@ -25,6 +25,10 @@ def check_territories(
     lines: list[dict[str, Any]],
     sheet_present: bool,
 ) -> None:
+    """Each territorial indicator's rows sum to its declared valeur (at the valeur's cell);
+    dont_qpv and dont_zrr lie within their row's valeur (SPEC §4). A value already refused
+    (unreadable, or negative: `valeur.negative` from the model) is not compared again, so a
+    cell gets one finding, not a cascade."""
     if not sheet_present:
         return
     broken = {line.get("indicateur") for i, line in enumerate(lines) if ("territoires", i, "valeur") in run.reported}
@@ -32,6 +36,9 @@ def check_territories(
     for i, line in enumerate(lines):
         ind, value = line.get("indicateur"), line.get("valeur")
         if ind is None or value is None:
+            continue
+        if value < 0:
+            broken.add(ind)
             continue
         totals[ind] = totals.get(ind, 0) + value
         for col, code in (
@@ -46,6 +53,8 @@ def check_territories(
         if not ind.territorial or ind.code not in indic or ind.code in broken:
             continue
         declared = indic[ind.code]
+        if declared < 0:
+            continue
         total = totals.get(ind.code, 0)
         if abs(total - declared) > 1e-6:
             sheet, cell = run.addr[("indicateurs", ind.code)]

@@ -81,7 +81,7 @@ def read_indicators(
         if final_year and c_cumul is not None:
             ccell = f"{col_letter(c_cumul)}{r}"
             raw_cumul = cell_value(row, c_cumul)
-            cumul = run.parsed(("cumuls", code), parse_in_unit(raw_cumul, ind.unite, whole=False), sheet.name, ccell)
+            cumul = run.parsed(("cumuls", code), parse_in_unit(raw_cumul, ind.unite), sheet.name, ccell)
             if cumul is not None:
                 cumuls[code] = cumul
             elif cells.is_blank(raw_cumul) and value is not None:
@@ -89,11 +89,12 @@ def read_indicators(
     return values, cumuls, comments
 
 
-def parse_in_unit(raw: Any, unit: str | None, *, whole: bool = True) -> cells.Parsed:
+def parse_in_unit(raw: Any, unit: str | None) -> cells.Parsed:
     """Parse a number typed in a cell whose unit is `unit` (None: unknown): a whole number
-    for `nombre` (when `whole`), a percent sign only for `%`; a percentage elsewhere is the
-    error `valeur.pourcentage` naming the unit (SPEC §4)."""
-    if unit == "nombre" and whole:
+    for `nombre` (a valeur, a cumul_periode, a territorial value or share), a percent sign
+    only for `%`; a percentage elsewhere is the error `valeur.pourcentage` naming the unit
+    (SPEC §3-4)."""
+    if unit == "nombre":
         value, code, fields = cells.parse_int(raw)
     else:
         value, code, fields = cells.parse_number(raw, percent=unit == "%")
@@ -174,7 +175,7 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
             if idx is None:
                 continue
             cell = f"{col_letter(idx)}{r}"
-            parsed = parse_in_unit(cell_value(row, idx), known.unite if known else None, whole=False)
+            parsed = parse_in_unit(cell_value(row, idx), known.unite if known else None)
             value = run.parsed(("territoires", i, col), parsed, sheet.name, cell)
             if value is not None:
                 line[col] = value

@@ -27,6 +27,7 @@ class FileCheck:
         self.addr: dict[Loc, tuple[str, str | None]] = {}
         self.reported: set[Loc] = set()
         self.typed: dict[Loc, str] = {}  # text as the operator typed it, where the reader normalised it
+        self.sheet_names: dict[str, str] = {}  # sheet key (`indicateurs`…) -> its name in this workbook
         self.book: Book | None = None
 
     def add(self, code: str, sheet: str | None, cell: str | None, **kw: Any) -> None:

@@ -56,6 +56,7 @@ def locate_sheets(run: FileCheck, book: Book, limits: Limits) -> dict[str, Sheet
             continue
         _fill_merged(run, sheet)
         out[spec.key] = sheet
+        run.sheet_names[spec.key] = sheet.name
     return out
 
 

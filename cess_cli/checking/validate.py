@@ -7,6 +7,7 @@ positions survive pydantic validation (`findings_from_pydantic`).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,10 @@ def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:
 
 
 def _check_deadline(run: FileCheck, ident: Identification) -> None:
+    """A transmission after the year's deadline is an `avertissement`; a date in the future
+    is refused by the model (`identification.date_future`), not judged late as well."""
     annee, sent = ident.annee, ident.date_transmission
-    if sent is None or annee is None or annee not in run.ref.periode:
+    if sent is None or annee is None or annee not in run.ref.periode or sent > date.today():
         return
     deadline = run.ref.echeance(annee)
     if sent > deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cess_cli.cli.app import app
@@ -61,11 +63,60 @@ def test_strict_makes_warnings_fail(ref, tmp_path):
     assert invoke("validate", "--strict", str(warn)).exit_code == 1
 
 
-def test_json_output_equals_library_report(ref, tmp_path):
-    make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", "1.234"))
-    (tmp_path / "vide.xlsx").write_bytes(b"")
+def test_json_output_pins_every_field(ref, tmp_path):
+    bilan = str(make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", "1.234")))
+    empty = tmp_path / "vide.xlsx"
+    empty.write_bytes(b"")
     result = invoke("validate", str(tmp_path), "--format", "json")
     assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "fichiers": [
+            {
+                "fichier": bilan,
+                "action": "III_1.1.3",
+                "annee": 2015,
+                "version": 1,
+                "valide": False,
+                "ignore": False,
+                "erreurs": 1,
+                "avertissements": 0,
+                "constats": [
+                    {
+                        "code": "nombre.ambigu",
+                        "severity": "erreur",
+                        "file": bilan,
+                        "sheet": "Indicateurs",
+                        "cell": "E5",
+                        "message": "Nombre ambigu « 1.234 » : séparateur de milliers ou virgule décimale ?",
+                        "hint": "Saisissez le nombre sans séparateur de milliers (ex. 1234 ou 1,234).",
+                    }
+                ],
+            },
+            {
+                "fichier": str(empty),
+                "action": None,
+                "annee": None,
+                "version": None,
+                "valide": False,
+                "ignore": False,
+                "erreurs": 1,
+                "avertissements": 0,
+                "constats": [
+                    {
+                        "code": "fichier.vide",
+                        "severity": "erreur",
+                        "file": str(empty),
+                        "sheet": None,
+                        "cell": None,
+                        "message": "Le fichier est vide (0 octet).",
+                        "hint": "Renvoyez le bilan enregistré depuis Excel.",
+                    }
+                ],
+            },
+        ],
+        "resume": {"fichiers": 2, "valides": 0, "ignores": 0, "erreurs": 2, "avertissements": 0},
+    }
+    # and it is the library's own report, as a notebook would get it
     assert json.loads(result.stdout) == validate_paths([tmp_path], ref).to_dict()
 
 
@@ -81,12 +132,20 @@ def test_empty_folder_fails(tmp_path):
     assert invoke("validate", str(tmp_path)).exit_code == 1
 
 
-def test_template_one_and_all(tmp_path):
+def _identification(path: Path) -> tuple[str, int]:
+    ws = load_workbook(path, read_only=True)["Identification"]
+    keys = {r[0]: r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
+    return keys["code_action"], keys["annee"]
+
+
+def test_template_one_and_all(ref, tmp_path):
     result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / "one.xlsx"))
-    assert result.exit_code == 0 and (tmp_path / "one.xlsx").is_file()
+    assert result.exit_code == 0
+    assert _identification(tmp_path / "one.xlsx") == ("III_1.1.3", 2015)
     result = invoke("template", "--all", "2016", "-o", str(tmp_path / "all"))
     assert result.exit_code == 0
-    assert len(list((tmp_path / "all").glob("bilan_*_2016.xlsx"))) == 21
+    written = {p.name: _identification(p) for p in (tmp_path / "all").iterdir()}
+    assert written == {f"bilan_{code}_2016.xlsx": (code, 2016) for code, a in ref.actions.items() if 2016 in a.annees}
 
 
 def test_schemas_commands(ref):
@@ -138,7 +197,12 @@ def test_consolidate_in_repository_uses_cess_toml(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = invoke("consolidate", "2015", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "evaluation_2015.xlsx").is_file() and (tmp_path / "evaluation_2015.csv").is_file()
+    # the bilans of cess.toml (sample_reports/): every 2015 sample, and figures from them
+    samples = {p.name for p in (ROOT / "sample_reports").glob("bilan_*_2015*.xlsx")}
+    assert _sources(tmp_path / "evaluation_2015.xlsx") == samples
+    with (tmp_path / "evaluation_2015.csv").open(encoding="utf-8") as fh:
+        sources = {row["source"].split("!")[0] for row in csv.DictReader(fh)}
+    assert sources and sources <= samples
     assert "III_1.1.2 2015 : invalide" in result.output
     assert invoke("consolidate", "2015", "--out", str(tmp_path), "--strict").exit_code == 1
 
@@ -152,7 +216,13 @@ def test_consolidate_flags_override_config(ref, tmp_path, monkeypatch):
     assert invoke("consolidate", "2014").exit_code == 2  # cess.toml points to a folder that does not exist
     result = invoke("consolidate", "2014", "--bilans", str(bilans))
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "sorties" / "evaluation_2014.xlsx").is_file()  # sortie still from cess.toml
+    # the bilans of --bilans, written where cess.toml says (sortie)
+    assert _sources(tmp_path / "sorties" / "evaluation_2014.xlsx") == {"bilan_ANIM_2014.xlsx"}
+
+
+def _sources(workbook: Path) -> set[str]:
+    """The files listed in the Sources sheet of an evaluation workbook."""
+    return {r[0] for r in load_workbook(workbook, read_only=True)["Sources"].iter_rows(min_row=2, values_only=True)}
 
 
 @pytest.mark.parametrize("period", ["2013", "2015-2019", "deux-mille", "2016-2014"])

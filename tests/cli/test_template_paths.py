@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cess_cli.cli.app import app
@@ -25,7 +26,7 @@ def test_single_template_needs_an_xlsx_name(tmp_path, name):
 def test_single_template_accepts_any_case_of_xlsx(tmp_path):
     result = invoke("template", "III_1.1.3", "2015", "-o", str(tmp_path / "Bilan.XLSX"))
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "Bilan.XLSX").is_file()
+    assert load_workbook(tmp_path / "Bilan.XLSX")["Identification"]["C2"].value == "III_1.1.3"
 
 
 def test_single_template_never_creates_a_mistyped_folder(tmp_path):
@@ -56,8 +57,12 @@ def test_all_templates_refuse_an_existing_file(tmp_path):
 def test_all_templates_create_their_folder_and_parents(ref, tmp_path):
     result = invoke("template", "--all", "2016", "-o", str(tmp_path / "a" / "modeles_2016"))
     assert result.exit_code == 0, result.output
-    expected = sum(2016 in action.annees for action in ref.actions.values())
-    assert len(list((tmp_path / "a" / "modeles_2016").glob("*.xlsx"))) == expected
+    expected = {f"bilan_{code}_2016.xlsx" for code, action in ref.actions.items() if 2016 in action.annees}
+    folder = tmp_path / "a" / "modeles_2016"
+    assert {p.name for p in folder.iterdir()} == expected
+    assert {load_workbook(folder / n)["Identification"]["C2"].value for n in expected} == {
+        n.removeprefix("bilan_").removesuffix("_2016.xlsx") for n in expected
+    }
 
 
 def test_unknown_action_echoed_as_typed_with_the_nearest_code(tmp_path):

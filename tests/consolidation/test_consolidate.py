@@ -17,7 +17,7 @@ from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 
-from ..helpers import make_bilan, set_ident, set_ind
+from ..helpers import make_bilan, set_ident, set_ind, shared
 from .synthetic import bilan, collection
 
 
@@ -90,7 +90,7 @@ def fixture_set(ref, tmp_path_factory):
     return d
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def coll(ref, fixture_set):
     return collect([fixture_set], ref)
 

@@ -7,6 +7,7 @@ import pytest
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.consolidation.shared import PERIODE
 
+from ..helpers import shared
 from .synthetic import bilan, collection
 
 REGION, ETAT, CDC = 2_387_500, 1_000_000, 1_085_200  # the 2014-2016 envelopes (financeurs.yaml)
@@ -20,7 +21,7 @@ def _row(df, **keys):
     return row
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared)
 def ev2015(ref):
     items = [
         bilan(

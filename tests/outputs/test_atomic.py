@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 
 import pytest
 
-from cess_cli.outputs.atomic import atomic_path, os_error_text, write_text_atomic
+from cess_cli.outputs.atomic import atomic_path, file_sha256, os_error_text, write_text_atomic
 
 
 def test_a_planted_link_is_replaced_never_written_through(tmp_path):
@@ -62,6 +63,12 @@ def test_os_errors_say_what_to_do_in_french():
     )
     odd = OSError(errno.EROFS, "Read-only file system", os.fsdecode(b"/srv/caf\xe9"))
     assert os_error_text(odd).startswith("/srv/caf\\xe9 : le dossier est en lecture seule")
+    as_bytes = OSError(errno.EACCES, "Permission denied", b"/srv/caf\xc3\xa9")  # a name given as bytes
+    assert os_error_text(as_bytes).startswith("/srv/café : droits insuffisants")
+    # an error cess has no French text for: the system's own words; none at all: its kind
+    assert os_error_text(OSError(errno.ESTALE, "Stale file handle")) == "Stale file handle"
+    assert os_error_text(OSError("sans numéro")) == "OSError"
+    assert os_error_text(FileNotFoundError()) == "FileNotFoundError"
 
 
 def test_stale_temporaries_of_a_killed_writer_are_removed_once_old(tmp_path):
@@ -78,3 +85,51 @@ def test_stale_temporaries_of_a_killed_writer_are_removed_once_old(tmp_path):
     (tmp_path / ".cess-lien.tmp").symlink_to(fresh)
     remove_stale_temporaries(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".cess-lien.tmp", ".cess-recent.tmp"]
+
+
+@pytest.mark.parametrize("unsupported", [errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EXDEV])
+def test_where_hard_links_are_not_supported_an_existing_name_is_still_never_replaced(
+    tmp_path, monkeypatch, unsupported
+):
+    """`replace=False` publishes with `link`; a file system without hard links (FAT, some
+    network shares) falls back to check-then-rename, and still never replaces a name."""
+
+    def no_link(*args, **kwargs):
+        raise OSError(unsupported, os.strerror(unsupported))
+
+    monkeypatch.setattr(os, "link", no_link)
+    write_text_atomic(tmp_path / "libre.txt", "nouveau", replace=False)
+    assert (tmp_path / "libre.txt").read_text(encoding="utf-8") == "nouveau"
+    taken = tmp_path / "pris.txt"
+    taken.write_text("entrée du porteur", encoding="utf-8")
+    with pytest.raises(FileExistsError) as caught:
+        write_text_atomic(taken, "retour", replace=False)
+    assert (caught.value.errno, caught.value.filename) == (errno.EEXIST, str(taken))
+    assert "existe déjà" in os_error_text(caught.value)
+    assert taken.read_text(encoding="utf-8") == "entrée du porteur"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["libre.txt", "pris.txt"]  # no temporary left
+
+
+def test_a_link_failure_of_another_kind_is_not_taken_for_an_unsupported_file_system(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "link", full)
+    with pytest.raises(OSError) as caught:
+        write_text_atomic(tmp_path / "x.txt", "retour", replace=False)
+    assert caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_sha256_reads_a_regular_file_only_and_never_blocks(tmp_path):
+    regular = tmp_path / "f.txt"
+    regular.write_bytes(b"abc")
+    assert file_sha256(regular) == hashlib.sha256(b"abc").hexdigest()
+    os.symlink(regular, tmp_path / "lien")
+    with pytest.raises(OSError) as caught:
+        file_sha256(tmp_path / "lien")  # never through a link
+    assert caught.value.errno == errno.ELOOP
+    os.mkfifo(tmp_path / "tube")
+    with pytest.raises(OSError) as caught:  # opened without waiting for a writer, then refused
+        file_sha256(tmp_path / "tube")
+    assert caught.value.errno == errno.EINVAL

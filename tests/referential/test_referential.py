@@ -39,9 +39,12 @@ def test_shipped_referential_is_valid_and_complete(ref):
     assert all(code in ref.indicateurs for code in fixed)
 
 
-def test_referential_found_from_package_location():
-    folder = default_schemas_dir()
-    assert (folder / "actions.yaml").is_file()
+def test_referential_found_from_package_location(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not from the current folder: from where cess is installed
+    ref = load_referential()
+    assert ref.folder.resolve() == default_schemas_dir().resolve()
+    assert ref.digest == load_referential(Path(__file__).resolve().parents[2] / "schemas").digest
+    assert len(ref.actions) == 21
 
 
 @pytest.fixture
@@ -58,21 +61,35 @@ def _edit(folder: Path, name: str, fn) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _problems(folder: Path) -> list[tuple[str, str | None, str]]:
+def _problems(folder: Path) -> list[tuple[str, str | None, str, str]]:
+    """Every problem as (file, YAML path or line, code, message); the referential is refused."""
     ref, problems = check_referential(folder)
     assert ref is None
-    return [(Path(p.file).name, p.cell, p.code) for p in problems]
+    return sorted((Path(p.file).name, p.cell, p.code, p.message) for p in problems)
 
 
 def test_unknown_indicator_in_action(schemas):
     _edit(schemas, "actions.yaml", lambda d: d["actions"][1]["indicateurs"][0].update(code="inconnu"))
-    assert ("actions.yaml", "actions[1].indicateurs[0].code", "referentiel.reference_inconnue") in _problems(schemas)
+    assert _problems(schemas) == [
+        (
+            "actions.yaml",
+            "actions[1].indicateurs[0].code",
+            "referentiel.reference_inconnue",
+            "Indicateur de l'action I_1.1.1 « inconnu » inconnu du catalogue (indicateurs.yaml).",
+        )
+    ]
 
 
 def test_duplicate_code(schemas):
     _edit(schemas, "indicateurs.yaml", lambda d: d["indicateurs"].append(dict(d["indicateurs"][0])))
-    problems = _problems(schemas)
-    assert ("indicateurs.yaml", f"indicateurs[{22}].code", "referentiel.doublon") in problems
+    assert _problems(schemas) == [
+        (
+            "indicateurs.yaml",
+            "indicateurs[22].code",  # the 23rd entry, a copy of the first
+            "referentiel.doublon",
+            "Code « participants » en double (déjà défini en indicateurs.yaml indicateurs[0].code).",
+        )
+    ]
 
 
 def test_ratio_without_denominator(schemas):
@@ -81,33 +98,62 @@ def test_ratio_without_denominator(schemas):
         del ratio["denominateur"]
 
     _edit(schemas, "indicateurs.yaml", drop)
-    assert any(code == "referentiel.ratio_incomplet" and f == "indicateurs.yaml" for f, _, code in _problems(schemas))
+    assert _problems(schemas) == [
+        (
+            "indicateurs.yaml",
+            "indicateurs[14]",  # taux_sorties_positives, the only ratio, 15th of the catalogue
+            "referentiel.ratio_incomplet",
+            "Le ratio taux_sorties_positives n'a pas de denominateur.",
+        )
+    ]
 
 
 def test_target_for_inactive_year(schemas):
     _edit(schemas, "actions.yaml", lambda d: d["actions"][0].update(annees=[2015, 2016]))
-    problems = _problems(schemas)
-    assert ("actions.yaml", "actions[0].indicateurs[0].cibles.2014", "referentiel.cible") in problems
+    # ANIM (the first action) has four indicators, each with a 2014 target
+    codes = ["reunions_instances", "participants_instances", "evenements", "collectivites_engagees"]
+    assert _problems(schemas) == [
+        (
+            "actions.yaml",
+            f"actions[0].indicateurs[{i}].cibles.2014",
+            "referentiel.cible",
+            f"Cible de {code} pour 2014, année où l'action ANIM n'est pas active [2015, 2016].",
+        )
+        for i, code in enumerate(codes)
+    ]
 
 
 def test_rule_with_unknown_code(schemas):
     _edit(schemas, "regles.yaml", lambda d: d["regles"][0].update(droite="personnes_inconnues"))
-    assert ("regles.yaml", "regles[0].droite", "referentiel.reference_inconnue") in _problems(schemas)
+    assert _problems(schemas) == [
+        (
+            "regles.yaml",
+            "regles[0].droite",
+            "referentiel.reference_inconnue",
+            "Indicateur de la règle sorties_parcours « personnes_inconnues » inconnu.",
+        )
+    ]
 
 
 def test_schema_error_has_yaml_path(schemas):
     _edit(schemas, "indicateurs.yaml", lambda d: d["indicateurs"][2].update(unite="kg"))
-    assert ("indicateurs.yaml", "indicateurs[2].unite", "referentiel.format") in _problems(schemas)
+    assert _problems(schemas) == [
+        (
+            "indicateurs.yaml",
+            "indicateurs[2].unite",
+            "referentiel.format",
+            "valeur non autorisée (valeurs possibles : 'nombre', 'ETP', 'euros', '%') (trouvé : « kg »).",
+        )
+    ]
 
 
 def test_yaml_syntax_error_and_missing_file(schemas):
-    (schemas / "regles.yaml").write_text("regles: [\n", encoding="utf-8")
+    (schemas / "regles.yaml").write_text("regles: [\n", encoding="utf-8")  # the list never closes
     (schemas / "questions.yaml").unlink()
-    problems = _problems(schemas)
-    assert ("regles.yaml", "ligne 2", "referentiel.format") in problems or any(
-        f == "regles.yaml" for f, _, _ in problems
-    )
-    assert any(f == "questions.yaml" and code == "referentiel.fichier" for f, _, code in problems)
+    assert _problems(schemas) == [
+        ("questions.yaml", None, "referentiel.fichier", "Fichier du référentiel illisible : introuvable."),
+        ("regles.yaml", "ligne 2", "referentiel.format", "Syntaxe YAML invalide ligne 2, colonne 1."),
+    ]
 
 
 def test_load_raises_french_error(schemas):

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Mutation testing of the modules where a silent bug costs most (README *Development*,
+# docs/mutation.md): mutmut changes one thing at a time in the code ([tool.mutmut] of
+# pyproject.toml lists the modules and the tests it runs) and checks that a test fails.
+# Run it on purpose, never in CI: a full run takes about an hour on the 2-core machine.
+#
+#   scripts/mutation.sh            run (mutmut reuses the results of unchanged functions)
+#   scripts/mutation.sh --fresh    forget every previous result first
+#   scripts/mutation.sh --score    only print the score of the last run, per module
+#
+# Then `.venv/bin/mutmut results` lists the survivors and `.venv/bin/mutmut show NAME`
+# shows one as a diff; docs/mutation.md says how to read them and lists the equivalent ones.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+[ -x "$py" ] || { echo "Créez d'abord l'environnement : python3 -m venv .venv && .venv/bin/pip install -e '.[test]'"; exit 2; }
+"$py" -c "import mutmut" 2>/dev/null || .venv/bin/pip install -q "mutmut>=3.3,<4"
+
+case "${1:-}" in
+  --fresh) rm -rf mutants; shift ;;
+  --score) shift; exec "$py" scripts/mutation_score.py ;;
+esac
+# one mutant at a time per core; the tests start worker processes of their own
+.venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" || true
+"$py" scripts/mutation_score.py
