@@ -326,8 +326,9 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
         ),
         (
             "4. Territoires : pour chaque indicateur territorialisé, une ligne par département où il n'est pas nul. "
-            "La somme des lignes doit égaler la valeur de la feuille Indicateurs ; dont_qpv et dont_zrr sont les parts en "
-            "quartiers prioritaires (QPV) et en zones de revitalisation rurale (ZRR).",
+            "La somme des lignes doit égaler la valeur de la feuille Indicateurs ; dont_qpv et dont_zrr sont, dans la même "
+            "unité que la valeur (un nombre, pas un pourcentage), ce qui en revient aux quartiers prioritaires (QPV) et "
+            "aux zones de revitalisation rurale (ZRR) : par exemple 40 participants dont 12 en QPV.",
             False,
         ),
         ("5. Bilan qualitatif : décrivez au moins les réalisations de l'année.", False),

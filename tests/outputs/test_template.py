@@ -50,7 +50,10 @@ def test_template_content(ref, tmp_path):
         "Listes!$A$2" in dv.formula1 for dv in wb["Financements"].data_validations.dataValidation if dv.type == "list"
     )
     assert wb["Listes"].sheet_state == "hidden"
-    assert "dernière année" in " ".join(str(c.value) for c in wb["Mode d'emploi"]["A"])
+    guide = " ".join(str(c.value) for c in wb["Mode d'emploi"]["A"])
+    assert "dernière année" in guide
+    # dont_qpv / dont_zrr are counts in the value's unit: a share typed as 15 (%) would pass unseen
+    assert "un nombre, pas un pourcentage" in guide and "parts en" not in guide
     assert ws.column_dimensions["B"].width >= 40
 
 
