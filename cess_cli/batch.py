@@ -196,8 +196,7 @@ def run_batch(
     lines: list[str] = []
 
     def log(message: str) -> None:
-        text = one_line(message)
-        lines.append(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}")
+        text = _record(lines, message)
         if say is not None:
             say(text)
 
@@ -231,7 +230,12 @@ def _run(
     log(
         f"cess {__version__} — exécution {stamp} ; bilans : {display_name(bilans)} ; référentiel : {display_name(ref.folder)}"
     )
-    coll = _validate(cfg, ref, work if feedback else None, log, progress)
+
+    def to_log_only(message: str) -> None:
+        _record(lines, message)
+
+    # with a progress bar, each file's line goes to the log only (the bar shows it)
+    coll = _validate(cfg, ref, work if feedback else None, log, progress, log if progress is None else to_log_only)
     timings = {"validation": time.monotonic() - t0}
     t1 = time.monotonic()
     outputs, incomplete = write_outputs(coll, ref, work, log)
@@ -265,8 +269,18 @@ def _run(
 
 
 # pragma: no mutate start (reading and logging: outside the publication, scripts/mutation.sh)
-def _validate(cfg: Config, ref: Referential, work: Path | None, log: Log, progress: Progress | None) -> Collection:
-    """Read and validate every file once (feedback into `work/retours` unless None)."""
+def _record(lines: list[str], message: str) -> str:
+    """Add one record to the run's log (`lines`), on one line and time-stamped; the text."""
+    text = one_line(message)
+    lines.append(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}")
+    return text
+
+
+def _validate(
+    cfg: Config, ref: Referential, work: Path | None, log: Log, progress: Progress | None, per_file: Log
+) -> Collection:
+    """Read and validate every file once (feedback into `work/retours` unless None); each
+    file's line goes to `per_file`, everything else to `log`."""
 
     def on_file(i: int, total: int, result: FileResult, path: Path) -> None:
         status = "valide" if result.valid else f"{result.errors} erreur(s)"
@@ -274,7 +288,7 @@ def _validate(cfg: Config, ref: Referential, work: Path | None, log: Log, progre
             status = "ignoré — " + result.findings[0].message.removeprefix("Fichier ignoré : ").rstrip(".")
         if result.warnings:
             status += f", {result.warnings} avertissement(s)"
-        log(f"[{i}/{total}] {Path(result.file).name} : {status}")
+        per_file(f"[{i}/{total}] {Path(result.file).name} : {status}")
         if progress is not None:
             progress(i, total, result.file, status)
 
@@ -351,6 +365,9 @@ def write_outputs(coll: Collection, ref: Referential, work: Path, log: Log) -> t
         df = ev.tables["completude"]
         incomplete = incomplete or bool((df["etat"] != "valide").any())
         log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")
+        if years == list(ref.periode):  # each action-year that does not count, named once
+            for r in df[df["etat"] != "valide"].itertuples(index=False):
+                log(f"  {r.code_action} {r.annee} : {r.etat}, non compté")
     return outputs, incomplete
 
 

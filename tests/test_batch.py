@@ -326,3 +326,29 @@ def test_output_folder_inside_bilans_folder_is_not_read_back(ref, tmp_path):
     entries = {e["fichier"]: e["statut"] for e in second.manifest["entrees"]}
     assert entries == {"bilan_ANIM_2014.xlsx": "invalide", "cess.toml": "ignoré"}  # listed, never silently skipped
     assert _comparable(first.manifest) == _comparable(second.manifest)
+
+
+def test_the_run_names_what_does_not_count_and_a_bar_hides_only_file_lines(ref, tmp_path):
+    """README *cess batch*: each action-year that does not count is named once, in the log
+    and on screen; with a progress bar, the file lines go to the log only."""
+    bilans = tmp_path / "bilans"
+    bilans.mkdir()
+    make_bilan(ref, bilans, "ANIM", 2014)
+    make_bilan(ref, bilans, "I_1.1.2", 2014, edit=lambda wb: set_ind(wb, "evenements", -1))
+    (tmp_path / "cess.toml").write_text('bilans = "bilans"\nsortie = "sortie"\n', encoding="utf-8")
+    said: list[str] = []
+    steps: list[tuple[int, int]] = []
+    result = run_batch(
+        resolve(tmp_path / "cess.toml"),
+        ref,
+        progress=lambda done, total, file, status: steps.append((done, total)),
+        say=said.append,
+    )
+    log = (result.run_dir / "batch.log").read_text(encoding="utf-8")
+    for text in (log, "\n".join(said)):
+        assert text.count("  I_1.1.2 2014 : invalide, non compté") == 1
+        assert text.count("  I_1.1.1 2014 : manquant, non compté") == 1
+        assert "  ANIM 2014 :" not in text  # counted
+    assert steps == [(1, 2), (2, 2)]
+    assert "[1/2]" in log and not any(line.startswith("[") for line in said)
+    assert any(line.startswith("Consolidation 2014-2016 :") for line in said)

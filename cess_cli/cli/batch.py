@@ -47,19 +47,22 @@ def batch(
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             with Progress(
-                TextColumn("Bilans"),
+                TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=out,
                 transient=True,
             ) as bar:
-                task = bar.add_task("bilans", total=None)
+                task = bar.add_task("Bilans", total=None)
 
                 def progress(done: int, total: int, file: str, status: str) -> None:
-                    bar.update(task, completed=done, total=total)
+                    phase = "Consolidation, classeurs, rapport" if done == total else "Bilans"
+                    bar.update(task, completed=done, total=total, description=phase)
 
-                result = run_batch(cfg, ref, progress=progress)
+                # the bar shows each file; the other lines of the log (counts, feedback,
+                # consolidations, what does not count) are printed above it
+                result = run_batch(cfg, ref, progress=progress, say=lambda line: bar.console.print(Text(line)))
             out.print(f"Exécution terminée : {result.run_dir}")
         else:
             plain = Console(no_color=True, highlight=False, force_terminal=False, soft_wrap=True)
