@@ -160,6 +160,7 @@ def status(
             box=box.SIMPLE_HEAD,
             pad_edge=False,
             collapse_padding=True,
+            show_edge=False,
         )
         for r in df.to_dict("records"):
             style = {"valide": "green", "manquant": "red"}.get(r["etat"], "yellow")
