@@ -26,6 +26,7 @@ COLUMNS = [
     "enveloppe",
     "statut_enveloppe",
     "taux_enveloppe",
+    "taux_partiel",
     "lignes",
     "bilans_declarants",
     "bilans_attendus",
@@ -43,6 +44,12 @@ def expected_by_axis(ref: Referential, years: list[int]) -> dict[tuple[str, int]
     return out
 
 
+def partial_mark(rate: float | None, n: int, m: int) -> str:
+    """« partiel : n / m bilans » when a rate exists and rests on fewer counted bilans than
+    expected (n < m), else "" — the same mark as an indicator's achievement rate (README)."""
+    return f"partiel : {coverage(n, m)}" if rate is not None and n < m else ""
+
+
 def envelope_status(previsionnel: bool) -> str:
     return "prévisionnelle" if previsionnel else "confirmée"
 
@@ -50,7 +57,8 @@ def envelope_status(previsionnel: bool) -> str:
 def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataFrame:
     """Funder x axis x year: planned and obtained (euros), with coverage; per funder and
     year, a « total » row with the contract envelope, its status (confirmée /
-    prévisionnelle) and the rate obtained / envelope. Columns: COLUMNS (`signataire`:
+    prévisionnelle), the rate obtained / envelope and its mark `taux_partiel` (« partiel :
+    n / m bilans » when fewer bilans declare financing than are expected). Columns: COLUMNS (`signataire`:
     the funder has envelopes in the contract; `lignes`: rows of bilans naming it)."""
     sums: dict[tuple[str, str, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     declaring: dict[tuple[str, int], int] = defaultdict(int)
@@ -91,6 +99,7 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                         None,
                         "",
                         None,
+                        "",
                         n,
                         n_decl,
                         m,
@@ -100,6 +109,7 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
             total_obtenu = sum(sums[(funder, a, y)][1] for a in axes)
             n_decl = sum(v for (_, yy), v in declaring.items() if yy == y)
             m = sum(v for (_, yy), v in expected.items() if yy == y)
+            rate = (total_obtenu / env.montant) if env and env.montant else None
             rows.append(
                 (
                     str(y),
@@ -111,7 +121,8 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                     total_obtenu,
                     env.montant if env else None,
                     envelope_status(env.previsionnel) if env else "",
-                    (total_obtenu / env.montant) if env and env.montant else None,
+                    rate,
+                    partial_mark(rate, n_decl, m),
                     sum(sums[(funder, a, y)][2] for a in axes),
                     n_decl,
                     m,

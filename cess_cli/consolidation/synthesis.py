@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from cess_cli.consolidation.financing import partial_mark
 from cess_cli.consolidation.shared import PERIODE, coverage
 from cess_cli.referential.loading import Referential
 
@@ -36,8 +37,10 @@ def financing_coverage(fin: pd.DataFrame, years: list[int]) -> tuple[int, int]:
 def signatories(fin: pd.DataFrame, ref: Referential, years: list[int]) -> pd.DataFrame:
     """Per signatory, over `years`: obtained (euros), its envelopes, their status (« confirmée »,
     « prévisionnelle », or « prévisionnelle en 2015, 2016 » for a mix), the rate obtained /
-    envelope and the coverage. Columns: financeur, libelle, montant_obtenu, enveloppe,
-    statut_enveloppe, taux_enveloppe, couverture."""
+    envelope, its mark `taux_partiel` (« partiel : n / m bilans » when fewer bilans declare
+    financing than are expected, as for indicator rates) and the coverage. Columns:
+    financeur, libelle, montant_obtenu, enveloppe, statut_enveloppe, taux_enveloppe,
+    taux_partiel, couverture."""
     n, m = financing_coverage(fin, years)
     rows: list[dict[str, Any]] = []
     for code, funder in ref.financeurs.items():
@@ -57,6 +60,7 @@ def signatories(fin: pd.DataFrame, ref: Referential, years: list[int]) -> pd.Dat
                 enveloppe=envelope if envs else None,
                 statut_enveloppe=_status([e.annee for e in envs if e.previsionnel], len(envs)),
                 taux_enveloppe=covered / envelope if envelope else None,
+                taux_partiel=partial_mark(covered / envelope if envelope else None, n, m),
                 couverture=coverage(n, m),
             )
         )
@@ -67,6 +71,7 @@ def signatories(fin: pd.DataFrame, ref: Referential, years: list[int]) -> pd.Dat
         "enveloppe",
         "statut_enveloppe",
         "taux_enveloppe",
+        "taux_partiel",
         "couverture",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -109,7 +114,8 @@ def key_figures_table(
 ) -> pd.DataFrame:
     """The key figures of *Synthèse*, one row each: groupe (bilans, signataires, toutes
     sources, indicateurs), libelle, valeur, format (Excel number format), couverture
-    (« n / m bilans »: bilans counted out of expected; "" for counts of bilans)."""
+    (« n / m bilans »: bilans counted out of expected; "" for counts of bilans; for the
+    signatories' rate, « partiel : n / m bilans » when it rests on fewer bilans than expected)."""
     expected = summary["attendus"]
     rows: list[tuple[str, str, Any, str, str]] = [
         ("bilans", "Bilans attendus", expected, "#,##0", ""),
@@ -129,15 +135,16 @@ def key_figures_table(
     env_label = "Enveloppes des signataires"
     if provisional:
         env_label += " (prévisionnelles : " + ", ".join(str(y) for y in provisional) + ")"
+    rate = obtained / envelope if envelope else None
     rows += [
         ("signataires", f"Financements obtenus des signataires ({names})", obtained, "#,##0 €", coverage(n, m)),
         ("signataires", env_label, envelope, "#,##0 €", ""),
         (
             "signataires",
             "Taux obtenu / enveloppes des signataires",
-            obtained / envelope if envelope else None,
+            rate,
             "0.0%",
-            "",
+            partial_mark(rate, n, m) or (coverage(n, m) if rate is not None else ""),
         ),
     ]
     totals = fin[fin["axe"] == "total"]

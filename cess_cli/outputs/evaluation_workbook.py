@@ -105,6 +105,7 @@ def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("Enveloppe du contrat", "enveloppe", EUR, 18),
         Col("Statut de l'enveloppe", "statut_enveloppe", width=16),
         Col("Taux obtenu / enveloppe", "taux_enveloppe", PCT, 14),
+        Col("Taux partiel ?", "taux_partiel", width=22),
         Col("Lignes de bilans", "lignes", INT, 10),
         Col("Couverture (bilans déclarant des financements)", "couverture", width=18),
     ]

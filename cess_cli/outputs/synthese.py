@@ -49,7 +49,7 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     ws.cell(row=row, column=3).alignment = CENTER
     ws.column_dimensions["A"].width = 60
     ws.column_dimensions["B"].width = 16
-    ws.column_dimensions["C"].width = 16
+    ws.column_dimensions["C"].width = 25  # « partiel : 55 / 63 bilans »
     set_cell(ws.cell(row=i + 2, column=1), NOTE)
     ws.cell(row=i + 2, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=i + 2, start_column=1, end_row=i + 2, end_column=3)

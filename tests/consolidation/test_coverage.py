@@ -138,3 +138,26 @@ def test_synthese_chart_data_carries_coverage(ref, ev2015):
     assert list(chart["couverture"]) == ["0 / 3 bilans", "0 / 2 bilans", "0 / 5 bilans"]
     q4 = ev2015.tables["q4"].set_index("chiffre")
     assert q4.loc["Réunions des instances tenues", "couverture"] == "0 / 1 bilans"
+
+
+def test_financing_rates_resting_on_part_of_the_bilans_are_marked(ref, ev2015):
+    # 2015: two of the 21 expected bilans declare financing (II_3.1.1 declares none)
+    fin = ev2015.tables["financements"]
+    etat = _row(fin, financeur="ETAT", axe="total")
+    assert etat["taux_enveloppe"] == pytest.approx(500 / ETAT) and etat["taux_partiel"] == "partiel : 2 / 21 bilans"
+    # a funder line per axis has no rate, so no mark
+    assert _row(fin, financeur="ETAT", axe="III")["taux_partiel"] == ""
+    # FEDER has no envelope, so no rate and no mark
+    assert _row(fin, financeur="FEDER", axe="total")["taux_partiel"] == ""
+    sig = ev2015.tables["signataires"].set_index("financeur")
+    assert list(sig["taux_partiel"]) == ["partiel : 2 / 21 bilans"] * 3
+    key = ev2015.tables["chiffres_cles"].set_index("libelle")
+    assert key.loc["Taux obtenu / enveloppes des signataires", "couverture"] == "partiel : 2 / 21 bilans"
+
+
+def test_financing_rate_on_every_expected_bilan_is_not_partial():
+    from cess_cli.consolidation.financing import partial_mark
+
+    assert partial_mark(0.5, 21, 21) == ""
+    assert partial_mark(None, 2, 21) == ""
+    assert partial_mark(0.0, 0, 21) == "partiel : 0 / 21 bilans"

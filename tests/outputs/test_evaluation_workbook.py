@@ -52,6 +52,10 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
         == "1 / 6 bilans"
     )
     assert fin[("REGION", "Tous axes")]["Statut de l'enveloppe"] == "prévisionnelle"
+    # 800 of 2 387 500 rests on the one bilan of 21 expected that declares financing
+    assert fin[("REGION", "Tous axes")]["Taux obtenu / enveloppe"] == 800 / 2_387_500
+    assert fin[("REGION", "Tous axes")]["Taux partiel ?"] == "partiel : 1 / 21 bilans"
+    assert fin[("FEDER", "Tous axes")]["Taux partiel ?"] is None  # no envelope, no rate, no mark
     ter = _table(wb["Territoires"])
     assert ter[0]["Couverture"] == "1 / 4 bilans"
 
@@ -62,6 +66,7 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     ] == (800, "1 / 21 bilans")
     assert rows["Financements obtenus, toutes sources (sans enveloppe à comparer)"] == (1800, "1 / 21 bilans")
     assert "Enveloppes des signataires (prévisionnelles : 2015)" in rows
+    assert rows["Taux obtenu / enveloppes des signataires"][1] == "partiel : 1 / 21 bilans"
     assert any(str(k).startswith("Couverture « n / m bilans » : n bilans comptés") for k in rows)
     chart_data = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
     assert {"Couverture 2015", "Statut de l'enveloppe", "prévisionnelle"} <= chart_data

@@ -327,3 +327,17 @@ def test_superseded_versions_summed_up_per_action_year(ref, tmp_path, monkeypatc
     )
     page = lxml_html.fromstring(render_html(build_report(ev, ref, TODAY)))
     assert "2 versions remplacées" in page.text_content()
+
+
+def test_financing_rates_on_part_of_the_bilans_are_marked_partial(page):
+    # 3 of the expected bilans count: every rate obtained / envelope rests on part of them
+    section = page.xpath('//section[@id="financements"]')[0]
+    table = next(t for t in section.xpath(".//table") if "Obtenu / enveloppe" in _plain(t.text_content()))
+    headers = [_plain(th.text_content()) for th in table.xpath(".//thead//th")]
+    col = headers.index("Obtenu / enveloppe")
+    rates = [_plain(r.xpath("./td|./th")[col].text_content()) for r in table.xpath(".//tbody/tr")]
+    assert len(rates) == 3 * 4  # three signatories, three years and the period
+    assert all(re.fullmatch(r"\d+,\d % partiel", r) for r in rates), rates
+    key = page.xpath('//table[contains(@class, "key-figures")]')[0]
+    rate_row = next(r for r in key.xpath(".//tbody/tr") if "Taux obtenu" in r.text_content())
+    assert re.fullmatch(r"partiel : \d+ / \d+ bilans", _plain(rate_row.xpath("./td")[1].text_content()))

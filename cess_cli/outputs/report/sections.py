@@ -59,7 +59,8 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
         caption="Financements obtenus par les actions, comparés à l'enveloppe de chaque signataire",
         note=(
             "Une enveloppe « prévisionnelle » n'est pas encore confirmée (2015 et 2016 sont renouvelées sous réserve). "
-            "Couverture : bilans comptés qui déclarent des financements / bilans attendus."
+            "Couverture : bilans comptés qui déclarent des financements / bilans attendus ; un taux qui "
+            "repose sur une partie des bilans attendus est marqué « partiel »."
         ),
     )
     cats, obtained, envelopes = [], [], []
@@ -74,7 +75,7 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
                     french.euros(r.get("enveloppe") if r else None),
                     status or "—",
                     french.euros(r.get("montant_obtenu") if r else None),
-                    french.percent(r.get("taux_enveloppe") if r else None),
+                    _rate(r),
                     str(r.get("couverture") or "") if r else "",
                 ]
             )
@@ -122,11 +123,19 @@ def _period_row(table: Table, ev: Evaluation, code: str) -> None:
             french.euros(r.get("enveloppe")),
             str(r.get("statut_enveloppe") or "—"),
             french.euros(r.get("montant_obtenu")),
-            french.percent(r.get("taux_enveloppe")),
+            _rate(r),
             str(r.get("couverture") or ""),
         ]
     )
     table.row_classes.append("period")
+
+
+def _rate(r: dict[str, Any] | None) -> str:
+    """The rate obtained / envelope in French, « partiel » when it rests on fewer bilans than
+    expected (the mark indicator rates get)."""
+    if not r:
+        return french.percent(None)
+    return french.percent(r.get("taux_enveloppe")) + (" partiel" if r.get("taux_partiel") else "")
 
 
 def _first(df: pd.DataFrame) -> dict[str, Any] | None:
