@@ -9,15 +9,26 @@ import difflib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, and before « % »
+
+
+def half_up(value: float | int, decimals: int, scale: int = 0) -> Decimal:
+    """`value` × 10**`scale` rounded to `decimals` digits, half away from zero, on the
+    decimal the number prints as (its repr): 29.25 -> 29.3 and 0.2925 with scale=2 ->
+    29.3, as Excel's number formats show them (README *French numbers*). `value` must be
+    finite."""
+    exact = Decimal(repr(float(value))).scaleb(scale)
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def french_number(value: float | None, decimals: int | None = None) -> str:
     """1234.5 -> « 1 234,5 »; 2.3812 with decimals=2 -> « 2,38 »; None -> « — ».
 
     Without `decimals`: integers as integers, other numbers with up to 2 decimals
-    (trailing zeros dropped). Thousands are separated by a narrow no-break space."""
+    (trailing zeros dropped). Rounded half up (`half_up`: 29.25 -> « 29,3 » with
+    decimals=1). Thousands are separated by a narrow no-break space."""
     if value is None:
         return "—"
     if isinstance(value, float) and not math.isfinite(value):
@@ -25,9 +36,9 @@ def french_number(value: float | None, decimals: int | None = None) -> str:
     if decimals is None:
         if float(value).is_integer():
             return f"{int(value):,}".replace(",", NNBSP)
-        text = f"{value:,.2f}".rstrip("0")
+        text = f"{half_up(value, 2):,.2f}".rstrip("0").rstrip(".")
     else:
-        text = f"{value:,.{decimals}f}"
+        text = f"{half_up(value, decimals):,.{decimals}f}"
     return text.replace(",", NNBSP).replace(".", ",")
 
 
@@ -49,9 +60,12 @@ def count(n: int, word: str, plural: str | None = None) -> str:
     return f"{french_number(n)} {word if n <= 1 else plural or word + 's'}"
 
 
-def french_percent(ratio: float, decimals: int = 0) -> str:
-    """0.254 -> « 25 % » (decimals=0), « 25,4 % » (decimals=1)."""
-    return f"{french_number(ratio * 100, decimals)}{NNBSP}%"
+def french_percent(ratio: float, decimals: int = 1) -> str:
+    """0.254 -> « 25,4 % » (decimals=1, the form of the report and the workbook), « 25 % »
+    (decimals=0); rounded half up on the ratio's decimal (0.2545 -> « 25,5 % »)."""
+    if not math.isfinite(ratio):
+        return french_number(ratio)
+    return f"{half_up(ratio, decimals, scale=2):,.{decimals}f}".replace(",", NNBSP).replace(".", ",") + f"{NNBSP}%"
 
 
 def fold(text: str) -> str:

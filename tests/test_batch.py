@@ -149,8 +149,9 @@ def test_bounded_time_and_inputs_untouched(hostile_run):
 def test_good_files_consolidate_to_the_right_figures(hostile_run):
     run = hostile_run["result"].run_dir
     wb = load_workbook(run / "evaluation_2014.xlsx")
-    rows = [[c.value for c in r] for r in wb["Par action"].iter_rows(min_row=2)]
-    value = {(r[1], r[3]): r[8] for r in rows}
+    header = [c.value for c in wb["Par action"][1]]
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in wb["Par action"].iter_rows(min_row=2)]
+    value = {(r["Action"], r["Indicateur"]): r["Valeur"] for r in rows}
     assert value[("ANIM", "reunions_instances")] == 7
     assert value[("II_3.1.1", "ptce_actifs")] == 11
     assert value[("III_1.1.3", "entreprises_reprises")] == 6

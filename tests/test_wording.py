@@ -14,8 +14,20 @@ def test_french_numbers():
     assert french_number(0.5, 1) == "0,5"
     assert french_number(1_000_000.0) == f"1{N}000{N}000"
     assert french_number(None) == "—"
-    assert french_percent(0.857) == f"86{N}%"
-    assert french_percent(0.2545, 1) == f"25,4{N}%"
+    assert french_percent(0.857, 0) == f"86{N}%"
+    assert french_percent(0.857) == f"85,7{N}%"  # one decimal, as in the report and the workbook
+
+
+def test_french_numbers_round_half_up_like_excel():
+    # by hand: 234 / 8 = 29.25 -> 29,3 (half up, as Excel's « 0.0 » shows it; half-even gave 29,2)
+    assert french_number(234 / 8, 1) == "29,3"
+    assert french_number(0.125) == "0,13" and french_number(2.675, 2) == "2,68"  # 2.675 is 2.67499… in binary
+    assert french_number(2.999) == "3"  # up to 2 decimals, never « 3, »
+    assert french_number(-2.5, 0) == "-3"
+    # 0.2545 -> 25.45 % -> 25,5 % ; 0.2925 -> 29,3 % ; 62 / 63 = 0.98412… -> 98,4 %
+    assert french_percent(0.2545) == f"25,5{N}%"
+    assert french_percent(0.2925) == f"29,3{N}%"
+    assert french_percent(62 / 63) == f"98,4{N}%"
 
 
 def test_counts_agree_in_number():

@@ -9,7 +9,7 @@ from cess_cli.catalogue import make
 from cess_cli.consolidation.shared import by_action
 from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
-from cess_cli.wording import typed_number
+from cess_cli.wording import half_up, typed_number
 
 JUMP_RATIO = 3.0  # year-on-year: flagged when above x3 or below /3 of the previous year
 TARGET_RATIO = 2.0  # far from target: above x2 or below /2 of the target
@@ -21,13 +21,13 @@ def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> 
     a valid replacement, or the indicator left blank) cannot be checked: it is listed as
     `cumul.non_verifiable`, naming the year(s) lacking, never skipped silently."""
     out = []
-    for code, per_year in sorted(by_action(bilans).items()):
+    for code, per_year in _in_order(by_action(bilans), ref):
         action = ref.actions[code]
         final = max(action.annees)
         if final not in years or final not in per_year:
             continue
         last = per_year[final]
-        for ind_code, declared in sorted(last.cumuls.items()):
+        for ind_code, declared in sorted(last.cumuls.items(), key=lambda kv: _rank(ref.indicateurs, kv[0])):
             ind = ref.indicateurs[ind_code]
             sheet, _, ref_cell = last.cellules_cumul[ind_code].partition("!")
             if ind.nature == "stock":
@@ -93,11 +93,21 @@ def _far_from_target(value: float, target: float | None) -> bool:
     return value / target > TARGET_RATIO or value / target < 1 / TARGET_RATIO
 
 
+def _rank(codes: dict[str, Any], code: str) -> tuple[int, str]:
+    """A code's place in the referential's order (unknown codes last, by name)."""
+    return (list(codes).index(code), "") if code in codes else (len(codes), code)
+
+
+def _in_order(per_action: dict[str, Any], ref: Referential) -> list[tuple[str, Any]]:
+    """Actions in the referential's order (axis, then action), as a reader expects them."""
+    return sorted(per_action.items(), key=lambda kv: _rank(ref.actions, kv[0]))
+
+
 def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
     """Year-on-year jumps and values far from target, flagged when the bilan gives no
     commentaire (`_jump`, `_far_from_target`). Values are shown as typed (`0,12`)."""
     out = []
-    for code, per_year in sorted(by_action(bilans).items()):
+    for code, per_year in _in_order(by_action(bilans), ref):
         action = ref.actions[code]
         targets = {ia.code: ia.cibles for ia in action.indicateurs}
         for y in sorted(per_year):
@@ -125,7 +135,11 @@ def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -
                 target = targets.get(ind_code, {}).get(y)
                 if _far_from_target(value, target):
                     assert target is not None
-                    share = f"{typed_number(round(100 * value / target))} % de la cible" if target else "cible nulle"
+                    share = (
+                        f"{typed_number(int(half_up(value / target, 0, scale=2)))} % de la cible"
+                        if target
+                        else "cible nulle"
+                    )
                     out.append(
                         make(
                             "plausibilite.ecart_cible",

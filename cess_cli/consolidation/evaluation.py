@@ -62,8 +62,9 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     raises for bad data."""
     years = sorted(years)
     ev = Evaluation(years=years, label=period_label(years))
-    retained = coll.retained(years)
-    all_retained = coll.retained()
+    rank = {code: i for i, code in enumerate(ref.actions)}  # the referential's order, for readers
+    retained = sorted(coll.retained(years), key=lambda b: (rank.get(b.action, len(rank)), b.annee))
+    all_retained = sorted(coll.retained(), key=lambda b: (rank.get(b.action, len(rank)), b.annee))
     facts_df = facts(retained, ref)
     expect = expected_indicators(ref, years)
     for level, keys in LEVELS.items():
@@ -73,10 +74,14 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     ev.tables["completude"], summary = completeness(coll, ref, years)
     ev.tables["tidy"] = tidy_rows(retained, ref)
     ev.tables["qualitatif"] = qualitative(retained, ref)
-    ev.sources = [s for s in coll.sources if s.annee is None or s.annee in years]
+    ev.sources = sorted(
+        (s for s in coll.sources if s.annee is None or s.annee in years),
+        key=lambda s: (rank.get(s.action or "", len(rank)), s.annee or 0, s.version or 0, s.name),
+    )
+    by_file = {s.file: i for i, s in enumerate(ev.sources)}
     ev.anomalies = (
         not_counted(ev.sources)
-        + [f for f in coll.conflicts if any(s.file == f.file for s in ev.sources)]
+        + sorted((f for f in coll.conflicts if f.file in by_file), key=lambda f: by_file[f.file])
         + missing_bilans(coll, ref, years)
         + [f for s in ev.sources for f in s.findings if f.code == "dossier.illisible"]  # said, not skipped
         + cumulative_checks(all_retained, ref, years)

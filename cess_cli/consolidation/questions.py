@@ -13,28 +13,25 @@ from cess_cli.referential.loading import Referential
 
 def q4_figures(facts: pd.DataFrame, ref: Referential, years: list[int], completeness: dict[str, Any]) -> pd.DataFrame:
     """Governance figures (Q4): meetings held against planned and participation, from the
-    ANIM bilan of each year (coverage « n / m bilans » of ANIM), then the completeness
+    ANIM bilan of each year (coverage « n / m bilans » of ANIM) and, for a period, summed
+    over its years (coverage: the ANIM bilans counted over those expected in the period;
+    planned: the yearly minimum times the years), then the completeness
     counts and rates over the bilans expected. Columns: annee, chiffre, valeur, format
     ("nombre", "%", "décimal"), couverture ("" for the completeness rows)."""
     planned = sum(i.reunions_min_par_an for i in ref.instances)
     rows: list[tuple[Any, ...]] = []
     anim = facts[facts["code_action"] == "ANIM"]
+    per_year: list[tuple[float | None, float | None, int]] = []  # (held, participants, expected)
     for y in years:
         year = anim[anim["annee"] == y]
         held = year.loc[year["indicateur"] == "reunions_instances", "valeur"]
         people = year.loc[year["indicateur"] == "participants_instances", "valeur"]
         h = float(held.iloc[0]) if len(held) else None
         p = float(people.iloc[0]) if len(people) else None
-        expected = int("ANIM" in ref.actions and y in ref.actions["ANIM"].annees)
-        held_cov, people_cov = coverage(int(h is not None), expected), coverage(int(p is not None), expected)
-        both_cov = coverage(int(h is not None and p is not None), expected)
-        rows.append((str(y), "Réunions des instances tenues", h, "nombre", held_cov))
-        rows.append((str(y), "Réunions prévues par la gouvernance (minimum)", planned, "nombre", ""))
-        rows.append(
-            (str(y), "Taux de tenue des instances", h / planned if h is not None and planned else None, "%", held_cov)
-        )
-        rows.append((str(y), "Participants aux instances", p, "nombre", people_cov))
-        rows.append((str(y), "Participants par réunion", p / h if p is not None and h else None, "décimal", both_cov))
+        per_year.append((h, p, int("ANIM" in ref.actions and y in ref.actions["ANIM"].annees)))
+        rows += _meetings(str(y), [per_year[-1]], planned)
+    if len(years) > 1:  # the period: sums over the years counted, coverage over the years expected
+        rows += _meetings(period_label(years), per_year, planned * len(years))
     label = period_label(years)
     rows.append((label, "Bilans attendus", completeness["attendus"], "nombre", ""))
     for key, count, rate in (
@@ -47,6 +44,33 @@ def q4_figures(facts: pd.DataFrame, ref: Referential, years: list[int], complete
         rows.append((label, count, completeness[key], "nombre", ""))
         rows.append((label, f"{rate} (sur les bilans attendus)", completeness[f"taux_{key}"], "%", ""))
     return pd.DataFrame(rows, columns=["annee", "chiffre", "valeur", "format", "couverture"])
+
+
+def _meetings(label: str, years: list[tuple[float | None, float | None, int]], planned: int) -> list[tuple[Any, ...]]:
+    """The meeting rows of Q4 for a year or the period, from each year's (held, participants,
+    ANIM bilans expected): held (the sum of the years that give it; coverage: ANIM bilans
+    that give it / expected), planned, rate held / planned, participants, participants per
+    meeting (over the years that give both)."""
+    expected = sum(e for _, _, e in years)
+    held = [h for h, _, _ in years if h is not None]
+    people = [p for _, p, _ in years if p is not None]
+    both = [(h, p) for h, p, _ in years if h is not None and p is not None]
+    h_sum, p_sum = (sum(held) if held else None), (sum(people) if people else None)
+    both_h = sum(h for h, _ in both)
+    held_cov, people_cov, both_cov = (coverage(len(x), expected) for x in (held, people, both))
+    return [
+        (label, "Réunions des instances tenues", h_sum, "nombre", held_cov),
+        (label, "Réunions prévues par la gouvernance (minimum)", planned, "nombre", ""),
+        (
+            label,
+            "Taux de tenue des instances",
+            h_sum / planned if h_sum is not None and planned else None,
+            "%",
+            held_cov,
+        ),
+        (label, "Participants aux instances", p_sum, "nombre", people_cov),
+        (label, "Participants par réunion", sum(p for _, p in both) / both_h if both_h else None, "décimal", both_cov),
+    ]
 
 
 def question_rows(contract: pd.DataFrame, ref: Referential) -> pd.DataFrame:

@@ -88,8 +88,10 @@ def _status(provisional: list[int], count: int) -> str:
 
 
 def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> pd.DataFrame:
-    """The data of the events chart: per axis and year, the events and their coverage.
-    Columns: axe, libelle_axe, annee, valeur (0 when nothing was counted), couverture."""
+    """The data of the events chart: per axis and year, the events and their coverage, and
+    the year's coverage over the chart's axes (« n / m bilans »: sums over the axes).
+    Columns: axe, libelle_axe, annee, valeur (0 when nothing was counted), couverture,
+    recus, attendus, couverture_annee."""
     rows = []
     for axe in ref.contrat.axes:
         for y in years:
@@ -97,16 +99,23 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
                 (by_axis["axe"] == axe.code) & (by_axis["indicateur"] == CHART_INDICATOR) & (by_axis["annee"] == str(y))
             ]
             value = sel["valeur"].iloc[0] if len(sel) else None
+            n, m = (int(sel["recus"].iloc[0]), int(sel["attendus"].iloc[0])) if len(sel) else (0, 0)
             rows.append(
                 dict(
                     axe=axe.code,
                     libelle_axe=f"Axe {axe.code}",
                     annee=str(y),
                     valeur=float(value) if value is not None and value == value else 0.0,
-                    couverture=sel["couverture"].iloc[0] if len(sel) else coverage(0, 0),
+                    couverture=coverage(n, m),
+                    recus=n,
+                    attendus=m,
                 )
             )
-    return pd.DataFrame(rows, columns=["axe", "libelle_axe", "annee", "valeur", "couverture"])
+    df = pd.DataFrame(rows, columns=["axe", "libelle_axe", "annee", "valeur", "couverture", "recus", "attendus"])
+    n_year = df.groupby("annee")["recus"].sum().to_dict()
+    m_year = df.groupby("annee")["attendus"].sum().to_dict()
+    df["couverture_annee"] = [coverage(int(n_year[y]), int(m_year[y])) for y in df["annee"]]
+    return df
 
 
 def key_figures_table(

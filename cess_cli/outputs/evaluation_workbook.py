@@ -11,32 +11,46 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
 from cess_cli.outputs.labels import anomaly_kind, plain_words, present
+from cess_cli.outputs.print_pages import print_wide
 from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
 from cess_cli.outputs.sheet_tables import EUR, INT, PCT, Col, records, sheet_title, write_table
 from cess_cli.outputs.synthese import synthese_sheet
 from cess_cli.referential.loading import Referential
 
+# What a row is (printed again at the left of every page when the sheet prints on several
+# pages wide), then its figures, then what describes it further.
+FIGURE_ID_COLS = [Col("Libellé", "libelle", width=34), Col("Année", "annee", width=18)]
 FIGURE_COLS = [
-    Col("Indicateur", "indicateur", width=26),
-    Col("Libellé", "libelle", width=40),
-    Col("Unité", "unite", width=9),
-    Col("Nature", "nature", width=9),
-    Col("Année", "annee", width=18),
     Col("Valeur", "valeur", "unit", 14),
     Col("Cible", "cible", "unit", 14),
     Col("Taux de réalisation", "taux_realisation", PCT, 12),
     Col("Taux partiel ?", "taux_partiel", width=22),
     Col("Couverture", "couverture", width=16),
-    Col("Règle de la cible", "regle_cible", width=44),
+    Col("Unité", "unite", width=9),
+    Col("Nature", "nature", width=9),
+    Col("Indicateur", "indicateur", width=26),
+    Col("Règle de la cible", "regle_cible", width=34),
 ]
+# sheet -> the columns that say what a row is, repeated on each page of a sheet too wide to
+# print on one page at 60 % (print_pages.print_wide)
+REPEATED_COLUMNS = {
+    "Par axe": "A:C",
+    "Par action": "A:C",
+    "Financements": "A:C",
+    "Territoires": "A:C",
+    "Complétude": "A:C",
+    "Bilans qualitatifs": "A:A",
+    "Anomalies": "A:A",
+    "Sources": "A:A",
+}
 
 
 def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
@@ -55,6 +69,8 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
     qualitative_sheet(wb.create_sheet("Bilans qualitatifs"), ev, ref)
     _anomalies(wb.create_sheet("Anomalies"), ev, ref)
     _sources(wb.create_sheet("Sources"), ev)
+    for ws in wb.worksheets[1:]:  # Synthèse prints its key figures and charts on one page
+        print_wide(ws, REPEATED_COLUMNS.get(ws.title, "A:A"))
     wb.security = None  # no empty <workbookProtection/>: Gnumeric reports it as an unexpected element
     wb.properties.creator = "cess"
     wb.properties.title = f"Evaluation du CES ESS — {ev.label}"
@@ -78,7 +94,8 @@ def _par_axe(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     rows = records(ev.tables["par_axe"])
     for r in records(ev.tables["par_contrat"]):
         rows.append({**r, "axe": "Ensemble du contrat"})
-    write_table(ws, present(rows, ref, ev.label), [Col("Axe", "axe", width=30), *FIGURE_COLS], unit_key="unite")
+    cols = [Col("Axe", "axe", width=30), *FIGURE_ID_COLS, *FIGURE_COLS]
+    write_table(ws, present(rows, ref, ev.label), cols, unit_key="unite")
 
 
 def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
@@ -86,10 +103,11 @@ def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     for r in rows:
         r["libelle_action"] = ref.actions[r["code_action"]].libelle
     cols = [
-        Col("Axe", "axe", width=30),
         Col("Action", "code_action", width=12),
-        Col("Libellé de l'action", "libelle_action", width=40),
+        *FIGURE_ID_COLS,
         *FIGURE_COLS,
+        Col("Libellé de l'action", "libelle_action", width=40),
+        Col("Axe", "axe", width=30),
     ]
     write_table(ws, present(rows, ref, ev.label), cols, unit_key="unite")
 
@@ -176,8 +194,13 @@ def _completude(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         summary.append((label, n, INT))
         summary.append((f"Taux : {label.lower()} (sur les bilans attendus)", n / total if total else None, PCT))
     for i, (label, value, fmt) in enumerate(summary, start=nxt):
+        # the label across A:C (wrapped, never clipped by the figure beside it), the figure in D
         set_cell(ws.cell(row=i, column=1), label)
-        ws.cell(row=i, column=3, value=value).number_format = fmt
+        ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=3)
+        cell = ws.cell(row=i, column=4, value=value)
+        cell.number_format, cell.alignment = fmt, Alignment(horizontal="right", vertical="top")
+    ws.column_dimensions["D"].width = max(ws.column_dimensions["D"].width or 0, 10)  # « 100,0 % »
 
 
 def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
@@ -257,8 +280,8 @@ def _anomalies(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("Fichier", "fichier", width=34),
         Col("Feuille", "feuille", width=13),
         Col("Cellule", "cellule", width=9),
-        Col("Constat", "message", width=90),
-        Col("Que faire", "conseil", width=50),
+        Col("Constat", "message", width=70),
+        Col("Que faire", "conseil", width=40),
         Col("Code", "code", width=26),
     ]
     write_table(ws, rows, cols)

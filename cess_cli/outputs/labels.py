@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cess_cli.referential.loading import Referential
+from cess_cli.referential.loading import Referential, default_schemas_dir
 
 TRANSVERSAL = "Transversal (animation du contrat)"
 
@@ -95,12 +95,40 @@ def state_label(state: str) -> str:
     return STATES.get(state, state.capitalize())
 
 
+def referential_name(ref: Referential, *, short: bool = False) -> str:
+    """How a reader is told which referential was used: « référentiel livré avec cess » for
+    the packaged one (its folder's name is internal), « référentiel « NAME » » for a folder
+    the CRESS gave with --config or cess.toml; `short`: « livré avec cess », « dossier « NAME » »
+    (after a « Référentiel » heading)."""
+    try:
+        packaged = ref.folder.resolve() == default_schemas_dir().resolve()
+    except OSError:
+        packaged = False
+    if packaged:
+        return "livré avec cess" if short else "référentiel livré avec cess"
+    return f"{'dossier' if short else 'référentiel'} « {ref.folder.name} »"
+
+
 def plain_words(text: str, ref: Referential) -> str:
-    """A message with the referential's snake_case indicator codes (« emplois_crees ») replaced
-    by their French labels (« Emplois créés »). Codes without an underscore are French words
-    already (« participants ») and are left alone."""
-    codes = sorted((c for c in ref.indicateurs if "_" in c), key=len, reverse=True)
-    if not codes:
+    """A message with the referential's indicator codes replaced by their French labels:
+    a snake_case code anywhere (« emplois_crees » -> « Emplois créés »); a code without an
+    underscore, which may also be a plain French word (« participants »), where it names the
+    indicator: before an action in brackets (« evenements (I_1.2) ») or alone in guillemets
+    (« « cooperations » »)."""
+    if not ref.indicateurs:
         return text
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, codes)) + r")(?![\w])")
-    return pattern.sub(lambda m: ref.indicateurs[m[1]].libelle, text)
+    snake = sorted((c for c in ref.indicateurs if "_" in c), key=len, reverse=True)
+    words = sorted((c for c in ref.indicateurs if "_" not in c), key=len, reverse=True)
+    actions = sorted(ref.actions, key=len, reverse=True)
+    alternatives = []
+    if snake:
+        alternatives.append(r"(?<![\w.])(" + "|".join(map(re.escape, snake)) + r")(?!\w)")
+    if words and actions:
+        named = "|".join(map(re.escape, words))
+        before_action = r"(?= \((?:" + "|".join(map(re.escape, actions)) + r")\b)"
+        alternatives.append(r"(?<![\w.])(" + named + r")" + before_action)
+        alternatives.append(r"(?<=« )(" + named + r")(?= »)")
+    if not alternatives:
+        return text
+    pattern = re.compile("|".join(alternatives))
+    return pattern.sub(lambda m: ref.indicateurs[next(g for g in m.groups() if g)].libelle, text)

@@ -45,6 +45,7 @@ UNIT_FORMAT = {"nombre": INT, "ETP": DEC, "euros": EUR, "%": PCT}
 
 LINE_HEIGHT = 15.0  # points per line of 11-point text
 MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
+BOLD_CHAR = 1.15  # width units a bold header character takes (LibreOffice's fallback bold is wide)
 CHARS_PER_WIDTH = 1.1  # a column `width` wide holds about this many characters of proportional text per unit
 RIGHT = Alignment(horizontal="right", vertical="top")
 TOP = Alignment(vertical="top", indent=1)  # text keeps clear of a right-aligned number on its left
@@ -127,7 +128,7 @@ def write_table(
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
             if is_number:
                 numeric[j - 1] = True
-            styles.apply(cell, RIGHT if is_number else None, fmt)
+            styles.apply(cell, RIGHT if is_number or isinstance(value, date) else None, fmt)  # dates top, too
             longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
     widths = _widths(ws, cols, numeric, longest, start, keep=not main)
     for i, (row, line) in enumerate(zip(rows, grid, strict=True), start=start + 1):  # text wraps past its
@@ -186,12 +187,13 @@ def _widths(
         is_number = numeric[j - 1] or col.fmt not in (None, "DD/MM/YYYY")
         cap = MAX_NUMBER_WIDTH if is_number else col.width
         word = max((len(w) for w in col.title.split()), default=4)
-        width = float(max(MIN_WIDTH, word + 2, min(longest[j - 1] + 3, max(cap, 10))))
+        word_width = math.ceil(word * BOLD_CHAR) + 3  # a header word is never broken: bold, indent, padding
+        width = float(max(MIN_WIDTH, word_width, min(longest[j - 1] + 3, max(cap, 10))))
         if keep:  # a second table of the sheet: as wide as the first one needs, too
             width = max(width, ws.column_dimensions[get_column_letter(j)].width or 0)
         widths.append(width)
         ws.column_dimensions[get_column_letter(j)].width = width
-        header_height = max(header_height, header_lines(col.title, width - 1))
+        header_height = max(header_height, header_lines(col.title, (width - 3) / BOLD_CHAR))
         cell = ws.cell(row=start, column=j)
         set_cell(cell, col.title)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL

@@ -5,6 +5,7 @@ signataires, graphique_evenements), which the COPIL report reuses."""
 
 from __future__ import annotations
 
+import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -56,7 +57,7 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     ws.row_dimensions[i + 2].height = 75
     _charts(ws, ev, i + 4)
     print_setup(ws, landscape=False)  # the key figures and the charts below them; chart data (H:…) not printed
-    ws.print_area = f"A1:C{i + 4 + 2 * CHART_ROWS}"
+    ws.print_area = f"A1:C{i + 4 + 2 * CHART_ROWS - 1}"
     ws.page_setup.fitToHeight = 1  # one page
 
 
@@ -68,8 +69,9 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     axes = list(dict.fromkeys(events["libelle_axe"]))
     top, first = 4, 9  # data in H:… from row 4; coverage after the values
     set_cell(ws.cell(row=top, column=8), "Événements organisés par axe")
-    for j, y in enumerate(years):
-        set_cell(ws.cell(row=top, column=first + j), y)
+    for j, y in enumerate(years):  # the series name carries the year's coverage: it prints in the legend
+        year_cover = events[events["annee"] == y]["couverture_annee"].iloc[0]
+        set_cell(ws.cell(row=top, column=first + j), f"{y} ({year_cover})")
         set_cell(ws.cell(row=top, column=first + len(years) + j), f"Couverture {y}")
     for i, axe in enumerate(axes, start=top + 1):
         set_cell(ws.cell(row=i, column=8), axe)
@@ -86,8 +88,9 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     cats = Reference(ws, min_col=8, min_row=top + 1, max_row=top + len(axes))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.height, chart.width = 8, 13
+    chart.height, chart.width = 8, 15
     ws.add_chart(chart, f"A{anchor_row}")
+    _chart_note(ws, anchor_row + CHART_ROWS - 2, events_note(events))
 
     sig = ev.tables["signataires"]
     frow = top + len(axes) + 3
@@ -99,6 +102,8 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
         "Statut de l'enveloppe",
         "Couverture",
     ]
+    cover = str(sig["couverture"].iloc[0]) if len(sig) else ""
+    headers[1] = f"Obtenu ({cover})" if cover else "Obtenu"  # the series name, printed in the legend
     for j, h in enumerate(headers, start=8):
         set_cell(ws.cell(row=frow, column=j), h)
     for i, r in enumerate(records(sig), start=frow + 1):
@@ -117,5 +122,34 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     chart2.set_categories(cats2)
     chart2.height, chart2.width = 8, 15
     ws.add_chart(chart2, f"A{anchor_row + CHART_ROWS}")  # below the first: both print in A:C
+    _chart_note(ws, anchor_row + 2 * CHART_ROWS - 2, financing_note(sig))
     for c, w in (("H", 34), ("I", 16), ("J", 30), ("K", 30), ("L", 16), ("M", 16), ("N", 16)):
         ws.column_dimensions[c].width = w
+
+
+def events_note(events: pd.DataFrame) -> str:
+    """The printed note under the events chart: which axis-years rest on part of the bilans
+    (the chart's data columns, with every coverage, do not print)."""
+    partial = [r for r in records(events) if int(r["recus"]) < int(r["attendus"])]
+    if not partial:
+        return "Chaque barre repose sur tous les bilans attendus de l'axe et de l'année."
+    listed = " ; ".join(f"{r['libelle_axe']} {r['annee']} : {r['couverture']}" for r in partial)
+    return f"Barres partielles (bilans comptés / attendus) : {listed}. Un total partiel n'est pas un total complet."
+
+
+def financing_note(sig: pd.DataFrame) -> str:
+    """The printed note under the financing chart: what « Obtenu » rests on."""
+    if not len(sig) or not any(sig["taux_partiel"]):
+        return "Obtenu : déclaré par tous les bilans attendus."
+    return (
+        f"Obtenu : déclaré par les bilans comptés qui déclarent des financements ({sig['couverture'].iloc[0]}) ; "
+        "le taux obtenu / enveloppe est partiel."
+    )
+
+
+def _chart_note(ws: Worksheet, row: int, text: str) -> None:
+    """A wrapped note across the printed columns A:C, two lines tall."""
+    set_cell(ws.cell(row=row, column=1), text)
+    ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+    ws.row_dimensions[row].height = 30

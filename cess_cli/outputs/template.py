@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.findings import CessError
 from cess_cli.outputs.atomic import save_workbook
+from cess_cli.outputs.print_pages import print_wide
 from cess_cli.referential.bilan_format import (
     FINANCEMENTS,
     IDENTIFICATION,
@@ -70,12 +71,20 @@ def build_template(ref: Referential, action_code: str, year: int) -> Workbook:
     _identification(ws_id, ref, action_code, year)
     _indicators(wb.create_sheet(INDICATEURS.title), ref, action_code, year)
     _free_sheet(wb.create_sheet(FINANCEMENTS.title), FINANCEMENTS.columns, FREE_ROWS["financements"])
-    _free_sheet(wb.create_sheet(TERRITOIRES.title), TERRITOIRES.columns, FREE_ROWS["territoires"])
+    ter = wb.create_sheet(TERRITOIRES.title)
+    _free_sheet(ter, TERRITOIRES.columns, FREE_ROWS["territoires"])
+    # printed: the lines this action can need (one per territorial indicator and département of
+    # the referential, Hors Rhône-Alpes included), not every blank input line
+    territorial = sum(1 for _, ind in ref.typed_indicators(action_code) if ind.territorial)
+    needed = min(FREE_ROWS["territoires"], max(1, territorial) * len(ref.contrat.departements))
+    ter.print_area = f"A1:{get_column_letter(len(TERRITOIRES.columns))}{needed + 1}"
     _qualitatif(wb.create_sheet(QUALITATIF.title), ref)
     _instructions(wb.create_sheet(INSTRUCTIONS_TITLE), ref, action_code, year)
     lists = wb.create_sheet(LISTS_TITLE)
     _lists(wb, lists, ref, action_code)
     lists.sheet_state = "hidden"
+    for ws in (wb[IDENTIFICATION.title], wb[INDICATEURS.title], wb[FINANCEMENTS.title], ter):
+        print_wide(ws, "A:B" if ws.title == INDICATEURS.title else "A:A")  # 60 % at least
     return wb
 
 
@@ -151,12 +160,12 @@ def _indicators(ws: Worksheet, ref: Referential, action_code: str, year: int) ->
         columns,
         {
             "code": 24,
-            "libelle": 40,
+            "libelle": 30,  # wrapped: the sheet prints on one page wide at 80 % or more
             "unite": 9,
             "cible": 11,
             "valeur": 14,
             "cumul_periode": 15,
-            "commentaire": 36,
+            "commentaire": 28,
             "obligatoire": 12,
         },
     )
@@ -171,7 +180,9 @@ def _indicators(ws: Worksheet, ref: Referential, action_code: str, year: int) ->
     letters = {name: get_column_letter(i + 1) for i, name in enumerate(columns)}
     for r, (ia, ind) in enumerate(ref.typed_indicators(action_code), start=2):
         ws.cell(row=r, column=1, value=ind.code)
-        ws.cell(row=r, column=2, value=ind.libelle)
+        ws.cell(row=r, column=2, value=ind.libelle).alignment = Alignment(wrap_text=True, vertical="top")
+        if len(ind.libelle) > 30:  # two lines
+            ws.row_dimensions[r].height = 30
         ws.cell(row=r, column=3, value=ind.unite)
         target = ws.cell(row=r, column=4, value=ia.cibles.get(year))
         target.number_format = "#,##0" if ind.unite == "nombre" else "#,##0.0#"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from typer.testing import CliRunner
 
@@ -31,4 +32,8 @@ def test_status_rates_in_french_form(ref, tmp_path):
     make_bilan(ref, bilans, "ANIM", 2014)
     result = runner.invoke(app, ["status", "2014", "--bilans", str(bilans)])
     assert result.exit_code == 1
-    assert re.search(r"Reçus : 1 / \d+ \(\d+\u202f%\)", result.output), result.output
+    # one decimal, as the report and the workbook print rates: 1 / 21 = 4,76… -> « 4,8 % »
+    expected = sum(2014 in a.annees for a in ref.actions.values())
+    rate = (Decimal(100) / expected).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    shown = str(rate).replace(".", ",")
+    assert f"Reçus : 1 / {expected} ({shown}\u202f%)" in result.output, result.output

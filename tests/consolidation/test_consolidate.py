@@ -219,11 +219,12 @@ def test_workbook_read_back(ref, coll, tmp_path):
         if r["Action"] == "II_3.1.1" and r["Indicateur"] == "cooperations" and r["Année"] == "Période 2014-2016"
     ]
     assert coop["Valeur"] == 37 and coop["Couverture"] == "3 / 3 bilans"
+    col = {name: i for i, name in enumerate(header)}
     val_cell = next(
         r
         for r in ws.iter_rows(min_row=2)
-        if r[0].value == "Axe II — Innovation sociale" and r[3].value == "ptce_actifs"
-    )[8]
+        if r[col["Axe"]].value == "Axe II — Innovation sociale" and r[col["Indicateur"]].value == "ptce_actifs"
+    )[col["Valeur"]]
     assert val_cell.number_format == "#,##0"
     sources = {r[0].value: r for r in wb["Sources"].iter_rows(min_row=2)}
     assert set(sources) == {s.name for s in coll.sources}

@@ -161,3 +161,24 @@ def test_financing_rate_on_every_expected_bilan_is_not_partial():
     assert partial_mark(0.5, 21, 21) == ""
     assert partial_mark(None, 2, 21) == ""
     assert partial_mark(0.0, 0, 21) == "partiel : 0 / 21 bilans"
+
+
+def test_governance_figures_over_the_period(ref):
+    # ANIM 2014: 8 meetings, 234 participants; 2016: 12 meetings, 239; 2015 missing
+    items = [
+        bilan("ANIM", 2014, {"reunions_instances": 8, "participants_instances": 234}),
+        bilan("ANIM", 2016, {"reunions_instances": 12, "participants_instances": 239}),
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    q4 = ev.tables["q4"]
+    period = q4[q4["annee"] == "2014-2016"].set_index("chiffre")
+    planned = 8  # gouvernance.yaml: 1 + 1 + 2 + 3 + 1 meetings a year at least, all instances together
+    assert period.loc["Réunions des instances tenues", "valeur"] == 20
+    assert period.loc["Réunions des instances tenues", "couverture"] == "2 / 3 bilans"
+    assert period.loc["Réunions prévues par la gouvernance (minimum)", "valeur"] == 3 * planned
+    assert period.loc["Taux de tenue des instances", "valeur"] == pytest.approx(20 / 24)
+    assert period.loc["Participants aux instances", "valeur"] == 473
+    assert period.loc["Participants par réunion", "valeur"] == pytest.approx(473 / 20)
+    assert period.loc["Participants par réunion", "couverture"] == "2 / 3 bilans"
+    year = q4[q4["annee"] == "2014"].set_index("chiffre")
+    assert year.loc["Participants par réunion", "valeur"] == pytest.approx(234 / 8)

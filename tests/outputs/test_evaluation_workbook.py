@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from openpyxl import load_workbook
 
@@ -75,3 +76,25 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     assert "Couverture" in q3 and "1 / 4 bilans" in q3
     q4 = [tuple(c.value for c in r) for r in wb["Q4 Gouvernance"].iter_rows()]
     assert any(r[:4] == ("Réunions des instances tenues", "2015", None, "0 / 1 bilans") for r in q4)
+
+
+def test_synthese_prints_the_coverage_of_its_charts(ref, tmp_path):
+    # evenements is listed by 3 actions of axis I, 2 of axis II, 5 of axis III (actions.yaml):
+    # in 2015 one bilan of axis I counts, so 1 / 10 bilans for the year over the chart's axes
+    items = [bilan("I_1.2", 2015, {"evenements": 4}, financements=[("ETAT", 600, 500, "Financements!C2")])]
+    ev = consolidate(collection(items), ref, [2015])
+    wb = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))
+    synth = wb["Synthèse"]
+    assert len(synth._charts) == 2
+    values = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
+    assert "2015 (1 / 10 bilans)" in values  # the series name, printed in the chart's legend
+    assert "Obtenu (1 / 21 bilans)" in values
+    last = int(re.search(r"\$C\$(\d+)$", str(synth.print_area)).group(1))  # what prints: A1:C<last>
+    printed = [str(r[0].value) for r in synth.iter_rows(max_col=1, max_row=last) if r[0].value]
+    assert (
+        "Barres partielles (bilans comptés / attendus) : Axe I 2015 : 1 / 3 bilans ; Axe II 2015 : 0 / 2 bilans ; "
+        "Axe III 2015 : 0 / 5 bilans. Un total partiel n'est pas un total complet."
+    ) in printed
+    assert any(
+        t.startswith("Obtenu : déclaré par les bilans comptés qui déclarent des financements (1 / 21") for t in printed
+    )

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +84,15 @@ def _plain(text: str) -> str:
 
 
 def _fr(value: Any, fmt: str) -> str:
-    """An Excel number format's French form, written independently of the report's code."""
+    """An Excel number format's French form, written independently of the report's code
+    (rounded half up on the value's decimal, as Excel shows it)."""
     if value != value:
         return "—"
-    if "%" in fmt:
-        return f"{value * 100:.1f}".replace(".", ",") + " %"
-    decimals = len(fmt.split(".")[1].rstrip(" €")) if "." in fmt else 0
-    text = f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return text + (" €" if "€" in fmt else "")
+    exact = Decimal(repr(float(value))).scaleb(2 if "%" in fmt else 0)
+    decimals = len(fmt.split(".")[1].rstrip(" €%")) if "." in fmt else 0
+    rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}".replace(",", " ").replace(".", ",")
+    return text + (" %" if "%" in fmt else " €" if "€" in fmt else "")
 
 
 def test_french_forms_by_hand():
@@ -101,6 +103,14 @@ def test_french_forms_by_hand():
     assert _plain(french.by_unit(11.0, "nombre")) == "11"
     assert _plain(french.by_unit(4352.14, "ETP")) == "4 352,1"
     assert _plain(french.by_excel_format(0.5, "0.0%")) == "50,0 %"
+
+
+def test_report_rounds_half_up_like_the_workbook():
+    # by hand: 234 / 8 = 29.25 shows 29,3 in Excel's « 0.0 »; 0.2925 shows 29,3 % in « 0.0% »
+    assert french.number(234 / 8, 1) == "29,3"
+    assert _plain(french.percent(0.2925)) == "29,3 %"
+    assert _plain(french.number(1234.5)) == "1 235" and _plain(french.euros(2.5)) == "3 €"
+    assert french.by_unit(0.45, "ETP") == "0,5" and french.by_unit(float("inf"), "ETP") == "—"
 
 
 def test_html_stands_alone(written, page):
@@ -341,3 +351,29 @@ def test_financing_rates_on_part_of_the_bilans_are_marked_partial(page):
     key = page.xpath('//table[contains(@class, "key-figures")]')[0]
     rate_row = next(r for r in key.xpath(".//tbody/tr") if "Taux obtenu" in r.text_content())
     assert re.fullmatch(r"partiel : \d+ / \d+ bilans", _plain(rate_row.xpath("./td")[1].text_content()))
+
+
+def test_governance_period_column_and_its_coverage(page):
+    # ANIM 2014: 8 meetings, 1 234 participants; 2015: 9 and 1 000; 2016 missing. Over the period:
+    # 17 held of 3 x 8 planned (gouvernance.yaml) = 70,8 %; 2 234 participants, 2 234 / 17 = 131,4 a meeting
+    table = next(
+        t
+        for t in page.xpath("//table")
+        if _plain(t.xpath(".//thead//th")[0].text_content()) == "Chiffre calculé par cess"
+    )
+    headers = [_plain(th.text_content()) for th in table.xpath(".//thead//th")]
+    rows = {
+        _plain(r.xpath("./th")[0].text_content()): [_plain(td.text_content()) for td in r.xpath("./td")]
+        for r in table.xpath(".//tbody/tr")
+    }
+    assert headers[-2:] == ["Période 2014-2016", "Couverture"]
+    assert rows["Réunions des instances tenues"][-2:] == ["17", "2 / 3 bilans"]
+    assert rows["Taux de tenue des instances"][-2:] == ["70,8 %", "2 / 3 bilans"]
+    assert rows["Participants aux instances"][-2:] == ["2 234", "2 / 3 bilans"]
+    assert rows["Participants par réunion"][-2:] == ["131,4", "2 / 3 bilans"]
+
+
+def test_cover_names_the_packaged_referential_in_words(page):
+    cover = _plain(page.xpath("//header")[0].text_content())
+    assert "livré avec cess, empreinte" in cover and "_schemas" not in _plain(page.text_content())
+    assert "« schemas »" not in cover  # the folder's name is internal

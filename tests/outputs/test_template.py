@@ -54,7 +54,8 @@ def test_template_content(ref, tmp_path):
     assert "dernière année" in guide
     # dont_qpv / dont_zrr are counts in the value's unit: a share typed as 15 (%) would pass unseen
     assert "un nombre, pas un pourcentage" in guide and "parts en" not in guide
-    assert ws.column_dimensions["B"].width >= 40
+    # labels wrap in their column (30 wide, so the sheet prints on one page wide at 60 % or more)
+    assert ws.column_dimensions["B"].width >= 30 and rows["personnes_en_parcours"][1].alignment.wrap_text
 
 
 def test_template_round_trip_for_every_action(ref, tmp_path):
@@ -93,6 +94,12 @@ def test_template_prints_each_sheet_on_the_page_width(ref, tmp_path):
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), ws.title
         assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+        if ws.title == "Indicateurs":  # one page wide at 60 % or more (A4 landscape, 6.8 pt a unit)
+            from openpyxl.utils import get_column_letter
+
+            total = sum(ws.column_dimensions[get_column_letter(j)].width for j in range(1, ws.max_column + 1))
+            printable = 841.9 - 72 * (ws.page_margins.left + ws.page_margins.right)
+            assert printable / (total * 6.8) >= 0.6, total
         if ws.title != "Mode d'emploi":
             assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
     guide = wb["Mode d'emploi"]
@@ -102,6 +109,16 @@ def test_template_prints_each_sheet_on_the_page_width(ref, tmp_path):
         if cell.value:  # a line of wrapped text per ~0.9 × the column's width, at >= 14 pt a line
             lines = -(-len(cell.value) // int(width * 0.9))
             assert guide.row_dimensions[cell.row].height >= 14 * lines, cell.value[:40]
+
+
+def test_blank_territoires_prints_the_lines_an_action_can_need(ref, tmp_path):
+    for action in ("III_1.1.3", "II_3.1.1"):
+        wb = load_workbook(write_template(ref, action, 2016, tmp_path / f"{action}.xlsx"))
+        territorial = [ind for _, ind in ref.typed_indicators(action) if ind.territorial]
+        # one line per territorial indicator and per département or Hors Rhône-Alpes (8 + 1:
+        # contrat.yaml), at least one indicator's worth, below the header row
+        lines = max(1, len(territorial)) * 9
+        assert wb["Territoires"].print_area == f"'Territoires'!$A$1:$E${1 + min(lines, 80)}"
 
 
 def test_input_cells_are_not_in_feedback_colours(ref, tmp_path):

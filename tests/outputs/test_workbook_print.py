@@ -34,15 +34,63 @@ def workbook(ref, tmp_path_factory):
     return write_evaluation(ev, ref, tmp_path_factory.mktemp("classeur") / "evaluation_2014-2016.xlsx")
 
 
-def test_every_table_prints_to_the_page_width_with_its_header_repeated(workbook):
+PRINTABLE = {"landscape": 841.9, "portrait": 595.3}  # A4 width in points, less the margins below
+UNIT_POINTS = 6.8  # one width unit printed at 100 % (LibreOffice, Carlito 11 pt), measured on its PDF
+
+
+def _scale_on_one_page(ws) -> float:
+    from openpyxl.utils import get_column_letter
+
+    total = sum(ws.column_dimensions[get_column_letter(j)].width or 13 for j in range(1, ws.max_column + 1))
+    margins = 72 * (ws.page_margins.left + ws.page_margins.right)
+    return (PRINTABLE[ws.page_setup.orientation] - margins) / (total * UNIT_POINTS)
+
+
+def test_every_table_prints_readable_with_its_header_repeated(workbook):
     wb = load_workbook(workbook)
     for ws in wb.worksheets:
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight in (0, 1), ws.title
+        if ws.sheet_properties.pageSetUpPr.fitToPage:  # one page wide, and not below 55 %
+            assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight in (0, 1), ws.title
+            assert ws.title == "Synthèse" or _scale_on_one_page(ws) >= 0.55, ws.title
+        else:  # too wide: 60 % on several pages wide, what a row is repeated on each, pages side by side
+            assert _scale_on_one_page(ws) < 0.55, ws.title
+            assert ws.page_setup.scale == 60 and ws.page_setup.pageOrder == "overThenDown", ws.title
+            assert ws.print_title_cols, ws.title
         if ws.title != "Synthèse":
             assert ws.print_title_rows, ws.title
             row = int(ws.print_title_rows.replace("$", "").split(":")[0])
             assert ws.cell(row=row, column=1).fill.fgColor.rgb.endswith("1F4E78"), ws.title  # the header row
+    # Par action (about 320 units wide) printed whole on one page would be at about 37 %, 4 pt text
+    par_action = wb["Par action"]
+    assert par_action.print_title_cols == "$A:$C"
+    assert [c.value for c in par_action[1][:5]] == ["Action", "Libellé", "Année", "Valeur", "Cible"]
+
+
+def test_header_words_are_never_broken(workbook):
+    wb = load_workbook(workbook)
+    for ws in wb.worksheets:
+        if not ws.print_title_rows:
+            continue
+        row = int(ws.print_title_rows.replace("$", "").split(":")[0])
+        for cell in ws[row]:
+            if not isinstance(cell.value, str):
+                continue
+            width = ws.column_dimensions[cell.column_letter].width
+            # a bold header letter takes about 1.15 units in LibreOffice's rendering, plus 2 of padding:
+            # « Manquant » needs 11.2, « Département » 14.65, « transmission » 15.8
+            longest = max(len(w) for w in cell.value.split())
+            assert width >= longest * 1.15 + 2, (ws.title, cell.value, width)
+
+
+def test_completude_totals_are_not_clipped(workbook):
+    wb = load_workbook(workbook)
+    ws = wb["Complétude"]
+    merged = {str(r).split(":")[0]: r for r in ws.merged_cells.ranges}
+    label = next(c for c in ws["A"] if c.value == "Taux : version comptée à l'heure (sur les bilans attendus)")
+    span = merged[label.coordinate]  # across A:C, wrapped, its figure in D
+    assert (span.min_col, span.max_col) == (1, 3) and label.alignment.wrap_text
+    assert isinstance(ws.cell(row=label.row, column=4).value, float)
+    assert ws.cell(row=label.row, column=2).value is None and ws.cell(row=label.row, column=3).value is None
 
 
 def test_columns_fit_their_content_and_headers_their_titles(workbook):

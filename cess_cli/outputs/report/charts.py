@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,8 @@ import matplotlib
 from markupsafe import escape
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cess_cli.outputs.report.french import by_unit, is_number
@@ -83,34 +84,38 @@ def panels_chart(chart_id: str, title: str, panels: Sequence[Panel], per_row: in
     gap = 0.82
     axes_w = min(2.4, (WIDTH_IN - 0.82 - (cols - 1) * gap) / cols)
     width = max(3.4, 0.82 + cols * axes_w + (cols - 1) * gap)
-    height = TOP_IN + rows * PANEL_IN + LEGEND_IN
+    # each panel's title starts at its axes' left edge and may use a little of the margin
+    titles = [_wrap(p.label, axes_w + 0.1) for p in panels]
+    title_in = max(PANEL_TITLE_IN, 0.06 + 0.15 * max((t.count("\n") + 1 for t in titles), default=1))
+    panel_in = PANEL_IN - PANEL_TITLE_IN + title_in
+    height = TOP_IN + rows * panel_in + LEGEND_IN
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(width, height))
         axes = fig.subplots(rows, cols, squeeze=False)
         # fixed margins (constrained layout would cost a second drawing of every chart)
-        axes_h = PANEL_IN - PANEL_TITLE_IN - TICKS_IN
+        axes_h = panel_in - title_in - TICKS_IN
         fig.subplots_adjust(
             left=0.72 / width,
             right=(0.72 + cols * axes_w + (cols - 1) * gap) / width,
-            top=1 - (TOP_IN + PANEL_TITLE_IN) / height,
+            top=1 - (TOP_IN + title_in) / height,
             bottom=(LEGEND_IN + TICKS_IN) / height,
-            hspace=(PANEL_TITLE_IN + TICKS_IN) / axes_h,
+            hspace=(title_in + TICKS_IN) / axes_h,
             wspace=gap / axes_w,
         )
-        for ax, panel in zip(axes.flat, panels, strict=False):
-            _panel(ax, panel)
+        for ax, panel, panel_title in zip(axes.flat, panels, titles, strict=False):
+            _panel(ax, panel, panel_title)
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncols=2, frameon=False, bbox_to_anchor=(0.5, 0.0))
         fig.suptitle(
-            _wrap(heading or title, int(width * 14)), fontsize=8.5, fontweight="bold", y=1 - 0.06 / height, va="top"
+            _wrap(heading or title, width - 0.3), fontsize=8.5, fontweight="bold", y=1 - 0.06 / height, va="top"
         )
         alt = f"{title}. " + " ".join(_panel_alt(p) for p in panels)
         return _render(fig, chart_id, title, alt)
 
 
-def _panel(ax: Axes, p: Panel) -> None:
+def _panel(ax: Axes, p: Panel, title: str) -> None:
     x = list(range(len(p.years)))
     heights = [_num(v) for v in p.values]
     targets = [_num(t) for t in p.targets]
@@ -129,7 +134,7 @@ def _panel(ax: Axes, p: Panel) -> None:
         )
     ticks = [f"{y}\n{n}" if n else y for y, n in zip(p.years, p.notes or [""] * len(x), strict=True)]
     ax.set_xticks(x, ticks, fontsize=7.5)
-    ax.set_title(_wrap(p.label, 30), loc="left", fontsize=8.5)
+    ax.set_title(title, loc="left", fontsize=8.5)
     ax.set_ylabel(UNIT_AXIS.get(p.unit, p.unit))
     ax.yaxis.set_major_formatter(_formatter(p.unit))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=p.unit == "nombre"))
@@ -222,7 +227,7 @@ def grouped_bars(
             loc="lower center", ncols=min(len(series), 4), frameon=False, fontsize=7.5, bbox_to_anchor=(0.5, 0.0)
         )
         fig.suptitle(
-            _wrap(title, int(WIDTH_IN * 14)),
+            _wrap(title, WIDTH_IN * 0.96 - 0.1),
             fontsize=8.5,
             fontweight="bold",
             x=0.02,
@@ -278,5 +283,24 @@ def _num(value: Any) -> float:
     return float(value) if is_number(value) else 0.0
 
 
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+def _wrap(text: str, width_in: float, size: float = 8.5) -> str:
+    """`text` broken between words into lines no wider than `width_in` inches in bold
+    `size`-point type (measured with matplotlib's own font, the one the SVG names), so a
+    title is wrapped, never cut at the figure's edge. A single word wider than the line
+    stays whole on its own line."""
+    font = FontProperties(family="sans-serif", size=size, weight="bold")
+    lines: list[str] = []
+    for word in text.split():
+        trial = f"{lines[-1]} {word}" if lines else word
+        if lines and _width_in(trial, font) <= width_in:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return "\n".join(lines) or text
+
+
+def _width_in(text: str, font: FontProperties) -> float:
+    return float(_TEXT.get_text_width_height_descent(text, font, ismath=False)[0]) / 72
+
+
+_TEXT = TextToPath()

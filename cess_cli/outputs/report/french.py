@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+
+from cess_cli.wording import half_up
 
 LOCALE = "fr_FR"
 NNBSP = "\u202f"
@@ -30,18 +33,24 @@ def is_number(value: Any) -> bool:
 
 
 def number(value: Any, decimals: int = 0) -> str:
-    """1 234 or 1 234,5 (`decimals` digits after the comma); « — » when there is no figure."""
-    if not is_number(value):
+    """1 234 or 1 234,5 (`decimals` digits after the comma); « — » when there is no figure.
+    Rounded half up on the number's decimal (29.25 -> « 29,3 »), as Excel shows it."""
+    if not is_number(value) or not math.isfinite(float(value)):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(float(value), format=pattern, locale=LOCALE)
+    return _french(half_up(value, decimals), decimals)
 
 
 def percent(value: Any, decimals: int = 1) -> str:
-    """A fraction as a French percentage: 0.873 -> « 87,3 % »."""
-    if not is_number(value):
+    """A fraction as a French percentage: 0.873 -> « 87,3 % »; 0.2925 -> « 29,3 % » (half up)."""
+    if not is_number(value) or not math.isfinite(float(value)):
         return MISSING
-    return number(float(value) * 100, decimals) + NNBSP + "%"
+    return _french(half_up(value, decimals, scale=2), decimals) + NNBSP + "%"
+
+
+def _french(rounded: Decimal, decimals: int) -> str:
+    """A number already rounded, in the French locale's form (Babel: CLDR separators)."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(rounded, format=pattern, locale=LOCALE)
 
 
 def euros(value: Any) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.labels import axis_label
+from cess_cli.outputs.labels import axis_label, referential_name
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
 from cess_cli.outputs.report.model import (
@@ -335,7 +335,7 @@ def method(ev: Evaluation, ref: Referential) -> list[tuple[str, str]]:
         ),
         (
             "Outil",
-            f"cess {__version__}, référentiel « {ref.folder.name} » (empreinte SHA-256 "
+            f"cess {__version__}, {referential_name(ref)} (empreinte SHA-256 "
             f"{ref.digest}). Les chiffres sont ceux du classeur evaluation_{ev.label}.xlsx écrit à partir des mêmes bilans.",
         ),
     ]

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.labels import COMPUTED, UNITS, year_label
+from cess_cli.outputs.labels import COMPUTED, UNITS, referential_name, year_label
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.anomalies import anomalies
 from cess_cli.outputs.report.charts import Panel, Series, grouped_bars, panels_chart
@@ -52,7 +52,7 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         coverage=f"{counted} / {expected} bilans attendus comptés",
         cess_version=__version__,
         referential_hash=ref.digest,
-        referential_folder=ref.folder.name,
+        referential_folder=referential_name(ref, short=True),
         key_figures=_key_figures(ev),
         key_note=(
             "Chaque chiffre indique sur combien de bilans il repose (bilans comptés / bilans attendus) : "
@@ -251,7 +251,8 @@ def _governance(ev: Evaluation, chart_id: str) -> Block:
         got = dict(zip(sub["annee"].astype(str), sub["valeur"], strict=True))
         covers = dict(zip(sub["annee"].astype(str), sub["couverture"], strict=True)) if "couverture" in sub else {}
         shown = [c for c in columns if covers.get(c)]
-        cover = (
+        # the coverage of the whole row: the period's (bilans counted over expected across it)
+        cover = str(covers.get(ev.label) or "") or (
             str(covers[shown[0]])
             if len({covers[c] for c in shown}) == 1
             else " ; ".join(f"{c} : {covers[c]}" for c in shown)
