@@ -106,8 +106,8 @@ def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("Action", "code_action", width=12),
         *FIGURE_ID_COLS,
         *FIGURE_COLS,
-        Col("Libellé de l'action", "libelle_action", width=40),
-        Col("Axe", "axe", width=30),
+        Col("Libellé de l'action", "libelle_action", width=30),
+        Col("Axe", "axe", width=24),
     ]
     write_table(ws, present(rows, ref, ev.label), cols, unit_key="unite")
 
