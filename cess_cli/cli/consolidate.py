@@ -24,6 +24,9 @@ from cess_cli.cli.common import (
 from cess_cli.wording import french_number, french_percent
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
+
     from cess_cli.consolidation.evaluation import Evaluation
 
 PeriodArg = Annotated[
@@ -136,9 +139,6 @@ def status(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
-        from rich import box
-        from rich.table import Column, Table
-
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
 
         cfg = load_config(config, schemas, bilans=bilans)
@@ -147,35 +147,7 @@ def status(
         coll = collect_bilans(cfg, ref)
         ev = run_consolidation(coll, ref, years)
         df = ev.tables["completude"]
-        table = Table(
-            Column("Action", no_wrap=True, min_width=9),
-            "Année",
-            "Reçu",
-            Column("1er envoi à l'heure", min_width=9),
-            Column("Version comptée à l'heure", min_width=9),
-            Column("Valide du 1er coup", width=6),
-            "Compté",
-            "Vers.",
-            Column("État", no_wrap=True, min_width=8),
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-            collapse_padding=True,
-            show_edge=False,
-        )
-        for r in df.to_dict("records"):
-            style = {"valide": "green", "manquant": "red"}.get(r["etat"], "yellow")
-            table.add_row(
-                r["code_action"],
-                str(r["annee"]),
-                _yes(r["recu"]),
-                _yes(r["premier_envoi_a_l_heure"]),
-                _yes(r["version_comptee_a_l_heure"]),
-                _yes(r["valide_premiere"]),
-                _yes(r["valide"]),
-                str(r["versions"]),
-                Text(r["etat"], style=style),
-            )
-        out.print(table)
+        out.print(_completeness_table(df))
         n = len(df)
         for key, label in (
             ("recu", "reçus"),
@@ -194,6 +166,42 @@ def status(
         unread = _print_unread(ev)
         incomplete = unread or bool((df["etat"] != "valide").any())
     raise typer.Exit(Exit.FINDINGS if incomplete else Exit.OK)
+
+
+def _completeness_table(df: pd.DataFrame) -> Table:
+    """The *Complétude* rows as a terminal table (one row per action-year)."""
+    from rich import box
+    from rich.table import Column, Table
+
+    table = Table(
+        Column("Action", no_wrap=True, min_width=9),
+        "Année",
+        "Reçu",
+        Column("1er envoi à l'heure", min_width=9),
+        Column("Version comptée à l'heure", min_width=9),
+        Column("Valide du 1er coup", width=6),
+        "Compté",
+        "Vers.",
+        Column("État", no_wrap=True, min_width=8),
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        show_edge=False,
+    )
+    for r in df.to_dict("records"):
+        style = {"valide": "green", "manquant": "red"}.get(r["etat"], "yellow")
+        table.add_row(
+            r["code_action"],
+            str(r["annee"]),
+            _yes(r["recu"]),
+            _yes(r["premier_envoi_a_l_heure"]),
+            _yes(r["version_comptee_a_l_heure"]),
+            _yes(r["valide_premiere"]),
+            _yes(r["valide"]),
+            str(r["versions"]),
+            Text(r["etat"], style=style),
+        )
+    return table
 
 
 def _yes(flag: object) -> str:
