@@ -173,8 +173,22 @@ def key_figures_table(
         row = contract[(contract["indicateur"] == code) & (contract["annee"] == col)]
         if len(row):
             r = row.iloc[0]
-            rows.append(("indicateurs", str(r["libelle"]), r["valeur"], "#,##0", str(r["couverture"])))
+            label, fmt = _label_and_format(str(r["libelle"]), str(r["unite"]))
+            rows.append(("indicateurs", label, r["valeur"], fmt, str(r["couverture"])))
     return pd.DataFrame(rows, columns=KEY_COLUMNS)
+
+
+def _label_and_format(label: str, unit: str) -> tuple[str, str]:
+    """A key indicator's label with its unit when it is not a plain count, and the Excel
+    number format that shows every figure it can hold: ETP keep one decimal (125,2 ETP
+    never prints as 125), euros carry their sign."""
+    if unit == "ETP":
+        return f"{label} (ETP)", "#,##0.0"
+    if unit == "euros":
+        return label, "#,##0 €"
+    if unit == "%":
+        return label, "0.0%"
+    return label, "#,##0"
 
 
 def key_figures(table: pd.DataFrame) -> list[tuple[str, Any, str]]:

@@ -334,3 +334,22 @@ def test_plausibility_flags_need_no_comment(ref):
     items[1][1].commentaires["structures_accompagnees"] = "Nouveau partenariat avec trois PTCE."
     ev = consolidate(_collection(items), ref, [2015])
     assert not [f for f in ev.anomalies if f.code.startswith("plausibilite")]
+
+
+def test_key_figures_show_every_decimal_an_etp_total_holds(ref):
+    """Synthèse and the report: 1,2 + 124,0 ETP = 125,2 ETP, never printed as 125 (README
+    *The evaluation workbook*); euros keep their sign, counts stay whole."""
+    base = {"structures_accompagnees": 10, "entreprises_creees": 1}
+    c = collection(
+        [
+            bilan("II_2.1.1", 2014, {**base, "emplois_crees": 1.2}),
+            bilan("III_1.1.4", 2014, {**base, "emplois_crees": 124.0}),
+        ]
+    )
+    ev = consolidate(c, ref, [2014])
+    figures = {label: (value, fmt) for label, value, fmt in ev.key_figures}
+    [(label, (value, fmt))] = [(k, v) for k, v in figures.items() if k.startswith("Emplois créés")]
+    assert label.startswith("Emplois créés (ETP)") and fmt == "#,##0.0"
+    assert value == pytest.approx(125.2)
+    [count_fmt] = [v[1] for k, v in figures.items() if k.startswith("Structures accompagnées")]
+    assert count_fmt == "#,##0"
