@@ -221,7 +221,7 @@ _OS_ERRORS = {
 def os_error_text(exc: OSError) -> str:
     """What an OSError means, in French, with the file it concerns and what to do."""
     what = _OS_ERRORS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__)
-    name = exc.filename if exc.filename is not None else None
+    name = exc.filename
     if isinstance(name, bytes):
         name = os.fsdecode(name)
     if name is None:
