@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from cess_cli import pipeline
-from cess_cli.batch import run_batch
+from cess_cli.batch import LOCK_NAME, batch_lock, run_batch
 from cess_cli.cli.app import app
 from cess_cli.config import resolve
 
@@ -131,6 +132,21 @@ def test_a_planted_lock_is_refused_and_its_target_untouched(ref, tmp_path, plant
     assert not (out / "runs").exists()
 
 
+def test_the_lock_cess_makes_is_a_regular_file_readable_by_all_and_emptied_at_the_end(tmp_path):
+    """The lock is created as a regular file of mode 0644 (under umask 022: the holder is
+    readable, nothing is executable), names its holder while held, and is emptied after."""
+    old = os.umask(0o022)
+    try:
+        lock = tmp_path / "sortie" / LOCK_NAME
+        with batch_lock(tmp_path / "sortie", lambda _: None):
+            st = os.lstat(lock)
+            assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o644
+            assert lock.read_text(encoding="utf-8").startswith(f"pid {os.getpid()}, démarré le ")
+        assert lock.read_text(encoding="utf-8") == ""
+    finally:
+        os.umask(old)
+
+
 @pytest.mark.parametrize(("name", "make"), [("latest", "dir"), ("runs", "file"), ("runs", "link")])
 def test_tampered_run_folders_give_a_french_message(ref, tmp_path, name, make):
     (tmp_path / "bilans").mkdir()
@@ -155,10 +171,10 @@ def test_tampered_run_folders_give_a_french_message(ref, tmp_path, name, make):
 
 def _children(pid: int) -> list[int]:
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
+            if int(stat_file.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat_file.parent.name))
     return found
 
 
