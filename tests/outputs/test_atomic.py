@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from cess_cli.outputs.atomic import atomic_path, file_sha256, os_error_text, write_text_atomic
+from cess_cli.outputs.atomic import atomic_path, file_sha256, os_error_text, save_workbook, write_text_atomic
 
 
 def test_a_planted_link_is_replaced_never_written_through(tmp_path):
@@ -133,3 +133,19 @@ def test_file_sha256_reads_a_regular_file_only_and_never_blocks(tmp_path):
     with pytest.raises(OSError) as caught:  # opened without waiting for a writer, then refused
         file_sha256(tmp_path / "tube")
     assert caught.value.errno == errno.EINVAL
+
+
+def test_a_workbook_saved_at_another_time_has_the_same_bytes(tmp_path):
+    """Reproducible workbooks (README *What a run leaves*): the document's own dates, which
+    openpyxl stamps, do not change the bytes."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    saved = []
+    for year in (2015, 2016):
+        wb = Workbook()
+        wb.active["A1"] = "même contenu"
+        wb.properties.created = wb.properties.modified = datetime(year, 3, 15, 10, 30)
+        saved.append(save_workbook(wb, tmp_path / f"{year}.xlsx").read_bytes())
+    assert saved[0] == saved[1]
