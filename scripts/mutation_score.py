@@ -30,15 +30,18 @@ def main() -> int:
         counts = Counter(STATUS.get(code, "suspicious") for code in codes.values())
         total += counts
         rows.append((module, counts))
-    print(f"{'module':42} {'killed':>7} {'timeout':>8} {'survived':>9} {'no tests':>9} {'other':>6} {'total':>6}")
+    cols = ("killed", "timeout", "survived", "no tests", "not checked")
+    print(
+        f"{'module':42} {'killed':>7} {'timeout':>8} {'survived':>9} {'no tests':>9} {'not run':>8} {'other':>6} {'total':>6}"
+    )
     for module, counts in [*rows, ("total", total)]:
         if counts is None:
             print(f"{module:42} (not run)")
             continue
-        other = sum(counts.values()) - sum(counts[k] for k in ("killed", "timeout", "survived", "no tests"))
+        other = sum(counts.values()) - sum(counts[k] for k in cols)
         print(
             f"{module:42} {counts['killed']:>7} {counts['timeout']:>8} {counts['survived']:>9} "
-            f"{counts['no tests']:>9} {other:>6} {sum(counts.values()):>6}"
+            f"{counts['no tests']:>9} {counts['not checked']:>8} {other:>6} {sum(counts.values()):>6}"
         )
     return 0
 
