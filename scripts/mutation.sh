@@ -21,6 +21,21 @@ case "${1:-}" in
   --fresh) rm -rf mutants; shift ;;
   --score) shift; exec "$py" scripts/mutation_score.py ;;
 esac
+# mutmut copies the package once and afterwards refreshes only its Python files: bring the
+# other files (report templates and CSS, gettext catalogues, the referential) up to date, or
+# the tests would run against stale ones and fail for no mutant
+if [ -d mutants/cess_cli ]; then
+  "$py" - <<'PY'
+import filecmp, shutil
+from pathlib import Path
+for src in Path("cess_cli").rglob("*"):
+    if src.is_file() and src.suffix not in {".py", ".pyc"}:
+        dst = Path("mutants") / src
+        if not dst.exists() or not filecmp.cmp(src, dst, shallow=False):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+PY
+fi
 # one mutant at a time per core; the tests start worker processes of their own
 .venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" || true
 "$py" scripts/mutation_score.py
