@@ -28,8 +28,11 @@ if [ -d mutants/cess_cli ]; then
   "$py" - <<'PY'
 import filecmp, shutil
 from pathlib import Path
-for src in Path("cess_cli").rglob("*"):
-    if src.is_file() and src.suffix not in {".py", ".pyc"}:
+copied = [Path(p) for p in ("schemas", "sample_reports", "scripts", "cess.toml", "README.md")]  # also_copy
+files = [f for f in Path("cess_cli").rglob("*") if f.suffix not in {".py", ".pyc"}]
+files += [f for p in copied for f in ([p] if p.is_file() else p.rglob("*"))]
+for src in files:
+    if src.is_file() and "__pycache__" not in src.parts:
         dst = Path("mutants") / src
         if not dst.exists() or not filecmp.cmp(src, dst, shallow=False):
             dst.parent.mkdir(parents=True, exist_ok=True)
