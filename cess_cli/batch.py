@@ -191,11 +191,11 @@ def _validate(
     file's line goes to `per_file`, everything else to `log`."""
 
     def on_file(i: int, total: int, result: FileResult, path: Path) -> None:
-        status = "valide" if result.valid else f"{result.errors} erreur(s)"
+        status = "valide" if result.valid else count(result.errors, "erreur")
         if result.ignored:
             status = "ignoré — " + result.findings[0].message.removeprefix("Fichier ignoré : ").rstrip(".")
         if result.warnings:
-            status += f", {result.warnings} avertissement(s)"
+            status += f", {count(result.warnings, 'avertissement')}"
         per_file(f"[{i}/{total}] {Path(result.file).name} : {status}")
         if progress is not None:
             progress(i, total, result.file, status)
@@ -221,7 +221,10 @@ def _validate(
         log(f"Retour pour {Path(fb.file).name} : {fb.problem}")
     written = sum(fb.text is not None for fb in coll.feedback)
     not_written = sum(fb.text is None for fb in coll.feedback)
-    log(f"{written} retour(s) aux porteurs écrit(s)" + (f", {not_written} non écrit(s)" if not_written else ""))
+    log(
+        f"Retours aux porteurs : {count(written, 'écrit')}"
+        + (f", {count(not_written, 'non écrit')}" if not_written else "")
+    )
     return coll
 
 

@@ -55,7 +55,7 @@ def test_odd_names_through_a_whole_batch(ref, tmp_path):
     progress = [line for line in result.output.splitlines() if line.startswith("[")]
     assert sorted(progress) == [
         "[1/3] caf\\xe9.xlsx : valide",
-        "[2/3] deux\\x0alignes.xlsx : 1 erreur(s)",
+        "[2/3] deux\\x0alignes.xlsx : 1 erreur",
         "[3/3] ordinaire.xlsx : valide",
     ]
     run = tmp_path / "sortie" / "latest"
@@ -255,7 +255,7 @@ def test_full_disk_and_read_only_folder(ref, tmp_path):
         assert feedback.exit_code == 1
         said = " ".join(feedback.output.split())
         assert said.count("plus de place sur le disque") == 3
-        assert "0 retour(s) écrit(s)" in said and "3 non écrit(s)" in said
+        assert "0 retour écrit" in said and "3 non écrits" in said
         assert [p.name for p in (small / "retours").iterdir()] == []
         (small / "remplissage").unlink()
         (small / "reste").unlink()
@@ -318,7 +318,7 @@ def test_feedback_failure_keeps_findings_and_leaves_nothing(ref, tmp_path, monke
     log = (result.run_dir / "batch.log").read_text(encoding="utf-8")
     assert (
         "Retour pour bilan_ANIM_2014.xlsx : retour non écrit" in log
-        and "1 retour(s) aux porteurs écrit(s), 1 non écrit(s)" in log
+        and "Retours aux porteurs : 1 écrit, 1 non écrit" in log
     )
     left = sorted(str(p.relative_to(result.run_dir)) for p in result.run_dir.rglob("*"))
     assert not any("ANIM" in p or p.endswith(".tmp") or ".cess-" in p for p in left), left

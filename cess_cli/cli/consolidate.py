@@ -21,7 +21,7 @@ from cess_cli.cli.common import (
     out,
     period_years,
 )
-from cess_cli.wording import french_number, french_percent
+from cess_cli.wording import count, french_number, french_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +93,7 @@ def _print_completeness_summary(ev: Evaluation) -> bool:
     out.print(
         Text(
             f"Période {ev.label} : {valid} / {expected} bilans attendus comptés"
-            f" ({int(df['manquant'].sum()) if expected else 0} manquant(s)).",
+            f" ({count(int(df['manquant'].sum()) if expected else 0, 'manquant')}).",
             style="bold",
         )
     )

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cess_cli.cli.common import ConfigOpt, SchemasOpt, action_code, config_and_referential, guard, out
+from cess_cli.wording import count
 
 
 def template(
@@ -82,7 +83,7 @@ def template(
             refuse_existing(list(targets.values()), replace)
             for code, target in targets.items():
                 write_template(ref, code, year, target)
-            out.print(f"{len(codes)} modèle(s) écrit(s) dans {output}")
+            out.print(f"{count(len(codes), 'modèle écrit', 'modèles écrits')} dans {output}")
         else:
             code = action_code(args[0], ref)
             refuse_existing([output], replace)
@@ -125,7 +126,7 @@ def refuse_existing(targets: list[Path], replace: bool) -> None:
     if not existing or replace:
         return
     names = ", ".join(f"« {t.name} »" for t in existing[:5])
-    more = f" et {len(existing) - 5} autre(s)" if len(existing) > 5 else ""
+    more = f" et {count(len(existing) - 5, 'autre')}" if len(existing) > 5 else ""
     what = "existe déjà" if len(existing) == 1 else "existent déjà"
     parent = existing[0].parent
     where = "le dossier courant" if str(parent) in {"", "."} else f"« {parent} »"

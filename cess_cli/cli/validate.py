@@ -12,6 +12,7 @@ import typer
 from rich.text import Text
 
 from cess_cli.cli.common import ConfigOpt, Exit, SchemasOpt, config_and_referential, err, guard, out
+from cess_cli.wording import count
 
 if TYPE_CHECKING:
     from cess_cli.findings import FileResult, Report
@@ -134,5 +135,8 @@ def _say_feedback(written: list[Feedback], folder: Path) -> None:
     done = sum(fb.text is not None for fb in written)
     missed = len(written) - done
     err.print(
-        Text(f"{done} retour(s) écrit(s) dans {display_name(folder)}" + (f" ; {missed} non écrit(s)" if missed else ""))
+        Text(
+            f"{count(done, 'retour écrit', 'retours écrits')} dans {display_name(folder)}"
+            + (f" ; {count(missed, 'non écrit')}" if missed else "")
+        )
     )

@@ -48,8 +48,8 @@ MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
 BOLD_CHAR = 1.15  # width units a bold header character takes (LibreOffice's fallback bold is wide)
 CHARS_PER_WIDTH = 1.1  # a column `width` wide holds about this many characters of proportional text per unit
 RIGHT = Alignment(horizontal="right", vertical="top")
-TOP = Alignment(vertical="top", indent=1)  # text keeps clear of a right-aligned number on its left
-WRAP = Alignment(wrap_text=True, vertical="top", indent=1)
+TOP = Alignment(horizontal="left", vertical="top", indent=1)  # text keeps clear of a number on its left
+WRAP = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)  # (an indent needs "left")
 
 
 @dataclass(frozen=True)

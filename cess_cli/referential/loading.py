@@ -37,6 +37,7 @@ from cess_cli.referential.schema import (
     Question,
     Regle,
 )
+from cess_cli.wording import count
 
 
 @dataclass(frozen=True)
@@ -215,9 +216,9 @@ def load_referential(folder: Path | None = None) -> Referential:
     ref, problems = check_referential(folder)
     if ref is None:
         lines = [f"{p.file} {p.cell or ''} : {p.message}".replace("  ", " ") for p in problems[:10]]
-        more = f"\n… et {len(problems) - 10} autre(s)." if len(problems) > 10 else ""
+        more = f"\n… et {count(len(problems) - 10, 'autre')}." if len(problems) > 10 else ""
         raise CessError(
-            f"Le référentiel {folder} est invalide ({len(problems)} problème(s)) :\n"
+            f"Le référentiel {folder} est invalide ({count(len(problems), 'problème')}) :\n"
             + "\n".join(lines)
             + more
             + "\nPour le détail : cess schemas check."

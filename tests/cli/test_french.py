@@ -154,3 +154,25 @@ def test_argument_help_is_shown():
 
     result = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["validate", "--help"])
     assert "Bilans (fichiers) ou dossiers de bilans" in result.output
+
+
+def test_counts_agree_in_number_never_with_a_parenthesised_plural(tmp_path):
+    """« 2 modèles écrits », « 1 retour écrit », « 1 manquant »: never « (s) » (README: French)."""
+    from typer.testing import CliRunner
+
+    root = Path(__file__).resolve().parents[2]
+    samples = root / "sample_reports"
+    runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"})
+    said = []
+    result = runner.invoke(app, ["template", "--all", "2015", "-o", str(tmp_path / "modeles")])
+    said.append(result.output)
+    assert "21 modèles écrits dans" in result.output
+    result = runner.invoke(
+        app, ["validate", str(samples / "bilan_I_1.2_2014.xlsx"), "--feedback", str(tmp_path / "retours")]
+    )
+    said.append(result.output)
+    assert "1 retour écrit dans" in " ".join(result.output.split())
+    result = runner.invoke(app, ["consolidate", "2016", "--bilans", str(samples), "--out", str(tmp_path / "o")])
+    said.append(result.output)
+    assert "(1 manquant)" in result.output
+    assert not any("(s)" in text for text in said), said

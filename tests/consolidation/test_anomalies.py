@@ -53,6 +53,8 @@ def test_values_are_shown_as_typed(ref):
     assert "passe de 0,12 en 2014 à 1,25 en 2015" in jump.message
     [far] = [f for f in _flags(ev, "plausibilite.ecart_cible") if "emplois_consolides" in f.message]
     assert "1,25 pour une cible de 180 (1 % de la cible)" in far.message
+    # each message is a sentence of its own: the advice that follows it in the report must not run on
+    assert jump.message.endswith("sans commentaire.") and far.message.endswith("sans commentaire.")
     assert (
         typed_number(1234.5) == "1\u202f234,5" and typed_number(0.1 + 0.2) == "0,3" and typed_number(144.4) == "144,4"
     )

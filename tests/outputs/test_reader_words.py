@@ -52,6 +52,12 @@ def test_sources_and_anomalies_in_the_referentials_order(ref):
     missing = [f.file for f in ev.anomalies if f.code == "bilan.manquant"]
     ranks = [order.index(name.removeprefix("bilan_").rsplit("_", 1)[0]) for name in missing]
     assert ranks == sorted(ranks)
+    # the report's annex of sources keeps that order, and says « non » once
+    from cess_cli.outputs.report.sections import sources_table
+
+    table, _ = sources_table(ev)
+    assert [row[1] for row in table.rows] == ["ANIM", "I_1.2", "II_1.1", "III_1.1.1"]
+    assert table.rows[0][-1] == "non : invalide (1 erreur)"
 
 
 def test_consolidation_checks_in_the_referentials_order(ref):

@@ -179,3 +179,21 @@ def test_whole_counts_have_no_decimals(workbook, ref):
             for cell in row:
                 if isinstance(cell.value, int | float) and units == {"nombre"} and "%" not in cell.number_format:
                     assert cell.number_format == "#,##0", (title, cell.coordinate, cell.number_format)
+
+
+def test_text_beside_a_number_keeps_clear_of_it(workbook):
+    """An indent is ignored under the « general » alignment (LibreOffice printed « 0,0%4 / 4
+    bilans » in *Territoires*): every indented cell is aligned left explicitly."""
+    wb = load_workbook(workbook)
+    indented = [
+        (ws.title, c.coordinate, c.alignment.horizontal)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None and c.alignment.indent
+    ]
+    assert indented, "no indented cell: the test would prove nothing"
+    assert [i for i in indented if i[2] != "left"] == []
+    ws = wb["Territoires"]
+    cover = next(c for c in ws[1] if c.value == "Couverture").column
+    assert ws.cell(row=2, column=cover).alignment.horizontal == "left"

@@ -336,7 +336,8 @@ def method(ev: Evaluation, ref: Referential) -> list[tuple[str, str]]:
         (
             "Outil",
             f"cess {__version__}, {referential_name(ref)} (empreinte SHA-256 "
-            f"{ref.digest}). Les chiffres sont ceux du classeur evaluation_{ev.label}.xlsx écrit à partir des mêmes bilans.",
+            f"{ref.digest}). Les chiffres sont ceux que donne le classeur evaluation_{ev.label}.xlsx "
+            f"(cess consolidate {ev.label}, ou cess batch) à partir des mêmes bilans.",
         ),
     ]
 
@@ -350,7 +351,7 @@ def sources_table(ev: Evaluation) -> tuple[Table, str]:
     `LISTING_FROM` files, the same rows as a fixed-width text listing (the PDF renderer lays
     out a thousand-row table in seconds, a listing in a fraction of one)."""
     rows = []
-    for s in sorted(ev.sources, key=lambda s: (s.action or "~", s.annee or 0, s.version or 0, s.name)):
+    for s in ev.sources:  # already in the referential's order (ANIM, axes I, II, III), then year, version
         rows.append(
             [
                 s.name,
@@ -360,7 +361,7 @@ def sources_table(ev: Evaluation) -> tuple[Table, str]:
                 french.short_date(s.date_transmission),
                 s.statut or "—",
                 (s.sha256 or "")[:12] or "—",
-                "oui" if s.retenu else f"non : {s.motif}" if s.motif else "non",
+                "oui" if s.retenu else f"non : {s.motif.removesuffix(' : non compté')}" if s.motif else "non",
             ]
         )
     table = Table(
