@@ -369,11 +369,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Cumul sur la période de « {detail} » ({trouve} déclaré) non vérifiable, faute de {attendu}.",
         "Vérifiez le cumul à la main, ou obtenez le bilan manquant ou corrigé de l'année citée.",
     ),
-    "plausibilite.ecart_annuel": (
-        W,
-        "{detail}.",
-        "Ajoutez un commentaire qui explique l'écart, ou corrigez la valeur.",
-    ),
+    "plausibilite.ecart_annuel": (W, "{detail}.", "Expliquez l'écart dans un commentaire, ou corrigez la valeur."),
     "plausibilite.ecart_cible": (W, "{detail}.", "Ajoutez un commentaire qui explique l'écart à la cible."),
     # cross-indicator rules (one stable code per rule: regle.<code of the rule>)
     "regle": (E, "{detail} ({trouve}).", "Corrigez l'une des deux valeurs pour que la règle soit respectée."),
