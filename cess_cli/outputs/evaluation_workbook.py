@@ -116,14 +116,14 @@ def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
         Col("Année", "annee", width=8),
         Col("Financeur", "financeur", width=20),
-        Col("Libellé", "libelle", width=40),
-        Col("Axe", "axe", width=30),
+        Col("Libellé", "libelle", width=30),  # narrow enough (wrapped) that the sheet prints one page
+        Col("Axe", "axe", width=26),  # wide, a rate beside its « partiel » mark (README *Printing*)
         Col("Montant prévu", "montant_prevu", EUR, 16),
         Col("Montant obtenu", "montant_obtenu", EUR, 16),
         Col("Enveloppe du contrat", "enveloppe", EUR, 18),
         Col("Statut de l'enveloppe", "statut_enveloppe", width=16),
         Col("Taux obtenu / enveloppe", "taux_enveloppe", PCT, 14),
-        Col("Taux partiel ?", "taux_partiel", width=22),
+        Col("Taux partiel ?", "taux_partiel", width=16),
         Col("Lignes de bilans", "lignes", INT, 10),
         Col("Couverture (bilans déclarant des financements)", "couverture", width=18),
     ]
@@ -216,7 +216,7 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         Col("Valeur", "valeur", "unit", 14),
         Col("Cible", "cible", "unit", 14),
         Col("Taux de réalisation", "taux_realisation", PCT, 12),
-        Col("Taux partiel ?", "taux_partiel", width=22),
+        Col("Taux partiel ?", "taux_partiel", width=16),
         Col("Couverture", "couverture", width=16),
         Col("Chiffres calculés par cess", "calcule", width=30),
     ]

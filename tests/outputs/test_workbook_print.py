@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -197,3 +198,14 @@ def test_text_beside_a_number_keeps_clear_of_it(workbook):
     ws = wb["Territoires"]
     cover = next(c for c in ws[1] if c.value == "Couverture").column
     assert ws.cell(row=2, column=cover).alignment.horizontal == "left"
+
+
+def test_a_financing_rate_prints_on_the_page_of_its_partial_mark(ref, tmp_path):
+    """*Financements* of the sample set (long funder and axis labels) fits one page wide (at
+    55 % or more), so « 72,3 % » and « partiel : 19 / 21 bilans » never land on different
+    sheets of paper."""
+    samples = Path(__file__).resolve().parents[2] / "sample_reports"
+    ev = consolidate(collect([samples], ref), ref, [2014, 2015, 2016])
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Financements"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert _scale_on_one_page(ws) >= 0.55
