@@ -66,7 +66,7 @@ def _meetings(label: str, years: list[tuple[float | None, float | None, int]], p
             "Taux de tenue des instances",
             h_sum / planned if h_sum is not None and planned else None,
             "%",
-            held_cov,
+            f"partiel : {held_cov}" if held and len(held) < expected else held_cov,  # like indicator rates
         ),
         (label, "Participants aux instances", p_sum, "nombre", people_cov),
         (label, "Participants par réunion", sum(p for _, p in both) / both_h if both_h else None, "décimal", both_cov),

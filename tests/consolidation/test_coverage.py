@@ -177,8 +177,11 @@ def test_governance_figures_over_the_period(ref):
     assert period.loc["Réunions des instances tenues", "couverture"] == "2 / 3 bilans"
     assert period.loc["Réunions prévues par la gouvernance (minimum)", "valeur"] == 3 * planned
     assert period.loc["Taux de tenue des instances", "valeur"] == pytest.approx(20 / 24)
+    # 20 meetings over 3 years' plan while a year is missing: the rate is marked like indicator rates
+    assert period.loc["Taux de tenue des instances", "couverture"] == "partiel : 2 / 3 bilans"
     assert period.loc["Participants aux instances", "valeur"] == 473
     assert period.loc["Participants par réunion", "valeur"] == pytest.approx(473 / 20)
     assert period.loc["Participants par réunion", "couverture"] == "2 / 3 bilans"
     year = q4[q4["annee"] == "2014"].set_index("chiffre")
     assert year.loc["Participants par réunion", "valeur"] == pytest.approx(234 / 8)
+    assert year.loc["Taux de tenue des instances", "couverture"] == "1 / 1 bilans"
