@@ -13,6 +13,17 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from cess_cli.wording import count
+
+# pydantic error types whose message is a count: (ctx key, bound, singular, plural), so that
+# the words agree with the number (« au moins 1 élément attendu », « au plus 3 caractères attendus »)
+_COUNTED: dict[str, tuple[str, str, str, str]] = {
+    "too_short": ("min_length", "au moins", "élément attendu", "éléments attendus"),
+    "too_long": ("max_length", "au plus", "élément attendu", "éléments attendus"),
+    "string_too_short": ("min_length", "au moins", "caractère attendu", "caractères attendus"),
+    "string_too_long": ("max_length", "au plus", "caractère attendu", "caractères attendus"),
+}
+
 # pydantic error type -> French template; `{name}` fields come from the error's ctx.
 _PYDANTIC: dict[str, str] = {
     "missing": "champ obligatoire absent",
@@ -20,10 +31,6 @@ _PYDANTIC: dict[str, str] = {
     "literal_error": "valeur non autorisée (valeurs possibles : {expected})",
     "enum": "valeur non autorisée (valeurs possibles : {expected})",
     "string_pattern_mismatch": "format invalide (motif attendu : {pattern})",
-    "too_short": "au moins {min_length} élément(s) attendu(s)",
-    "too_long": "au plus {max_length} élément(s) attendu(s)",
-    "string_too_short": "au moins {min_length} caractère(s) attendu(s)",
-    "string_too_long": "au plus {max_length} caractère(s) attendu(s)",
     "greater_than": "doit être supérieur à {gt}",
     "greater_than_equal": "doit être supérieur ou égal à {ge}",
     "less_than": "doit être inférieur à {lt}",
@@ -86,6 +93,9 @@ def pydantic_message(error: Mapping[str, Any]) -> str:
     ctx = dict(error.get("ctx") or {})
     if etype == "value_error" and "error" in ctx:
         label = str(ctx["error"])
+    elif etype in _COUNTED and isinstance(ctx.get(_COUNTED[etype][0]), int):
+        key, bound, one, many = _COUNTED[etype]
+        label = f"{bound} {count(ctx[key], one, many)}"
     else:
         template = _PYDANTIC.get(etype, "valeur invalide")
         values = {key: _shown(value) for key, value in ctx.items()}

@@ -109,6 +109,19 @@ def test_pydantic_messages_come_from_type_and_context():
     )
 
 
+def test_pydantic_counts_agree_in_number():
+    class Model(BaseModel):
+        one: list[int] = Field(min_length=1)
+        few: str = Field(max_length=3)
+
+    with pytest.raises(ValidationError) as caught:
+        Model.model_validate({"one": [], "few": "abcd"})
+    assert [pydantic_message(e) for e in caught.value.errors()] == [
+        "au moins 1 élément attendu.",
+        "au plus 3 caractères attendus (trouvé : « abcd »).",
+    ]
+
+
 def test_os_errors_in_french():
     assert os_error_message(FileNotFoundError(2, "No such file or directory")) == "introuvable"
     assert os_error_message(PermissionError(13, "Permission denied")) == "droits insuffisants"
