@@ -140,6 +140,7 @@ def status(
     """
     with guard():
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.labels import COMPLETUDE_SUMMARY
 
         cfg = load_config(config, schemas, bilans=bilans)
         ref = load_referential(cfg)
@@ -149,19 +150,10 @@ def status(
         df = ev.tables["completude"]
         out.print(_completeness_table(df))
         n = len(df)
-        for key, label in (
-            ("recu", "reçus"),
-            ("premier_envoi_a_l_heure", "premier envoi à l'heure"),
-            ("version_comptee_a_l_heure", "version comptée à l'heure"),
-            ("valide_premiere", "valides du premier coup"),
-            ("valide", "valides (comptés)"),
-            ("manquant", "manquants"),
-        ):
+        for key, label in COMPLETUDE_SUMMARY:  # the same totals, in the same words, as the outputs
             k = int(df[key].fillna(0).sum())
             out.print(
-                f"{label.capitalize()} : {french_number(k)} / {french_number(n)} ({french_percent(k / n)})"
-                if n
-                else f"{label.capitalize()} : 0"
+                f"{label} : {french_number(k)} / {french_number(n)} ({french_percent(k / n)})" if n else f"{label} : 0"
             )
         unread = _print_unread(ev)
         incomplete = unread or bool((df["etat"] != "valide").any())

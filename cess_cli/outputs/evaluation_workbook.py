@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
-from cess_cli.outputs.labels import anomaly_kind, plain_words, present
+from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, anomaly_kind, plain_words, present
 from cess_cli.outputs.print_pages import print_wide
 from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
@@ -152,16 +152,6 @@ def _with_units(rows: list[dict[str, Any]], ref: Referential) -> list[dict[str, 
     for r in rows:
         r["unite"] = ref.indicateurs[r["indicateur"]].unite if r.get("indicateur") in ref.indicateurs else ""
     return rows
-
-
-COMPLETUDE_SUMMARY = (
-    ("recu", "Reçus"),
-    ("premier_envoi_a_l_heure", "Premier envoi à l'heure"),
-    ("version_comptee_a_l_heure", "Version comptée à l'heure"),
-    ("valide_premiere", "Valides du premier coup"),
-    ("valide", "Valides (comptés)"),
-    ("manquant", "Manquants"),
-)
 
 
 def _completude(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:

@@ -132,3 +132,14 @@ def plain_words(text: str, ref: Referential) -> str:
         return text
     pattern = re.compile("|".join(alternatives))
     return pattern.sub(lambda m: ref.indicateurs[next(g for g in m.groups() if g)].libelle, text)
+
+
+# the completeness totals, in the order every output gives them (workbook, report, cess status)
+COMPLETUDE_SUMMARY = (
+    ("recu", "Reçus"),
+    ("premier_envoi_a_l_heure", "Premier envoi à l'heure"),
+    ("version_comptee_a_l_heure", "Version comptée à l'heure"),
+    ("valide_premiere", "Valides du premier coup"),
+    ("valide", "Valides (comptés)"),
+    ("manquant", "Manquants"),
+)

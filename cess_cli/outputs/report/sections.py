@@ -12,7 +12,7 @@ import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.labels import axis_label, referential_name
+from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, axis_label, referential_name
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
 from cess_cli.outputs.report.model import (
@@ -206,15 +206,7 @@ def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapt
     rendered by the template)."""
     comp = ev.tables["completude"]
     years = [str(y) for y in ev.years]
-    labels = [
-        ("attendu", "Bilans attendus"),
-        ("recu", "Reçus"),
-        ("premier_envoi_a_l_heure", "Premier envoi à l'heure"),
-        ("version_comptee_a_l_heure", "Version comptée à l'heure"),
-        ("valide_premiere", "Valides du premier coup"),
-        ("valide", "Valides (comptés)"),
-        ("manquant", "Manquants"),
-    ]
+    labels = [("attendu", "Bilans attendus"), *COMPLETUDE_SUMMARY]
     cols = years + ([f"Période {ev.label}"] if len(years) > 1 else [])
     table = Table(headers=["", *cols], rows=[], numeric=set(range(1, len(cols) + 1)), caption="Bilans par année")
     per_year = {y: comp[comp["annee"].astype(str) == y] for y in years}
