@@ -203,14 +203,15 @@ def _widths(
     return widths
 
 
-def print_setup(ws: Worksheet, title_row: int | None = None, landscape: bool = True) -> None:
+def print_setup(ws: Worksheet, title_row: int | None = None, landscape: bool = True, side_margin: float = 0.4) -> None:
     """A4, the sheet's width on one page (as many pages down as needed), the header row
-    repeated on every printed page, the sheet's name and page number in the footer."""
+    repeated on every printed page, the sheet's name and page number in the footer (every
+    workbook cess writes, the blank template included); `side_margin` in inches."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.left = ws.page_margins.right = side_margin
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     if title_row is not None:
         ws.print_title_rows = f"{title_row}:{title_row}"

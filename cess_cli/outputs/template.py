@@ -20,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.findings import CessError
+from cess_cli.outputs import sheet_tables as tables
 from cess_cli.outputs.atomic import save_workbook
 from cess_cli.outputs.print_pages import print_wide
 from cess_cli.referential.bilan_format import (
@@ -97,24 +98,14 @@ def _header(ws: Worksheet, columns: tuple[str, ...], widths: dict[str, int]) -> 
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
-    print_setup(ws, landscape=True, title_rows="1:1")
+    print_setup(ws, landscape=True, title_row=1)
 
 
-def print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None) -> None:
-    """Print on A4, the sheet's width on one page (as many pages down as needed), the header
-    row repeated on every page, grid lines printed so a blank form can be filled in by hand."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.gridLines = title_rows is not None
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "&A — page &P / &N"
-    for part in ("evenHeader", "evenFooter", "firstHeader", "firstFooter"):  # empty ones upset Gnumeric
-        setattr(ws.HeaderFooter, part, None)
+def print_setup(ws: Worksheet, *, landscape: bool, title_row: int | None = None) -> None:
+    """The workbooks' print setup (`sheet_tables.print_setup`), with grid lines on the sheets
+    that have a header row, so that a blank form can be filled in by hand."""
+    tables.print_setup(ws, title_row=title_row, landscape=landscape, side_margin=0.5)
+    ws.print_options.gridLines = title_row is not None
 
 
 def _identification(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:
