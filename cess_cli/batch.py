@@ -45,7 +45,7 @@ from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 from cess_cli.reading.files import check_not_read_back, display_name, one_line
 from cess_cli.referential.loading import Referential
-from cess_cli.wording import count, french_number
+from cess_cli.wording import EXPECTED, EXPECTEDS, count, french_number
 
 __all__ = [
     "LOCK_NAME",
@@ -275,7 +275,7 @@ def write_outputs(coll: Collection, ref: Referential, work: Path, log: Log) -> t
             outputs += write_report(ev, ref, work, log=log).paths
         df = ev.tables["completude"]
         incomplete = incomplete or bool((df["etat"] != "valide").any())
-        log(f"Consolidation {label} : {int(df['valide'].sum())} / {len(df)} bilans attendus comptés")
+        log(f"Consolidation {label} : {int(df['valide'].sum())} / {count(len(df), EXPECTED, EXPECTEDS)}")
         if years == list(ref.periode):  # each action-year that does not count, named once
             for r in df[df["etat"] != "valide"].itertuples(index=False):
                 log(f"  {r.code_action} {r.annee} : {r.etat}, non compté")

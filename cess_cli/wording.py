@@ -55,6 +55,10 @@ def typed_number(x: float | int) -> str:
     return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{frac}"
 
 
+# « 18 / 21 bilans attendus comptés » (the summary line of consolidate, rapport and the batch)
+EXPECTED, EXPECTEDS = "bilan attendu compté", "bilans attendus comptés"
+
+
 def count(n: int, word: str, plural: str | None = None) -> str:
     """« 0 erreur », « 1 erreur », « 2 erreurs », « 1 234 fichiers » (French: 0 and 1 are singular)."""
     return f"{french_number(n)} {word if n <= 1 else plural or word + 's'}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cess_cli.consolidation.shared import coverage
 from cess_cli.wording import count, did_you_mean, french_number, french_percent, nearest
 
 N = "\u202f"
@@ -32,6 +33,13 @@ def test_french_numbers_round_half_up_like_excel():
 
 def test_counts_agree_in_number():
     assert [count(n, "erreur") for n in (0, 1, 2, 1500)] == ["0 erreur", "1 erreur", "2 erreurs", f"1{N}500 erreurs"]
+    # a coverage agrees with the number expected: « 0 / 1 bilan », « 1 / 21 bilans »
+    assert [coverage(n, m) for n, m in ((0, 1), (1, 1), (1, 21), (0, 0))] == [
+        "0 / 1 bilan",
+        "1 / 1 bilan",
+        "1 / 21 bilans",
+        "0 / 0 bilan",
+    ]
 
 
 def test_nearest_code_ignores_case_accents_and_spaces():

@@ -21,7 +21,7 @@ from cess_cli.cli.common import (
     out,
     period_years,
 )
-from cess_cli.wording import count, french_number, french_percent
+from cess_cli.wording import EXPECTED, EXPECTEDS, count, french_number, french_percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,7 +92,7 @@ def _print_completeness_summary(ev: Evaluation) -> bool:
     valid = int(df["valide"].sum()) if expected else 0
     out.print(
         Text(
-            f"Période {ev.label} : {valid} / {expected} bilans attendus comptés"
+            f"Période {ev.label} : {valid} / {count(expected, EXPECTED, EXPECTEDS)}"
             f" ({count(int(df['manquant'].sum()) if expected else 0, 'manquant')}).",
             style="bold",
         )

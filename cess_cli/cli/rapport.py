@@ -22,6 +22,7 @@ from cess_cli.cli.common import (
     period_years,
 )
 from cess_cli.cli.consolidate import PeriodArg
+from cess_cli.wording import EXPECTED, EXPECTEDS, count
 
 
 def _warm_up() -> None:
@@ -70,7 +71,7 @@ def rapport(
         files = write_report(ev, ref, cfg.sortie)
         comp = ev.tables["completude"]
         counted = int(comp["valide"].sum()) if len(comp) else 0
-        out.print(Text(f"Période {ev.label} : {counted} / {len(comp)} bilans attendus comptés.", style="bold"))
+        out.print(Text(f"Période {ev.label} : {counted} / {count(len(comp), EXPECTED, EXPECTEDS)}.", style="bold"))
         out.print(f"Rapport (HTML) : {files.html}")
         if files.pdf is not None:
             out.print(f"Rapport (PDF) : {files.pdf}")

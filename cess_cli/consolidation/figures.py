@@ -124,9 +124,11 @@ class _Aggregator:
 
     def period(self, ind: Any, gkey: Key, per_year: dict[int, YearCell]) -> PeriodCell:
         """(value, received, expected, target, rule for the target) over the whole period."""
-        last = self.years[-1]
         if ind.nature == "stock":
-            value, n, m, target = per_year.get(last, (None, 0, 0, None))
+            # the level at the group's last year: an action that ends before the period does
+            # keeps its last level (per_year holds only the years the group is expected)
+            last = max(per_year)
+            value, n, m, target = per_year[last]
             exp = self.expected(gkey, last)
             if exp and all(ok(e.cible_periode) for e in exp):
                 return (

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from cess_cli.wording import count
+
 PERIODE = "période"
 
 
@@ -18,7 +20,8 @@ def ok(x: Any) -> bool:
 
 
 def coverage(n: int, m: int) -> str:
-    return f"{n} / {m} bilans"
+    """« 18 / 21 bilans », « 1 / 1 bilan » (the noun agrees with the number expected)."""
+    return f"{n} / {count(m, 'bilan')}"
 
 
 def by_action(bilans: list[Any]) -> dict[str, dict[int, Any]]:

@@ -143,7 +143,7 @@ def test_superseded_conflict_invalid_and_missing(ref, coll):
     assert _fig(ev, "action", "2015", "entreprises_reprises", code_action="III_1.1.3")["valeur"] == 9
     dla = _fig(ev, "action", "2014", "structures_accompagnees", code_action="III_2.1.1")
     assert dla["valeur"] is None or dla["valeur"] != dla["valeur"]  # neither conflicting bilan counts
-    assert dla["couverture"] == "0 / 1 bilans"
+    assert dla["couverture"] == "0 / 1 bilan"
     codes = [(f.code, Path(f.file).name) for f in ev.anomalies]
     assert ("bilan.conflit", "bilan_III_2.1.1_2014.xlsx") in codes and (
         "bilan.conflit",
@@ -353,3 +353,32 @@ def test_key_figures_show_every_decimal_an_etp_total_holds(ref):
     assert value == pytest.approx(125.2)
     [count_fmt] = [v[1] for k, v in figures.items() if k.startswith("Structures accompagnées")]
     assert count_fmt == "#,##0"
+
+
+def test_a_stock_over_the_period_is_the_level_of_the_actions_last_year(ref):
+    """An action that ends before the period does (its referential lists 2014 and 2015 only):
+    its stock over 2014-2016 is its level at 31 December 2015, the last year it reports, never
+    a blank for the year it does not run, never the sum of its years (SPEC §2)."""
+    import dataclasses
+
+    action = ref.actions["II_3.1.1"].model_copy(update={"annees": [2014, 2015]})
+    short = dataclasses.replace(ref, actions={**ref.actions, "II_3.1.1": action})
+    values = {"structures_accompagnees": 15, "cooperations": 10, "emplois_crees": 1}
+    coll = collection(
+        [
+            bilan("II_3.1.1", 2014, {"ptce_actifs": 10, **values}),
+            bilan("II_3.1.1", 2015, {"ptce_actifs": 13, **values}),
+        ]
+    )
+    ev = consolidate(coll, short, [2014, 2015, 2016])
+    ptce = _fig(ev, "action", PERIODE, "ptce_actifs", code_action="II_3.1.1")
+    assert ptce["valeur"] == 13  # 2015's level: not 10 + 13, not blank
+    assert ptce["cible"] == 14  # the referential's 2015 target (12, 14)
+    assert "(2015)" in ptce["regle_cible"]
+    assert ptce["couverture"] == "1 / 1 bilan"
+    # nothing expected of it for 2016; the axis over the period: the same action's last level
+    # (II_3.1.1 is the only action of axis II that lists ptce_actifs)
+    per_action = ev.tables["par_action"]
+    assert not ((per_action["annee"] == "2016") & (per_action["code_action"] == "II_3.1.1")).any()
+    axis = _fig(ev, "axe", PERIODE, "ptce_actifs", axe="II")
+    assert axis["valeur"] == 13 and "(2015)" in axis["regle_cible"]

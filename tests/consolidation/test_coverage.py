@@ -137,7 +137,7 @@ def test_synthese_chart_data_carries_coverage(ref, ev2015):
     # actions listing evenements (actions.yaml): 3 on axis I, 2 on axis II, 5 on axis III
     assert list(chart["couverture"]) == ["0 / 3 bilans", "0 / 2 bilans", "0 / 5 bilans"]
     q4 = ev2015.tables["q4"].set_index("chiffre")
-    assert q4.loc["Réunions des instances tenues", "couverture"] == "0 / 1 bilans"
+    assert q4.loc["Réunions des instances tenues", "couverture"] == "0 / 1 bilan"
 
 
 def test_financing_rates_resting_on_part_of_the_bilans_are_marked(ref, ev2015):
@@ -184,4 +184,4 @@ def test_governance_figures_over_the_period(ref):
     assert period.loc["Participants par réunion", "couverture"] == "2 / 3 bilans"
     year = q4[q4["annee"] == "2014"].set_index("chiffre")
     assert year.loc["Participants par réunion", "valeur"] == pytest.approx(234 / 8)
-    assert year.loc["Taux de tenue des instances", "couverture"] == "1 / 1 bilans"
+    assert year.loc["Taux de tenue des instances", "couverture"] == "1 / 1 bilan"

@@ -75,7 +75,7 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     q3 = [c.value for r in wb["Q3 Territoires"].iter_rows() for c in r]
     assert "Couverture" in q3 and "1 / 4 bilans" in q3
     q4 = [tuple(c.value for c in r) for r in wb["Q4 Gouvernance"].iter_rows()]
-    assert any(r[:4] == ("Réunions des instances tenues", "2015", None, "0 / 1 bilans") for r in q4)
+    assert any(r[:4] == ("Réunions des instances tenues", "2015", None, "0 / 1 bilan") for r in q4)
 
 
 def test_synthese_prints_the_coverage_of_its_charts(ref, tmp_path):

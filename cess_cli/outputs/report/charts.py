@@ -24,6 +24,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from cess_cli.consolidation.shared import coverage
 from cess_cli.outputs.report.french import by_unit, is_number
 
 INK = "#1a1a1a"
@@ -150,7 +151,8 @@ def _panel_alt(p: Panel) -> str:
         if is_number(p.targets[i]):
             bits.append(f"{p.target_label.lower()} {by_unit(p.targets[i], p.unit)}")
         if p.notes and p.notes[i]:
-            bits.append(f"{p.notes[i]} bilans")
+            received, expected = (int(x) for x in p.notes[i].split("/"))
+            bits.append(coverage(received, expected))
         parts.append(bits[0] + (f" ({', '.join(bits[1:])})" if len(bits) > 1 else ""))
     return f"{p.label} ({UNIT_WORDS.get(p.unit, p.unit)}) : " + " ; ".join(parts) + "."
 

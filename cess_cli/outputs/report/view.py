@@ -29,6 +29,7 @@ from cess_cli.outputs.report.sections import (
 )
 from cess_cli.referential.loading import Referential
 from cess_cli.referential.schema import Question
+from cess_cli.wording import EXPECTED, EXPECTEDS, count
 
 PERIODE = "période"
 PANEL_HEADING = "Valeur et cible par année, ensemble du contrat (sous l'année : bilans comptés / attendus)"
@@ -49,7 +50,7 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         period_text=f"Année {ev.label}" if single else f"Période {ev.label}",
         date=french.long_date(today),
         iso_date=today.isoformat(),
-        coverage=f"{counted} / {expected} bilans attendus comptés",
+        coverage=f"{counted} / {count(expected, EXPECTED, EXPECTEDS)}",
         cess_version=__version__,
         referential_hash=ref.digest,
         referential_folder=referential_name(ref, short=True),
