@@ -382,3 +382,60 @@ def test_a_stock_over_the_period_is_the_level_of_the_actions_last_year(ref):
     assert not ((per_action["annee"] == "2016") & (per_action["code_action"] == "II_3.1.1")).any()
     axis = _fig(ev, "axe", PERIODE, "ptce_actifs", axe="II")
     assert axis["valeur"] == 13 and "(2015)" in axis["regle_cible"]
+
+
+def _with_period_targets(ref, targets: dict[tuple[str, str], float], years: dict[str, list[int]]):
+    """The referential with a `cible_periode` on (action, indicator) pairs and other active
+    years for some actions (as actions.yaml would say them)."""
+    import dataclasses
+
+    actions = dict(ref.actions)
+    for code, action in ref.actions.items():
+        listed = [
+            ia.model_copy(update={"cible_periode": targets[(code, ia.code)]}) if (code, ia.code) in targets else ia
+            for ia in action.indicateurs
+        ]
+        actions[code] = action.model_copy(update={"indicateurs": listed, "annees": years.get(code, action.annees)})
+    return dataclasses.replace(ref, actions=actions)
+
+
+def test_period_targets_from_the_referential_by_kind(ref):
+    """A `cible_periode` in the referential is the period's target: for a flux, per action
+    (the others add their annual targets), for a stock, the sum over the actions of the last
+    year, for a ratio, the action's own — including for an action active one year only.
+    Targets by hand from actions.yaml."""
+    short = _with_period_targets(
+        ref,
+        {
+            ("II_3.1.1", "cooperations"): 40,  # annual 10 + 12 + 15 = 37
+            ("II_3.1.2", "cooperations"): 55,  # annual 15 + 20 + 25 = 60
+            ("II_3.1.3", "cooperations"): 9,  # active in 2016 only (annual 10)
+            ("II_3.1.1", "ptce_actifs"): 18,  # annual 12, 14, 16
+        },
+        {"II_3.1.3": [2016], "II_2.1.2": [2016]},  # II_2.1.2 keeps its ratio's cible_periode 0.45
+    )
+    coll = collection(
+        [
+            bilan("II_3.1.1", y, {"ptce_actifs": p, "cooperations": c, "structures_accompagnees": 15})
+            for y, p, c in ((2014, 10, 10), (2015, 12, 12), (2016, 14, 15))
+        ]
+    )
+    ev = consolidate(coll, short, [2014, 2015, 2016])
+    coop = _fig(ev, "action", PERIODE, "cooperations", code_action="II_3.1.1")
+    assert (coop["valeur"], coop["cible"]) == (37, 40)
+    assert coop["regle_cible"] == "flux : cible de période du référentiel"
+    one_year = _fig(ev, "action", PERIODE, "cooperations", code_action="II_3.1.3")
+    assert one_year["cible"] == 9 and one_year["couverture"] == "0 / 1 bilan"
+    other = _fig(ev, "action", PERIODE, "cooperations", code_action="II_2.1.1")
+    assert other["cible"] == 5 + 6 + 8 and other["regle_cible"] == "flux : somme des cibles annuelles"
+    axis = _fig(ev, "axe", PERIODE, "cooperations", axe="II")
+    # II_2.1.1 sums its annual targets (19); the three others give their period targets
+    assert axis["cible"] == 19 + 40 + 55 + 9
+    assert axis["regle_cible"] == "flux : cible de période du référentiel et somme des cibles annuelles"
+    ptce = _fig(ev, "action", PERIODE, "ptce_actifs", code_action="II_3.1.1")
+    assert (ptce["valeur"], ptce["cible"]) == (14, 18)  # not the last year's 16
+    assert ptce["regle_cible"] == "stock : cible de période du référentiel, valeur de la dernière année"
+    assert _fig(ev, "axe", PERIODE, "ptce_actifs", axe="II")["cible"] == 18
+    ratio = _fig(ev, "action", PERIODE, "taux_sorties_positives", code_action="II_2.1.2")
+    assert ratio["cible"] == pytest.approx(0.45)
+    assert ratio["regle_cible"] == "ratio : cible de période du référentiel"
