@@ -426,6 +426,7 @@ def test_period_targets_from_the_referential_by_kind(ref):
     assert coop["regle_cible"] == "flux : cible de période du référentiel"
     one_year = _fig(ev, "action", PERIODE, "cooperations", code_action="II_3.1.3")
     assert one_year["cible"] == 9 and one_year["couverture"] == "0 / 1 bilan"
+    assert pd.isna(one_year["valeur"])  # no bilan: no value, never 0
     other = _fig(ev, "action", PERIODE, "cooperations", code_action="II_2.1.1")
     assert other["cible"] == 5 + 6 + 8 and other["regle_cible"] == "flux : somme des cibles annuelles"
     axis = _fig(ev, "axe", PERIODE, "cooperations", axe="II")
@@ -439,3 +440,8 @@ def test_period_targets_from_the_referential_by_kind(ref):
     ratio = _fig(ev, "action", PERIODE, "taux_sorties_positives", code_action="II_2.1.2")
     assert ratio["cible"] == pytest.approx(0.45)
     assert ratio["regle_cible"] == "ratio : cible de période du référentiel"
+    # the referential as shipped (no period target for a flux): axis II adds every action's
+    # annual targets, 2014-2016 — II_2.1.1 5+6+8, II_3.1.1 10+12+15, II_3.1.2 15+20+25, II_3.1.3 6+8+10
+    axis = _fig(consolidate(coll, ref, [2014, 2015, 2016]), "axe", PERIODE, "cooperations", axe="II")
+    assert axis["cible"] == 19 + 37 + 60 + 24
+    assert axis["regle_cible"] == "flux : somme des cibles annuelles"
