@@ -121,3 +121,36 @@ def test_every_bilan_that_does_not_count_is_in_anomalies(ref):
     )
     assert by_code["bilan.invalide"].message == "Bilan I_1.2 2015 invalide (1 erreur) : non compté."
     assert "Le fichier est incomplet." in by_code["bilan.non_identifie"].message
+
+
+def test_a_fall_to_a_third_exactly_is_not_a_jump(ref):
+    items = [
+        bilan("II_3.1.1", 2014, {"ptce_actifs": 12, "structures_accompagnees": 45, "cooperations": 31}),
+        # /3 exactly is not below /3 (45 -> 15); 31 -> 10 is
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 12, "structures_accompagnees": 15, "cooperations": 10}),
+    ]
+    ev = consolidate(collection(items), ref, [2015])
+    assert [f.cell for f in _flags(ev)] == ["E4"]
+
+
+def test_far_from_target_thresholds_and_a_target_of_zero(ref):
+    """Twice the target or half of it exactly is not far (actions.yaml, II_3.1.1 in 2015:
+    structures 18, cooperations 12); with a target of 0, a positive value is far and 0 is not."""
+    import dataclasses
+
+    action = ref.actions["II_3.1.1"]
+    zero = [
+        ia.model_copy(update={"cibles": {**ia.cibles, 2015: 0}}) if ia.code in ("ptce_actifs", "emplois_crees") else ia
+        for ia in action.indicateurs
+    ]
+    changed = dataclasses.replace(
+        ref, actions={**ref.actions, "II_3.1.1": action.model_copy(update={"indicateurs": zero})}
+    )
+    values = {"ptce_actifs": 0, "structures_accompagnees": 36, "cooperations": 6, "emplois_crees": 1}
+    ev = consolidate(collection([bilan("II_3.1.1", 2015, values)]), changed, [2015])
+    # only emplois_crees (1 against 0) is far; 36 = 2 x 18 and 6 = 12 / 2 are not, nor 0 against 0
+    assert [f.cell for f in _flags(ev, "plausibilite.ecart_cible")] == ["E5"]
+    # and with the referential's own targets, one step beyond each threshold is far
+    values = {"ptce_actifs": 14, "structures_accompagnees": 37, "cooperations": 5.9, "emplois_crees": 12}
+    ev = consolidate(collection([bilan("II_3.1.1", 2015, values)]), ref, [2015])
+    assert [f.cell for f in _flags(ev, "plausibilite.ecart_cible")] == ["E3", "E4"]
