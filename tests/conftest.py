@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,47 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     durations = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
     items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+
+
+# Under mutation, the batch's end-to-end tests (seconds each: worker processes, a whole run,
+# a kill at every publishing step) judge the modules of publication (batch, batch_lock, atomic);
+# a mutant of a consolidation module or of safe text is judged by the library's own tests, which
+# reach the same functions in milliseconds (docs/mutation.md). A survivor there gets a test of
+# its own, never a longer run.
+END_TO_END = ("tests/test_batch.py", "tests/test_batch_hostile.py", "tests/test_kills.py")
+LIBRARY_MODULES = ("cess_cli.consolidation.", "cess_cli.outputs.safety.")
+# a mutant that makes a test wait forever (on a worker, a pipe) uses no CPU time, so mutmut's
+# own CPU-time limit never ends it: a test still running after this many seconds fails, and
+# the mutant counts as killed (the slowest test takes about 13 s under mutation)
+MUTANT_TEST_SECONDS = 120
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if mutant.startswith(LIBRARY_MODULES) and item.nodeid.startswith(END_TO_END):
+        pytest.skip("mutation : module de bibliothèque jugé par ses propres tests")
+
+
+class MutantTooSlow(Exception):
+    """A test ran longer than MUTANT_TEST_SECONDS under mutation."""
+
+
+@pytest.fixture(autouse=True)
+def _mutant_time_limit() -> Iterator[None]:
+    if not MUTATION:
+        yield
+        return
+
+    def too_slow(signum: int, frame: object) -> None:
+        raise MutantTooSlow(f"test still running after {MUTANT_TEST_SECONDS} s under mutation")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(MUTANT_TEST_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="session")
