@@ -30,12 +30,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # Under mutation, the batch's end-to-end tests (seconds each: worker processes, a whole run,
-# a kill at every publishing step) judge the modules of publication (batch, batch_lock, atomic);
-# a mutant of a consolidation module or of safe text is judged by the library's own tests, which
-# reach the same functions in milliseconds (docs/mutation.md). A survivor there gets a test of
-# its own, never a longer run.
+# a kill at every publishing step) judge the modules of publication; a mutant of a
+# consolidation module or of safe text is judged by the library's own tests, which reach the
+# same functions in milliseconds, and a mutant of the atomic writes by its own tests, the
+# hostile conditions and the kills (docs/mutation.md). A survivor gets a test of its own,
+# never a longer run.
 END_TO_END = ("tests/test_batch.py", "tests/test_batch_hostile.py", "tests/test_kills.py")
-LIBRARY_MODULES = ("cess_cli.consolidation.", "cess_cli.outputs.safety.")
+NOT_RUN_FOR = {
+    "cess_cli.consolidation.": END_TO_END,
+    "cess_cli.outputs.safety.": END_TO_END,
+    "cess_cli.outputs.atomic.": ("tests/test_batch.py",),
+}
 # a mutant that makes a test wait forever (on a worker, a pipe) uses no CPU time, so mutmut's
 # own CPU-time limit never ends it: a test still running after this many seconds fails, and
 # the mutant counts as killed (the slowest test takes about 13 s under mutation)
@@ -44,8 +49,9 @@ MUTANT_TEST_SECONDS = 120
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    if mutant.startswith(LIBRARY_MODULES) and item.nodeid.startswith(END_TO_END):
-        pytest.skip("mutation : module de bibliothèque jugé par ses propres tests")
+    for module, tests in NOT_RUN_FOR.items():
+        if mutant.startswith(module) and item.nodeid.startswith(tests):
+            pytest.skip("mutation : ce module est jugé par d'autres tests")
 
 
 class MutantTooSlow(Exception):

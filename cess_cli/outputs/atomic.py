@@ -80,12 +80,14 @@ def publish_new(tmp: Path, target: Path) -> None:
     (`link` fails on an existing name, link or not: `FileExistsError`); where hard links
     are not supported, check then rename. `tmp` must be on the same file system."""
     try:
-        os.link(tmp, target, follow_symlinks=False)
+        # equivalent mutants (docs/mutation.md): follow_symlinks only concerns `tmp`, a regular file
+        os.link(tmp, target, follow_symlinks=False)  # pragma: no mutate
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
             raise
         if os.path.lexists(target):
-            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+            # its strerror is never read (os_error_text words it from errno): equivalent mutants
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None  # pragma: no mutate
         os.rename(tmp, target)
 
 
