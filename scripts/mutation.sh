@@ -39,6 +39,8 @@ for src in files:
             shutil.copy2(src, dst)
 PY
 fi
+# the tests that judge each module (tests/mutation_map.py) in mutmut's own map
+"$py" scripts/mutation_focus.py
 # one mutant at a time per core; the tests start worker processes of their own
 .venv/bin/mutmut run --max-children "${MUTMUT_CHILDREN:-2}" "$@" || true
 "$py" scripts/mutation_score.py

@@ -11,6 +11,8 @@ from hypothesis import settings
 
 from cess_cli.referential.loading import Referential, load_referential
 
+from .mutation_map import not_run_for
+
 MUTATION = bool(os.environ.get("MUTANT_UNDER_TEST"))  # set by mutmut (scripts/mutation.sh)
 
 if MUTATION:  # the same examples for every mutant: a mutant is killed or not, never by chance
@@ -29,18 +31,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
 
 
-# Under mutation, the batch's end-to-end tests (seconds each: worker processes, a whole run,
-# a kill at every publishing step) judge the modules of publication; a mutant of a
-# consolidation module or of safe text is judged by the library's own tests, which reach the
-# same functions in milliseconds, and a mutant of the atomic writes by its own tests, the
-# hostile conditions and the kills (docs/mutation.md). A survivor gets a test of its own,
-# never a longer run.
-END_TO_END = ("tests/test_batch.py", "tests/test_batch_hostile.py", "tests/test_kills.py")
-NOT_RUN_FOR = {
-    "cess_cli.consolidation.": END_TO_END,
-    "cess_cli.outputs.safety.": END_TO_END,
-    "cess_cli.outputs.atomic.": ("tests/test_batch.py",),
-}
 # a mutant that makes a test wait forever (on a worker, a pipe) uses no CPU time, so mutmut's
 # own CPU-time limit never ends it: a test still running after this many seconds fails, and
 # the mutant counts as killed (the slowest test takes about 13 s under mutation)
@@ -48,10 +38,8 @@ MUTANT_TEST_SECONDS = 120
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    for module, tests in NOT_RUN_FOR.items():
-        if mutant.startswith(module) and item.nodeid.startswith(tests):
-            pytest.skip("mutation : ce module est jugé par d'autres tests")
+    if not_run_for(os.environ.get("MUTANT_UNDER_TEST", ""), item.nodeid):
+        pytest.skip("mutation : ce module est jugé par d'autres tests (tests/mutation_map.py)")
 
 
 class MutantTooSlow(Exception):
