@@ -14,8 +14,15 @@ function, so that its time estimates, its order (cheapest first) and its clean r
 from __future__ import annotations
 
 END_TO_END = ("tests/test_batch.py", "tests/test_batch_hostile.py", "tests/test_kills.py")
+# the report and the printed workbook show figures the consolidation tests pin by hand; their
+# own tests (seconds each: a PDF, a LibreOffice or Chromium rendering) judge how they show them
+RENDERING = (
+    "tests/outputs/test_report.py",
+    "tests/outputs/test_report_layout.py",
+    "tests/outputs/test_workbook_print.py",
+)
 NOT_RUN_FOR = {
-    "cess_cli.consolidation.": END_TO_END,
+    "cess_cli.consolidation.": END_TO_END + RENDERING,
     "cess_cli.outputs.safety.": END_TO_END,
     "cess_cli.outputs.atomic.": ("tests/test_batch.py",),
 }
