@@ -29,7 +29,8 @@ def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> 
         last = per_year[final]
         for ind_code, declared in sorted(last.cumuls.items(), key=lambda kv: _rank(ref.indicateurs, kv[0])):
             ind = ref.indicateurs[ind_code]
-            sheet, _, ref_cell = last.cellules_cumul[ind_code].partition("!")
+            # « sheet!cell »: a sheet's name may hold a « ! », a cell's never
+            sheet, _, ref_cell = last.cellules_cumul[ind_code].rpartition("!")
             if ind.nature == "stock":
                 expected = last.valeurs.get(ind_code)
                 basis = "valeur de la dernière année"
@@ -117,7 +118,7 @@ def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -
             for ind_code, value in b.valeurs.items():
                 if b.commentaires.get(ind_code):
                     continue
-                sheet, _, cell = b.cellules[ind_code].partition("!")
+                sheet, _, cell = b.cellules[ind_code].rpartition("!")
                 prev = per_year.get(y - 1)
                 before = prev.valeurs.get(ind_code) if prev else None
                 if _jump(before, value):

@@ -9,12 +9,13 @@ import pandas as pd
 
 from cess_cli.referential.loading import Referential
 
-COLUMNS = ["code_action", "libelle_action", "axe", "annee", "rubrique", "libelle_rubrique", "texte", "source"]
+COLUMNS = ["code_action", "libelle_action", "axe", "annee", "rubrique", "libelle_rubrique", "texte", "source", "fichier"]
 
 
 def qualitative(bilans: list[Any], ref: Referential) -> pd.DataFrame:
     """One row per counted bilan × rubrique it fills in: action, axis, year, rubrique (code and
-    French label), the text whole as the operator typed it, and its source (« file!sheet!cell »).
+    French label), the text whole as the operator typed it, its source (« file!sheet!cell ») and
+    its file's name alone (a name or a sheet may hold a « ! »: never split the source).
     Rows are ordered as the referential lists actions, then by year, then by rubrique."""
     labels = {r.code: r.libelle for r in ref.contrat.rubriques_qualitatives}
     rank = {r.code: i for i, r in enumerate(ref.contrat.rubriques_qualitatives)}
@@ -34,6 +35,7 @@ def qualitative(bilans: list[Any], ref: Referential) -> pd.DataFrame:
                     labels.get(rubrique, rubrique),
                     texte,
                     f"{name}!{cell}",
+                    name,
                 )
             )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -154,3 +154,54 @@ def test_far_from_target_thresholds_and_a_target_of_zero(ref):
     values = {"ptce_actifs": 14, "structures_accompagnees": 37, "cooperations": 5.9, "emplois_crees": 12}
     ev = consolidate(collection([bilan("II_3.1.1", 2015, values)]), ref, [2015])
     assert [f.cell for f in _flags(ev, "plausibilite.ecart_cible")] == ["E3", "E4"]
+
+
+def _ends_in_2016(cumuls: dict[str, float]):
+    years = ((2014, 12, 10), (2015, 13, 12), (2016, 14, 15))
+    return [
+        bilan(
+            "II_3.1.1",
+            y,
+            {"ptce_actifs": p, "cooperations": c, "structures_accompagnees": 15},
+            cumuls=cumuls if y == 2016 else None,
+        )
+        for y, p, c in years
+    ]
+
+
+def test_cumuls_checked_by_kind_in_the_referentials_order(ref):
+    """A stock's cumul is its last year's value (14), a flux's the sum of its years (10 + 12
+    + 15 = 37; 15 x 3 = 45); a difference of 1 is a difference. The findings follow the
+    referential's order of indicators (structures, cooperations, ptce: indicateurs.yaml),
+    not the alphabet, not the order the operator typed them in."""
+    items = _ends_in_2016({"cooperations": 38, "ptce_actifs": 15, "structures_accompagnees": 44})
+    found = [f for f in consolidate(collection(items), ref, [2016]).anomalies if f.code == "cumul.ecart"]
+    assert [f.cell for f in found] == ["F4", "F2", "F3"]  # F2 cooperations, F3 ptce, F4 structures
+    assert [f.sheet for f in found] == ["Indicateurs"] * 3
+    assert [f.message for f in found] == [
+        "Cumul sur la période de « structures_accompagnees (II_3.1.1, somme des bilans annuels) » : "
+        "44 déclaré, 45 d'après les bilans annuels.",
+        "Cumul sur la période de « cooperations (II_3.1.1, somme des bilans annuels) » : "
+        "38 déclaré, 37 d'après les bilans annuels.",
+        "Cumul sur la période de « ptce_actifs (II_3.1.1, valeur de la dernière année) » : "
+        "15 déclaré, 14 d'après les bilans annuels.",
+    ]
+    right = _ends_in_2016({"cooperations": 37, "ptce_actifs": 14, "structures_accompagnees": 45})
+    assert not [f for f in consolidate(collection(right), ref, [2016]).anomalies if f.code.startswith("cumul.")]
+
+
+def test_a_sheet_named_with_an_exclamation_mark_is_named_whole(ref):
+    """A cell is recorded as « sheet!cell »; a sheet's name may hold a « ! » (Excel allows it),
+    a cell's never: the finding names the whole sheet and the cell."""
+    items = _ends_in_2016({"cooperations": 38})
+    last = items[-1][1]
+    last.cellules_cumul = {"cooperations": "Indicateurs !2016!F2"}
+    first = items[0][1]
+    first.cellules = {k: f"Indicateurs !2014!{c.rpartition('!')[2]}" for k, c in first.cellules.items()}
+    items[1][1].valeurs["ptce_actifs"] = 60  # 12 -> 60: a jump flagged on 2015's own sheet
+    items[1][1].cellules = {k: f"Ind!c!{c.rpartition('!')[2]}" for k, c in items[1][1].cellules.items()}
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    [cumul] = [f for f in ev.anomalies if f.code == "cumul.ecart"]
+    assert (cumul.sheet, cumul.cell) == ("Indicateurs !2016", "F2")
+    jumps = [(f.sheet, f.cell) for f in ev.anomalies if f.code == "plausibilite.ecart_annuel"]
+    assert ("Ind!c", "E2") in jumps

@@ -60,3 +60,19 @@ def test_a_table_never_leaves_its_period_row_alone(spacer_mm):
     for text in pages:
         years = [y for y in ("2014", "2015", "2016", "Période") if y in text]
         assert years != ["Période"], pages  # never the period row alone on a page
+
+
+def test_the_qualitative_bilans_name_a_file_whose_name_holds_an_exclamation_mark(ref):
+    """The report names the file each year's texts come from: the whole name, even with a
+    « ! » in it (the source « file!sheet!cell » is never split to find it)."""
+    from cess_cli.consolidation.evaluation import consolidate
+    from cess_cli.outputs.report.sections import qualitative
+
+    from ..consolidation.synthetic import bilan, collection
+
+    values = {"ptce_actifs": 12, "cooperations": 10, "structures_accompagnees": 15}
+    item = bilan("II_3.1.1", 2015, values, file="Bilan 2015 !! CRESS.xlsx")
+    item[1].qualitatif = [("realisations", "Deux PTCE accompagnés.", "Bilan qualitatif!B2")]
+    [texts] = qualitative(consolidate(collection([item]), ref, [2015]), ref)
+    assert texts.sources == ["Bilan 2015 !! CRESS.xlsx"]
+    assert texts.rubriques == [("Réalisations de l'année", ["Deux PTCE accompagnés."])]

@@ -264,7 +264,7 @@ def qualitative(ev: Evaluation, ref: Referential) -> list[ActionTexts]:
         sub = table[table["code_action"] == code]
         years = [str(a) for a in dict.fromkeys(sub["annee"])]
         text = {(str(r["annee"]), str(r["rubrique"])): clean_text(str(r["texte"])) for r in sub.to_dict("records")}
-        files = {str(r["annee"]): str(r["source"]).split("!", 1)[0] for r in sub.to_dict("records")}
+        files = {str(r["annee"]): str(r["fichier"]) for r in sub.to_dict("records")}
         rows = [
             (label, [text.get((y, rub), "—") for y in years])
             for rub, label in rubriques
