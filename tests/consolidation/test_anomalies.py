@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cess_cli.consolidation.anomalies import plausibility_checks
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.wording import typed_number
 
@@ -205,3 +206,20 @@ def test_a_sheet_named_with_an_exclamation_mark_is_named_whole(ref):
     assert (cumul.sheet, cumul.cell) == ("Indicateurs !2016", "F2")
     jumps = [(f.sheet, f.cell) for f in ev.anomalies if f.code == "plausibilite.ecart_annuel"]
     assert ("Ind!c", "E2") in jumps
+
+
+def test_anomalies_follow_the_referentials_order_of_actions(ref):
+    """I_1.1.1 comes before II_3.1.1 in actions.yaml (the alphabet puts « II_ » first): its
+    findings come first whatever order the files arrive in."""
+    items = [
+        bilan("II_3.1.1", 2014, {"ptce_actifs": 12, **STOCKS}),
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 50, **STOCKS}),  # x4
+        bilan("I_1.1.1", 2014, {"participants": 100}),
+        bilan("I_1.1.1", 2015, {"participants": 500}),  # x5
+    ]
+    expected = ["bilan_I_1.1.1_2015_v1.xlsx", "bilan_II_3.1.1_2015_v1.xlsx"]
+    ev = consolidate(collection(items), ref, [2015])
+    assert [Path(f.file).name for f in _flags(ev)] == expected
+    # the checks order them themselves, whatever order they are given the bilans in
+    found = plausibility_checks([b for _, b in items], ref, [2015])
+    assert [Path(f.file).name for f in found if f.code == "plausibilite.ecart_annuel"] == expected

@@ -148,3 +148,45 @@ def test_late_resubmission_message_says_which_fact_it_feeds(ref, tmp_path):
     v1 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v1, name="v1.xlsx")
     [f] = [f for f in validate_workbook(v1, ref).findings if f.code == "transmission.retard"]
     assert "Votre premier envoi sera noté hors délai" in f.hint and "version 1" not in f.hint
+
+
+def test_the_first_sending_is_the_lowest_version_then_the_earliest_on_the_deadline_on_time(ref):
+    """« Premier envoi » is the lowest version received (a file without a version is a
+    version 1), then the earliest sent; sent on the deadline day (31 March 2016 for 2015,
+    contrat.yaml) is on time. Dates are typed by operators: a version 2 may bear an earlier
+    date than the version 1 it replaces."""
+    day = dt.date
+    items = [
+        # ANIM: version 1 late, version 2 dated earlier and on time
+        bilan("ANIM", 2015, {"evenements": 1}, file="anim_v1.xlsx", sent=day(2016, 4, 10)),
+        bilan("ANIM", 2015, {"evenements": 2}, version=2, file="anim_v2.xlsx", sent=day(2016, 3, 1)),
+        # I_1.1.1: an invalid file without a version (a version 1), then a valid version 2 dated earlier
+        bilan("I_1.1.1", 2015, {}, version=None, file="i_sans_version.xlsx", sent=day(2016, 3, 1), valid=False),
+        bilan("I_1.1.1", 2015, {"participants": 5}, version=2, file="i_v2.xlsx", sent=day(2016, 2, 1)),
+        # II_3.1.1: two versions 1 in conflict; the earliest was sent on the deadline day
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 1}, file="a.xlsx", sent=day(2016, 4, 2)),
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 2}, file="b.xlsx", sent=day(2016, 3, 31)),
+    ]
+    comp = consolidate(collection(items), ref, [2015]).tables["completude"].set_index("code_action")
+    anim, first_i, conflict = comp.loc["ANIM"], comp.loc["I_1.1.1"], comp.loc["II_3.1.1"]
+    assert (anim["premier_envoi_a_l_heure"], anim["version_comptee_a_l_heure"]) == (0, 1)
+    assert anim["date_premiere_transmission"] == day(2016, 4, 10)
+    assert (first_i["valide_premiere"], first_i["valide"]) == (0, 1)
+    assert first_i["date_premiere_transmission"] == day(2016, 3, 1)
+    assert (conflict["etat"], conflict["premier_envoi_a_l_heure"]) == ("conflit", 1)
+    assert conflict["date_premiere_transmission"] == day(2016, 3, 31)
+
+
+def test_completeness_of_an_action_that_starts_in_2015(ref):
+    """An action the referential starts in 2015 is expected in 2015 and 2016 only; the actions
+    after it in the referential are expected every year (actions.yaml: 22 actions, 2014-2016)."""
+    import dataclasses
+
+    later = ref.actions["II_3.1.3"].model_copy(update={"annees": [2015, 2016]})
+    changed = dataclasses.replace(ref, actions={**ref.actions, "II_3.1.3": later})
+    comp = consolidate(collection([]), changed, [2014, 2015, 2016]).tables["completude"]
+    assert len(comp) == len(ref.actions) * 3 - 1
+    assert list(comp[comp["code_action"] == "II_3.1.3"]["annee"]) == [2015, 2016]
+    assert list(comp[comp["code_action"] == "III_2.1.5"]["annee"]) == [2014, 2015, 2016]
+    assert set(comp[comp["code_action"].str.startswith("II_")]["axe"]) == {"II"}
+    assert set(comp[comp["code_action"] == "ANIM"]["axe"]) == {"transversal"}
