@@ -91,7 +91,7 @@ def completeness(coll: Collection, ref: Referential, years: list[int]) -> tuple[
             )
     df = pd.DataFrame(rows)
     expected = int(df["attendu"].sum()) if len(df) else 0
-    totals = {k: int(df[k].fillna(0).sum()) if len(df) else 0 for k in COUNTED}
+    totals = {k: int(df[k].sum()) if len(df) else 0 for k in COUNTED}  # sum() leaves None out
     summary: dict[str, Any] = {"attendus": expected, **totals}
     for k in COUNTED:
         summary[f"taux_{k}"] = totals[k] / expected if expected else None

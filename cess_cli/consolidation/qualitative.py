@@ -9,7 +9,17 @@ import pandas as pd
 
 from cess_cli.referential.loading import Referential
 
-COLUMNS = ["code_action", "libelle_action", "axe", "annee", "rubrique", "libelle_rubrique", "texte", "source", "fichier"]
+COLUMNS = [
+    "code_action",
+    "libelle_action",
+    "axe",
+    "annee",
+    "rubrique",
+    "libelle_rubrique",
+    "texte",
+    "source",
+    "fichier",
+]
 
 
 def qualitative(bilans: list[Any], ref: Referential) -> pd.DataFrame:

@@ -171,6 +171,10 @@ def test_the_first_sending_is_the_lowest_version_then_the_earliest_on_the_deadli
     anim, first_i, conflict = comp.loc["ANIM"], comp.loc["I_1.1.1"], comp.loc["II_3.1.1"]
     assert (anim["premier_envoi_a_l_heure"], anim["version_comptee_a_l_heure"]) == (0, 1)
     assert anim["date_premiere_transmission"] == day(2016, 4, 10)
+    assert (anim["date_version_comptee"], anim["echeance"]) == (day(2016, 3, 1), day(2016, 3, 31))
+    missing = comp.loc["II_3.1.2"]
+    assert missing["etat"] == "manquant" and missing["date_premiere_transmission"] is None
+    assert missing["date_version_comptee"] is None
     assert (first_i["valide_premiere"], first_i["valide"]) == (0, 1)
     assert first_i["date_premiere_transmission"] == day(2016, 3, 1)
     assert (conflict["etat"], conflict["premier_envoi_a_l_heure"]) == ("conflit", 1)
@@ -190,3 +194,25 @@ def test_completeness_of_an_action_that_starts_in_2015(ref):
     assert list(comp[comp["code_action"] == "III_2.1.5"]["annee"]) == [2014, 2015, 2016]
     assert set(comp[comp["code_action"].str.startswith("II_")]["axe"]) == {"II"}
     assert set(comp[comp["code_action"] == "ANIM"]["axe"]) == {"transversal"}
+
+
+def test_completeness_of_a_year_no_action_runs(ref):
+    """No action of the referential runs in 2013: nothing is expected, every count is 0 and
+    no rate is given (never a division by zero, never 0 %)."""
+    from cess_cli.consolidation.completeness import completeness, missing_bilans
+
+    df, summary = completeness(collection([]), ref, [2013])
+    assert len(df) == 0 and summary["attendus"] == 0
+    assert all(summary[k] == 0 for k in ("recu", "valide", "manquant", "valide_premiere"))
+    assert summary["taux_valide"] is None and summary["taux_recu"] is None
+    assert missing_bilans(collection([]), ref, [2013]) == []
+
+
+def test_a_missing_bilan_is_named_by_its_action_and_year(ref):
+    from cess_cli.consolidation.completeness import missing_bilans
+
+    found = missing_bilans(collection([]), ref, [2015])
+    assert len(found) == len(ref.actions)
+    first = found[0]
+    assert first.message == "Bilan ANIM 2015 attendu mais non reçu."
+    assert (first.file, first.sheet, first.cell) == ("bilan_ANIM_2015.xlsx", None, None)
