@@ -105,5 +105,5 @@ def missing_bilans(coll: Collection, ref: Referential, years: list[int]) -> list
     for code, action in ref.actions.items():
         for y in years:
             if y in action.annees and (code, y) not in have:
-                out.append(make("bilan.manquant", f"bilan_{code}_{y}.xlsx", None, None, detail=code, trouve=str(y)))
+                out.append(make("bilan.manquant", f"bilan_{code}_{y}.xlsx", detail=code, trouve=str(y)))
     return out

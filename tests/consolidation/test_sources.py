@@ -216,3 +216,33 @@ def test_a_missing_bilan_is_named_by_its_action_and_year(ref):
     first = found[0]
     assert first.message == "Bilan ANIM 2015 attendu mais non reçu."
     assert (first.file, first.sheet, first.cell) == ("bilan_ANIM_2015.xlsx", None, None)
+
+
+def test_each_file_that_does_not_count_says_why_in_anomalies(ref):
+    """The Anomalies line of each kind of file that does not count, word for word: a version
+    without a number is version 1, a copy names its original (or « non identifié »)."""
+    from cess_cli.consolidation.sources import not_counted
+
+    from .synthetic import unreadable
+
+    original = bilan("ANIM", 2015, {"evenements": 1}, version=None, file="anim.xlsx")
+    items = [
+        original,
+        copy_of(original, "anim - Copie.xlsx"),
+        bilan("ANIM", 2015, {"evenements": 2}, version=2, file="anim_v2.xlsx"),
+        bilan("I_1.1.1", 2015, {}, valid=False, file="i.xlsx"),
+    ]
+    lost, its_copy = unreadable("x.xlsx"), unreadable("x - Copie.xlsx")
+    its_copy.sha256 = lost.sha256
+    coll = collection(items, [lost, its_copy])
+    assert [f.message for f in not_counted(coll.sources)] == [
+        "Version 1 du bilan ANIM 2015 remplacée par la version 2 (anim_v2.xlsx) : non comptée.",
+        "Copie identique de « anim.xlsx » (ANIM 2015) : pas un nouvel envoi, non comptée en plus.",
+        "Bilan I_1.1.1 2015 invalide (1 erreur) : non compté.",
+        "Fichier non identifié (action ou année illisible) : non compté. Le fichier est incomplet.",
+        "Copie identique de « x.xlsx » (non identifié) : pas un nouvel envoi, non comptée en plus.",
+    ]
+    # what counts, by year
+    two_years = collection([bilan("ANIM", 2014, {"evenements": 1}), bilan("ANIM", 2015, {"evenements": 2})])
+    assert [b.annee for b in two_years.retained([2015])] == [2015]
+    assert [b.annee for b in two_years.retained()] == [2014, 2015]
