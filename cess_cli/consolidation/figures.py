@@ -23,15 +23,10 @@ LEVELS = {"action": ["axe", "code_action"], "axe": ["axe"], "contrat": []}
 
 
 def facts(bilans: list[Any], ref: Referential) -> pd.DataFrame:
-    rows: list[tuple[Any, ...]] = []
-    for b in bilans:
-        axe = ref.axe_of(b.action)
-        name = b.file.rsplit("/", 1)[-1]
-        for code, value in b.valeurs.items():
-            rows.append(
-                (b.annee, axe, b.action, code, float(value), f"{name}!{b.cellules[code]}", b.commentaires.get(code, ""))
-            )
-    return pd.DataFrame(rows, columns=["annee", "axe", "code_action", "indicateur", "valeur", "source", "commentaire"])
+    """One row per counted value: annee, axe, code_action, indicateur, valeur (float, the
+    indicator's unit). Where each value comes from is the tidy CSV's (`tidy.tidy_rows`)."""
+    rows = [(b.annee, ref.axe_of(b.action), b.action, code, float(v)) for b in bilans for code, v in b.valeurs.items()]
+    return pd.DataFrame(rows, columns=["annee", "axe", "code_action", "indicateur", "valeur"])
 
 
 def expected_indicators(ref: Referential, years: list[int]) -> pd.DataFrame:
@@ -65,7 +60,7 @@ def figures(
     n / m bilans » when a rate rests on fewer bilans than expected, else ""), recus,
     attendus, couverture (« n / m bilans »: bilans counted out of expected), regle_cible.
     A ratio has a target only at action level (targets of ratios do not add up)."""
-    agg = _Aggregator(facts, expect, ref, keys, years)
+    agg = _Aggregator(facts, expect, keys)
     out: list[dict[str, Any]] = []
     for gkey in agg.groups():
         ind = ref.indicateurs[gkey[-1]]
@@ -85,8 +80,7 @@ def figures(
 class _Aggregator:
     """Indexes facts and expectations by (group keys..., indicator, year)."""
 
-    def __init__(self, facts: pd.DataFrame, expect: pd.DataFrame, ref: Referential, keys: list[str], years: list[int]):
-        self.ref, self.keys, self.years = ref, keys, years
+    def __init__(self, facts: pd.DataFrame, expect: pd.DataFrame, keys: list[str]):
         self.per_action = "code_action" in keys
         self.facts: dict[Key, list[Any]] = defaultdict(list)
         for row in facts.itertuples(index=False):

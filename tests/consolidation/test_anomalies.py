@@ -223,3 +223,15 @@ def test_anomalies_follow_the_referentials_order_of_actions(ref):
     # the checks order them themselves, whatever order they are given the bilans in
     found = plausibility_checks([b for _, b in items], ref, [2015])
     assert [Path(f.file).name for f in found if f.code == "plausibilite.ecart_annuel"] == expected
+
+
+def test_a_commented_value_excuses_itself_only(ref):
+    """A commentaire explains its own value: the other values of the same bilan are still
+    checked (ptce_actifs commented, cooperations not: both jumped)."""
+    items = [
+        bilan("II_3.1.1", 2014, {"ptce_actifs": 12, "cooperations": 10, "structures_accompagnees": 15}),
+        bilan("II_3.1.1", 2015, {"ptce_actifs": 50, "cooperations": 45, "structures_accompagnees": 15}),
+    ]
+    items[1][1].commentaires = {"ptce_actifs": "Deux pôles ont fusionné."}
+    ev = consolidate(collection(items), ref, [2015])
+    assert [f.cell for f in _flags(ev)] == ["E3"]  # cooperations only; E2 (ptce_actifs) is explained
