@@ -444,6 +444,9 @@ def test_period_targets_from_the_referential_by_kind(ref):
     assert _fig(ev, "action", "2015", "cooperations", code_action="II_3.1.1")["regle_cible"] == "cible annuelle"
     no_target = _fig(ev, "axe", "2016", "taux_sorties_positives", axe="II")  # a ratio: action level only
     assert pd.isna(no_target["cible"]) and no_target["regle_cible"] == ""
+    # two years are a period too
+    two = _fig(consolidate(coll, short, [2015, 2016]), "action", PERIODE, "cooperations", code_action="II_3.1.1")
+    assert two["valeur"] == 12 + 15
     # the referential as shipped (no period target for a flux): axis II adds every action's
     # annual targets, 2014-2016 — II_2.1.1 5+6+8, II_3.1.1 10+12+15, II_3.1.2 15+20+25, II_3.1.3 6+8+10
     axis = _fig(consolidate(coll, ref, [2014, 2015, 2016]), "axe", PERIODE, "cooperations", axe="II")

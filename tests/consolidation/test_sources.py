@@ -10,6 +10,7 @@ import pytest
 
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.consolidation.sources import is_copy_name, select
+from cess_cli.findings import Finding, Severity
 from cess_cli.pipeline import collect
 
 from ..helpers import make_bilan, set_ident
@@ -234,13 +235,20 @@ def test_each_file_that_does_not_count_says_why_in_anomalies(ref):
     ]
     lost, its_copy = unreadable("x.xlsx"), unreadable("x - Copie.xlsx")
     its_copy.sha256 = lost.sha256
-    coll = collection(items, [lost, its_copy])
+    notes = unreadable("notes.txt")  # not a spreadsheet: its own finding says why
+    notes.statut = "ignoré"
+    notes.findings = [
+        Finding("fichier.ignore", Severity.AVERTISSEMENT, "notes.txt", None, None, "Fichier ignoré : texte.", ""),
+        Finding("fichier.autre", Severity.AVERTISSEMENT, "notes.txt", None, None, "Second constat.", ""),
+    ]
+    coll = collection(items, [lost, its_copy, notes])
     assert [f.message for f in not_counted(coll.sources)] == [
         "Version 1 du bilan ANIM 2015 remplacée par la version 2 (anim_v2.xlsx) : non comptée.",
         "Copie identique de « anim.xlsx » (ANIM 2015) : pas un nouvel envoi, non comptée en plus.",
         "Bilan I_1.1.1 2015 invalide (1 erreur) : non compté.",
         "Fichier non identifié (action ou année illisible) : non compté. Le fichier est incomplet.",
         "Copie identique de « x.xlsx » (non identifié) : pas un nouvel envoi, non comptée en plus.",
+        "Fichier ignoré : texte.",
     ]
     # what counts, by year
     two_years = collection([bilan("ANIM", 2014, {"evenements": 1}), bilan("ANIM", 2015, {"evenements": 2})])
