@@ -452,3 +452,31 @@ def test_period_targets_from_the_referential_by_kind(ref):
     axis = _fig(consolidate(coll, ref, [2014, 2015, 2016]), "axe", PERIODE, "cooperations", axe="II")
     assert axis["cible"] == 19 + 37 + 60 + 24
     assert axis["regle_cible"] == "flux : somme des cibles annuelles"
+
+
+def test_a_ratio_rests_on_the_bilans_that_report_both_terms_and_no_target_is_blank(ref):
+    """Axis II + III in 2015: II_2.1.2 reports 40 / 100, III_2.1.3 only its denominator (80;
+    sorties_emploi_durable is optional there): the contract's ratio is 40 / 100, on 1 bilan of
+    2. An indicator the referential gives no target has a blank target, never 0. A year
+    nothing is expected of has no figure, with the table's columns all the same."""
+    import dataclasses
+
+    coll = collection(
+        [
+            bilan("II_2.1.2", 2015, {"personnes_en_parcours": 100, "sorties_emploi_durable": 40}),
+            bilan("III_2.1.3", 2015, {"personnes_en_parcours": 80, "personnes_formees": 60}),
+        ]
+    )
+    row = _fig(consolidate(coll, ref, [2015]), "contrat", "2015", "taux_sorties_positives")
+    assert row["valeur"] == pytest.approx(40 / 100) and row["couverture"] == "1 / 2 bilans"
+    action = ref.actions["II_2.1.2"]
+    listed = [
+        ia.model_copy(update={"cibles": {}}) if ia.code == "personnes_formees" else ia for ia in action.indicateurs
+    ]
+    untargeted = dataclasses.replace(
+        ref, actions={**ref.actions, "II_2.1.2": action.model_copy(update={"indicateurs": listed})}
+    )
+    formees = _fig(consolidate(coll, untargeted, [2015]), "action", "2015", "personnes_formees", code_action="II_2.1.2")
+    assert pd.isna(formees["cible"]) and pd.isna(formees["taux_realisation"])
+    columns = list(consolidate(coll, ref, [2015]).tables["par_action"].columns)
+    assert list(consolidate(coll, ref, [2013]).tables["par_action"].columns) == columns
