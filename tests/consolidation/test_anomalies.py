@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cess_cli.consolidation.anomalies import plausibility_checks
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.wording import typed_number
@@ -34,12 +36,14 @@ def test_a_fall_to_zero_and_a_rise_from_zero_are_jumps(ref):
     assert "passe de 0 en 2014 à 82 en 2015 (hausse depuis zéro)" in jumps[("bilan_II_2.1.1_2015_v1.xlsx", "E2")]
 
 
-def test_jump_thresholds_by_hand(ref):
-    items = [
-        bilan("II_3.1.1", 2014, {"ptce_actifs": 12, "structures_accompagnees": 15, "cooperations": 10}),
-        # x3 exactly is not above x3; 10 -> 31 is
-        bilan("II_3.1.1", 2015, {"ptce_actifs": 12, "structures_accompagnees": 45, "cooperations": 31}),
-    ]
+LOW = {"ptce_actifs": 12, "structures_accompagnees": 15, "cooperations": 10}
+HIGH = {"ptce_actifs": 12, "structures_accompagnees": 45, "cooperations": 31}
+
+
+@pytest.mark.parametrize("before, after", [(LOW, HIGH), (HIGH, LOW)], ids=["rise", "fall"])
+def test_jump_thresholds_by_hand(ref, before, after):
+    # x3 (or /3) exactly is not a jump: 15 <-> 45; 10 <-> 31 is
+    items = [bilan("II_3.1.1", 2014, before), bilan("II_3.1.1", 2015, after)]
     ev = consolidate(collection(items), ref, [2015])
     assert [f.cell for f in _flags(ev)] == ["E4"]
 
@@ -122,16 +126,6 @@ def test_every_bilan_that_does_not_count_is_in_anomalies(ref):
     )
     assert by_code["bilan.invalide"].message == "Bilan I_1.2 2015 invalide (1 erreur) : non compté."
     assert "Le fichier est incomplet." in by_code["bilan.non_identifie"].message
-
-
-def test_a_fall_to_a_third_exactly_is_not_a_jump(ref):
-    items = [
-        bilan("II_3.1.1", 2014, {"ptce_actifs": 12, "structures_accompagnees": 45, "cooperations": 31}),
-        # /3 exactly is not below /3 (45 -> 15); 31 -> 10 is
-        bilan("II_3.1.1", 2015, {"ptce_actifs": 12, "structures_accompagnees": 15, "cooperations": 10}),
-    ]
-    ev = consolidate(collection(items), ref, [2015])
-    assert [f.cell for f in _flags(ev)] == ["E4"]
 
 
 def test_far_from_target_thresholds_and_a_target_of_zero(ref):
