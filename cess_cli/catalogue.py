@@ -396,7 +396,7 @@ def make(
         file=file,
         sheet=sheet,
         cell=cell,
-        message=message or template.format_map(values),
+        message=message or template.format_map(values).rstrip(),  # a blank last field leaves no space
         hint=hint.format_map(values),
     )
 

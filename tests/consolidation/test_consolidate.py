@@ -424,6 +424,7 @@ def test_period_targets_from_the_referential_by_kind(ref):
     coop = _fig(ev, "action", PERIODE, "cooperations", code_action="II_3.1.1")
     assert (coop["valeur"], coop["cible"]) == (37, 40)
     assert coop["regle_cible"] == "flux : cible de période du référentiel"
+    assert coop["nature"] == "flux"  # each row names its indicator's kind
     one_year = _fig(ev, "action", PERIODE, "cooperations", code_action="II_3.1.3")
     assert one_year["cible"] == 9 and one_year["couverture"] == "0 / 1 bilan"
     assert pd.isna(one_year["valeur"])  # no bilan: no value, never 0
@@ -436,10 +437,12 @@ def test_period_targets_from_the_referential_by_kind(ref):
     ptce = _fig(ev, "action", PERIODE, "ptce_actifs", code_action="II_3.1.1")
     assert (ptce["valeur"], ptce["cible"]) == (14, 18)  # not the last year's 16
     assert ptce["regle_cible"] == "stock : cible de période du référentiel, valeur de la dernière année"
+    assert ptce["nature"] == "stock"
     assert _fig(ev, "axe", PERIODE, "ptce_actifs", axe="II")["cible"] == 18
     ratio = _fig(ev, "action", PERIODE, "taux_sorties_positives", code_action="II_2.1.2")
     assert ratio["cible"] == pytest.approx(0.45)
     assert ratio["regle_cible"] == "ratio : cible de période du référentiel"
+    assert ratio["nature"] == "ratio"
     # a year's row says where its target comes from, or nothing when it has none
     assert _fig(ev, "action", "2015", "cooperations", code_action="II_3.1.1")["regle_cible"] == "cible annuelle"
     no_target = _fig(ev, "axe", "2016", "taux_sorties_positives", axe="II")  # a ratio: action level only

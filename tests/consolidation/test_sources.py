@@ -254,3 +254,82 @@ def test_each_file_that_does_not_count_says_why_in_anomalies(ref):
     two_years = collection([bilan("ANIM", 2014, {"evenements": 1}), bilan("ANIM", 2015, {"evenements": 2})])
     assert [b.annee for b in two_years.retained([2015])] == [2015]
     assert [b.annee for b in two_years.retained()] == [2014, 2015]
+
+
+def test_a_bilan_without_a_version_is_a_version_1_and_counts_alone(ref):
+    """A file that gives no version is version 1: alone for its action-year it counts; beside
+    a version 2 it is superseded; beside another version 1 they conflict."""
+    alone = collection([bilan("ANIM", 2015, {"evenements": 1}, version=None, file="anim.xlsx")])
+    assert [(s.raison, s.retenu, s.motif) for s in alone.sources] == [("retenu", True, "retenu")]
+    assert not alone.conflicts
+    pair = collection(
+        [
+            bilan("ANIM", 2015, {"evenements": 1}, version=None, file="a.xlsx"),
+            bilan("ANIM", 2015, {"evenements": 2}, file="b.xlsx"),
+        ]
+    )
+    assert [s.raison for s in pair.sources] == ["conflit", "conflit"]
+
+
+def test_a_version_superseded_by_conflicting_versions_says_so_and_the_conflict_names_both(ref):
+    """Version 1, then two different versions 2: nothing counts; the version 1 names both
+    versions 2 and says they conflict; each version 2 gets an error finding naming the
+    action, the version and both files, word for word, with no sheet nor cell."""
+    coll = collection(
+        [
+            bilan("ANIM", 2015, {"evenements": 1}, file="anim_v1.xlsx"),
+            bilan("ANIM", 2015, {"evenements": 2}, version=2, file="b.xlsx"),
+            bilan("ANIM", 2015, {"evenements": 3}, version=2, file="a.xlsx"),
+        ]
+    )
+    v1, b, a = coll.sources
+    assert (v1.raison, v1.retenu, b.retenu, a.retenu) == ("remplace", False, False, False)
+    assert v1.motif == "remplacé par la version 2 (a.xlsx, b.xlsx) : versions en conflit"
+    assert v1.remplace_par == "2 (a.xlsx, b.xlsx)"
+    assert b.motif == "conflit : même version 2 que a.xlsx, b.xlsx ; aucun n'est compté"
+    assert [(f.code, f.file, f.sheet, f.cell) for f in coll.conflicts] == [
+        ("bilan.conflit", "a.xlsx", None, None),
+        ("bilan.conflit", "b.xlsx", None, None),
+    ]
+    assert coll.conflicts[0].message == (
+        "Deux bilans différents portent la même action ANIM, la même année et la même version 2 "
+        "(aussi : a.xlsx, b.xlsx) : aucun des deux n'est compté."
+    )
+
+
+def test_an_unidentified_file_without_an_error_still_says_it_does_not_count(ref):
+    """A file whose action or year could not be read gets its Anomalies line even when
+    none of its own findings is an error (the line then ends with the reason)."""
+    from cess_cli.consolidation.sources import not_counted
+
+    from .synthetic import unreadable
+
+    odd = unreadable("odd.xlsx")
+    odd.findings = [Finding("x.avert", Severity.AVERTISSEMENT, "odd.xlsx", None, None, "Un avertissement.", "")]
+    [line] = not_counted(collection([], [odd]).sources)
+    assert (line.code, line.file) == ("bilan.non_identifie", "odd.xlsx")
+    assert line.message == "Fichier non identifié (action ou année illisible) : non compté."
+
+
+def test_files_refused_unread_or_ignored_are_never_copies_of_one_another(ref):
+    """Two files refused before being read (no SHA-256: too large, unreadable) are two
+    files, each not identified; two identical files that are not spreadsheets are each
+    ignored with their own finding, never « copie » of one another."""
+    from .synthetic import unreadable
+
+    big, huge = unreadable("big.xlsx"), unreadable("huge.xlsx")
+    big.sha256 = huge.sha256 = None
+    notes, its_copy = unreadable("notes.txt"), unreadable("notes - Copie.txt")
+    for s in (notes, its_copy):
+        s.statut, s.sha256 = "ignoré", "same"
+        s.findings = [
+            Finding("fichier.ignore", Severity.AVERTISSEMENT, s.file, None, None, "Fichier ignoré : texte.", "")
+        ]
+    coll = collection([], [big, huge, notes, its_copy])
+    assert [(s.raison, s.copie_de) for s in coll.sources] == [
+        ("non_identifie", None),
+        ("non_identifie", None),
+        ("ignore", None),
+        ("ignore", None),
+    ]
+    assert [s.motif for s in coll.sources[2:]] == ["ignoré : texte.", "ignoré : texte."]
