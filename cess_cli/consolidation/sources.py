@@ -116,7 +116,9 @@ def select(coll: Collection) -> None:
             continue
         if s.statut == "ignoré":
             s.raison = "ignore"
-            s.motif = "ignoré : " + (s.findings[0].message.removeprefix("Fichier ignoré : ") if s.findings else "")
+            s.motif = (
+                ("ignoré : " + s.findings[0].message.removeprefix("Fichier ignoré : ")) if s.findings else "ignoré"
+            )
             continue
         if s.action is None or s.annee is None:
             s.raison, s.motif = "non_identifie", "non identifié (action ou année illisible) : non compté"

@@ -325,11 +325,14 @@ def test_files_refused_unread_or_ignored_are_never_copies_of_one_another(ref):
         s.findings = [
             Finding("fichier.ignore", Severity.AVERTISSEMENT, s.file, None, None, "Fichier ignoré : texte.", "")
         ]
-    coll = collection([], [big, huge, notes, its_copy])
+    bare = unreadable("bare.txt")  # ignored without a finding of its own
+    bare.statut, bare.findings = "ignoré", []
+    coll = collection([], [big, huge, notes, its_copy, bare])
     assert [(s.raison, s.copie_de) for s in coll.sources] == [
         ("non_identifie", None),
         ("non_identifie", None),
         ("ignore", None),
         ("ignore", None),
+        ("ignore", None),
     ]
-    assert [s.motif for s in coll.sources[2:]] == ["ignoré : texte.", "ignoré : texte."]
+    assert [s.motif for s in coll.sources[2:]] == ["ignoré : texte.", "ignoré : texte.", "ignoré"]
