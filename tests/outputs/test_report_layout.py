@@ -23,6 +23,18 @@ def test_panel_titles_wrap_between_words_and_keep_every_letter():
     assert "Taux de sorties" in texts and "positives" in texts
 
 
+def test_a_panel_shows_each_years_coverage_under_it_and_words_it_in_the_text_alternative():
+    """« 1 / 1 » under 2014 and « 0 / 5 » under 2015; the text alternative gives every figure
+    and agrees the noun with the number; a year without a value reads « — », never 0."""
+    panel = Panel("Coopérations", "nombre", ["2014", "2015"], [1.0, None], [2.0, 3.0], [(1, 1), (0, 5)])
+    chart = panels_chart("t", "Titre", [panel])
+    texts = [re.sub(r"\s+", " ", t).strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", chart.svg)]
+    assert texts.index("1 / 1") == texts.index("2014") + 1 and texts.index("0 / 5") == texts.index("2015") + 1
+    assert chart.alt == (
+        "Titre. Coopérations (nombre) : 2014 : 1 (cible 2, 1 / 1 bilan) ; 2015 : — (cible 3, 0 / 5 bilans)."
+    )
+
+
 def _rows_per_page(html: str) -> list[str]:
     weasyprint = pytest.importorskip("weasyprint")
     doc = weasyprint.HTML(string=html).render()

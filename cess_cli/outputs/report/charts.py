@@ -61,15 +61,16 @@ class Chart:
 @dataclass
 class Panel:
     """One indicator in a small-multiples chart: a bar per year (value) and a marker (target).
-    `values`, `targets` in the indicator's unit (fractions for %); `notes` is the coverage
-    of each year (« 3 / 5 »), shown under its year."""
+    `values`, `targets` in the indicator's unit (fractions for %); `coverage` is each year's
+    (bilans received, bilans expected), shown under its year as « 3 / 5 » and worded in the
+    text alternative."""
 
     label: str
     unit: str
     years: list[str]
     values: list[float | None]
     targets: list[float | None]
-    notes: list[str] = field(default_factory=list)
+    coverage: list[tuple[int, int]] = field(default_factory=list)
     value_label: str = "Valeur"
     target_label: str = "Cible"
 
@@ -133,7 +134,8 @@ def _panel(ax: Axes, p: Panel, title: str) -> None:
             linewidth=1.1,
             label=p.target_label,
         )
-    ticks = [f"{y}\n{n}" if n else y for y, n in zip(p.years, p.notes or [""] * len(x), strict=True)]
+    notes = [f"{received} / {expected}" for received, expected in p.coverage] or [""] * len(x)
+    ticks = [f"{y}\n{n}" if n else y for y, n in zip(p.years, notes, strict=True)]
     ax.set_xticks(x, ticks, fontsize=7.5)
     ax.set_title(title, loc="left", fontsize=8.5)
     ax.set_ylabel(UNIT_AXIS.get(p.unit, p.unit))
@@ -150,9 +152,8 @@ def _panel_alt(p: Panel) -> str:
         bits = [f"{year} : {by_unit(p.values[i], p.unit)}"]
         if is_number(p.targets[i]):
             bits.append(f"{p.target_label.lower()} {by_unit(p.targets[i], p.unit)}")
-        if p.notes and p.notes[i]:
-            received, expected = (int(x) for x in p.notes[i].split("/"))
-            bits.append(coverage(received, expected))
+        if p.coverage:
+            bits.append(coverage(*p.coverage[i]))
         parts.append(bits[0] + (f" ({', '.join(bits[1:])})" if len(bits) > 1 else ""))
     return f"{p.label} ({UNIT_WORDS.get(p.unit, p.unit)}) : " + " ; ".join(parts) + "."
 

@@ -107,9 +107,7 @@ def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Cha
                         years=[str(a) for a in yearly["annee"]],
                         values=list(yearly["valeur"]),
                         targets=list(yearly["cible"]),
-                        notes=[
-                            f"{int(r)} / {int(m)}" for r, m in zip(yearly["recus"], yearly["attendus"], strict=True)
-                        ],
+                        coverage=[(int(r), int(m)) for r, m in zip(yearly["recus"], yearly["attendus"], strict=True)],
                     )
                 )
         chart = (
