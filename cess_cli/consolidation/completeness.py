@@ -90,12 +90,19 @@ def completeness(coll: Collection, ref: Referential, years: list[int]) -> tuple[
                 )
             )
     df = pd.DataFrame(rows)
-    expected = int(df["attendu"].sum()) if len(df) else 0
-    totals = {k: int(df[k].sum()) if len(df) else 0 for k in COUNTED}  # sum() leaves None out
+    return df, summarise(df)
+
+
+def summarise(rows: pd.DataFrame) -> dict[str, Any]:
+    """The totals and rates of *Complétude* rows (all of them, or one year's): `attendus`,
+    each count of COUNTED, and its `taux_<count>` over `attendus` (a fraction, None when
+    nothing is expected). `rows` may be empty, without columns."""
+    expected = int(rows["attendu"].sum()) if len(rows) else 0
+    totals = {k: int(rows[k].sum()) if len(rows) else 0 for k in COUNTED}  # sum() leaves None out
     summary: dict[str, Any] = {"attendus": expected, **totals}
     for k in COUNTED:
         summary[f"taux_{k}"] = totals[k] / expected if expected else None
-    return df, summary
+    return summary
 
 
 def missing_bilans(coll: Collection, ref: Referential, years: list[int]) -> list[Finding]:

@@ -87,7 +87,7 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
         + cumulative_checks(all_retained, ref, years)
         + plausibility_checks(all_retained, ref, years)
     )
-    ev.tables["q4"] = q4_figures(facts_df, ref, years, summary)
+    ev.tables["q4"] = q4_figures(facts_df, ref, years, ev.tables["completude"])
     ev.tables["questions"] = question_rows(ev.tables["par_contrat"], ref)
     ev.tables["chiffres_cles"] = key_figures_table(ev.tables, ref, years, summary)
     ev.tables["signataires"] = signatories(ev.tables["financements"], ref, years)

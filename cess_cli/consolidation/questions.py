@@ -7,17 +7,20 @@ from typing import Any
 
 import pandas as pd
 
+from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.shared import coverage, period_label
 from cess_cli.referential.loading import Referential
 
 
-def q4_figures(facts: pd.DataFrame, ref: Referential, years: list[int], completeness: dict[str, Any]) -> pd.DataFrame:
+def q4_figures(facts: pd.DataFrame, ref: Referential, years: list[int], completude: pd.DataFrame) -> pd.DataFrame:
     """Governance figures (Q4): meetings held against planned and participation, from the
     ANIM bilan of each year (coverage « n / m bilans » of ANIM) and, for a period, summed
     over its years (coverage: the ANIM bilans counted over those expected in the period;
-    planned: the yearly minimum times the years), then the completeness
-    counts and rates over the bilans expected. Columns: annee, chiffre, valeur, format
-    ("nombre", "%", "décimal"), couverture ("" for the completeness rows)."""
+    planned: the yearly minimum times the years), then the completeness counts and rates
+    over the bilans expected, for each year and for the period, from the *Complétude*
+    table (`completeness.completeness`). Columns: annee (a year or the period, as text),
+    chiffre, valeur, format ("nombre", "%", "décimal"), couverture ("" for the
+    completeness rows)."""
     planned = sum(i.reunions_min_par_an for i in ref.instances)
     rows: list[tuple[Any, ...]] = []
     anim = facts[facts["code_action"] == "ANIM"]
@@ -32,18 +35,25 @@ def q4_figures(facts: pd.DataFrame, ref: Referential, years: list[int], complete
         rows += _meetings(str(y), [per_year[-1]], planned)
     if len(years) > 1:  # the period: sums over the years counted, coverage over the years expected
         rows += _meetings(period_label(years), per_year, planned * len(years))
-    label = period_label(years)
-    rows.append((label, "Bilans attendus", completeness["attendus"], "nombre", ""))
-    for key, count, rate in (
-        ("recu", "Bilans reçus", "Taux de réception"),
-        ("premier_envoi_a_l_heure", "Premiers envois à l'heure", "Taux de premiers envois à l'heure"),
-        ("version_comptee_a_l_heure", "Versions comptées à l'heure", "Taux de versions comptées à l'heure"),
-        ("valide_premiere", "Bilans valides du premier coup", "Taux de bilans valides du premier coup"),
-        ("valide", "Bilans exploitables (valides, comptés)", "Taux de bilans exploitables"),
-    ):
-        rows.append((label, count, completeness[key], "nombre", ""))
-        rows.append((label, f"{rate} (sur les bilans attendus)", completeness[f"taux_{key}"], "%", ""))
+    parts = [(str(y), completude[completude["annee"] == y] if len(completude) else completude) for y in years]
+    if len(years) > 1:
+        parts.append((period_label(years), completude))
+    for label, part in parts:
+        totals = summarise(part)
+        rows.append((label, "Bilans attendus", totals["attendus"], "nombre", ""))
+        for key, count, rate in COMPLETENESS_ROWS:
+            rows.append((label, count, totals[key], "nombre", ""))
+            rows.append((label, f"{rate} (sur les bilans attendus)", totals[f"taux_{key}"], "%", ""))
     return pd.DataFrame(rows, columns=["annee", "chiffre", "valeur", "format", "couverture"])
+
+
+COMPLETENESS_ROWS = (  # (count of *Complétude*, its label, its rate's label)
+    ("recu", "Bilans reçus", "Taux de réception"),
+    ("premier_envoi_a_l_heure", "Premiers envois à l'heure", "Taux de premiers envois à l'heure"),
+    ("version_comptee_a_l_heure", "Versions comptées à l'heure", "Taux de versions comptées à l'heure"),
+    ("valide_premiere", "Bilans valides du premier coup", "Taux de bilans valides du premier coup"),
+    ("valide", "Bilans exploitables (valides, comptés)", "Taux de bilans exploitables"),
+)
 
 
 def _meetings(label: str, years: list[tuple[float | None, float | None, int]], planned: int) -> list[tuple[Any, ...]]:

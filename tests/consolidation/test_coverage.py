@@ -185,3 +185,11 @@ def test_governance_figures_over_the_period(ref):
     year = q4[q4["annee"] == "2014"].set_index("chiffre")
     assert year.loc["Participants par réunion", "valeur"] == pytest.approx(234 / 8)
     assert year.loc["Taux de tenue des instances", "couverture"] == "1 / 1 bilan"
+    # the completeness of the bilans, year by year and over the period (actions.yaml: the 21
+    # actions run every year; only ANIM sent, in 2014 and 2016, both valid and counted)
+    received = q4[q4["chiffre"] == "Bilans reçus"].set_index("annee")["valeur"]
+    assert received.to_dict() == {"2014": 1, "2015": 0, "2016": 1, "2014-2016": 2}
+    expected = q4[q4["chiffre"] == "Bilans attendus"].set_index("annee")["valeur"]
+    assert expected.to_dict() == {"2014": 21, "2015": 21, "2016": 21, "2014-2016": 63}
+    usable = q4[q4["chiffre"] == "Taux de bilans exploitables (sur les bilans attendus)"].set_index("annee")
+    assert list(usable["valeur"]) == pytest.approx([1 / 21, 0, 1 / 21, 2 / 63])

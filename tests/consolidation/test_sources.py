@@ -336,3 +336,15 @@ def test_files_refused_unread_or_ignored_are_never_copies_of_one_another(ref):
         ("ignore", None),
     ]
     assert [s.motif for s in coll.sources[2:]] == ["ignoré : texte.", "ignoré : texte.", "ignoré"]
+    assert big.motif == "non identifié (action ou année illisible) : non compté"
+
+
+def test_a_file_with_its_action_but_not_its_year_or_the_reverse_is_not_identified(ref):
+    """Half an identification is none: the action without the year (or the year without the
+    action) does not count, whether valid or not, and says why."""
+    no_year, _ = bilan("ANIM", 2015, {"evenements": 1}, file="sans_annee.xlsx")
+    no_action, _ = bilan("ANIM", 2015, {"evenements": 1}, file="sans_action.xlsx")
+    no_year.annee, no_action.action = None, None
+    coll = collection([], [no_year, no_action])
+    assert [(s.raison, s.retenu) for s in coll.sources] == [("non_identifie", False)] * 2
+    assert {s.motif for s in coll.sources} == {"non identifié (action ou année illisible) : non compté"}
