@@ -62,7 +62,7 @@ def _atomic_path(target: Path, *, replace: bool = True, staging: Path | None = N
         fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file", str(tmp_path))
+                raise OSError(errno.EINVAL, NOT_REGULAR, str(tmp_path))
             os.fchmod(fd, 0o644)
             os.fsync(fd)
         finally:
@@ -128,7 +128,7 @@ def file_sha256(path: Path) -> str:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     with open(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+            raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
@@ -205,6 +205,7 @@ class _ReproducibleZip(zipfile.ZipFile):
             self.writestr(os.fspath(arcname) if arcname else os.path.basename(filename), fh.read())
 
 
+NOT_REGULAR = "ce n'est pas un fichier ordinaire (un tube, un périphérique…) : cess ne le lit ni n'y écrit"
 _OS_ERRORS = {
     errno.ENOSPC: "plus de place sur le disque : libérez de la place, puis relancez",
     errno.EDQUOT: "quota disque dépassé : libérez de la place ou faites relever le quota, puis relancez",
@@ -217,12 +218,18 @@ _OS_ERRORS = {
     errno.ENOTDIR: "un fichier porte le nom d'un dossier attendu : déplacez-le ou supprimez-le",
     errno.ELOOP: "un lien symbolique se trouve à la place du fichier : cess n'écrit jamais à travers un lien",
     errno.EIO: "erreur d'entrée-sortie du disque : vérifiez le disque, puis relancez",
+    errno.ENOENT: "fichier ou dossier introuvable (déplacé ou supprimé pendant l'exécution ?) : relancez",
+    errno.EBUSY: "fichier ou dossier occupé par un autre programme : fermez-le, puis relancez",
+    errno.EMFILE: "trop de fichiers ouverts à la fois : relancez",
+    errno.ENFILE: "trop de fichiers ouverts sur la machine : relancez plus tard",
 }
 
 
 def os_error_text(exc: OSError) -> str:
     """What an OSError means, in French, with the file it concerns and what to do."""
-    what = _OS_ERRORS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__)
+    what = _OS_ERRORS.get(exc.errno or 0) or (
+        exc.strerror if exc.strerror == NOT_REGULAR else f"erreur du système ({exc.strerror or type(exc).__name__})"
+    )
     name = exc.filename
     if isinstance(name, bytes):
         name = os.fsdecode(name)

@@ -65,10 +65,15 @@ def test_os_errors_say_what_to_do_in_french():
     assert os_error_text(odd).startswith("/srv/caf\\xe9 : le dossier est en lecture seule")
     as_bytes = OSError(errno.EACCES, "Permission denied", b"/srv/caf\xc3\xa9")  # a name given as bytes
     assert os_error_text(as_bytes).startswith("/srv/café : droits insuffisants")
-    # an error cess has no French text for: the system's own words; none at all: its kind
-    assert os_error_text(OSError(errno.ESTALE, "Stale file handle")) == "Stale file handle"
-    assert os_error_text(OSError("sans numéro")) == "OSError"
-    assert os_error_text(FileNotFoundError()) == "FileNotFoundError"
+    # an error cess has no French text for: said in French, with the system's own words (or
+    # its kind) for whoever investigates
+    assert os_error_text(OSError(errno.ESTALE, "Stale file handle")) == "erreur du système (Stale file handle)"
+    assert os_error_text(OSError("sans numéro")) == "erreur du système (OSError)"
+    assert os_error_text(FileNotFoundError()) == "erreur du système (FileNotFoundError)"
+    gone = FileNotFoundError(errno.ENOENT, "No such file or directory", "/srv/cess/sorties")
+    assert os_error_text(gone) == (
+        "/srv/cess/sorties : fichier ou dossier introuvable (déplacé ou supprimé pendant l'exécution ?) : relancez"
+    )
 
 
 def test_stale_temporaries_of_a_killed_writer_are_removed_once_old(tmp_path):
@@ -133,6 +138,10 @@ def test_file_sha256_reads_a_regular_file_only_and_never_blocks(tmp_path):
     with pytest.raises(OSError) as caught:  # opened without waiting for a writer, then refused
         file_sha256(tmp_path / "tube")
     assert caught.value.errno == errno.EINVAL
+    # said in French, naming the file
+    assert os_error_text(caught.value) == (
+        f"{tmp_path / 'tube'} : ce n'est pas un fichier ordinaire (un tube, un périphérique…) : cess ne le lit ni n'y écrit"
+    )
 
 
 def test_a_workbook_saved_at_another_time_has_the_same_bytes(tmp_path):
