@@ -92,6 +92,22 @@ def test_stale_temporaries_of_a_killed_writer_are_removed_once_old(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".cess-lien.tmp", ".cess-recent.tmp"]
 
 
+def test_only_cess_own_temporaries_older_than_an_hour_are_removed(tmp_path):
+    """An operator's folders that look like ours by half (« .cess-notes », « archives.tmp »)
+    are never removed, however old; one of ours is removed from an hour on, kept before."""
+    import time
+
+    from cess_cli.outputs.atomic import remove_stale_temporaries
+
+    names = {".cess-notes": 7200, "archives.tmp": 7200, ".cess-vieux.tmp": 3600.5, ".cess-jeune.tmp": 3500}
+    now = time.time()
+    for name, age in names.items():
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (now - age, now - age))
+    remove_stale_temporaries(tmp_path)  # a folder only grows older: the test holds however slow the machine
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cess-jeune.tmp", ".cess-notes", "archives.tmp"]
+
+
 @pytest.mark.parametrize("unsupported", [errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EXDEV])
 def test_where_hard_links_are_not_supported_an_existing_name_is_still_never_replaced(
     tmp_path, monkeypatch, unsupported
