@@ -104,8 +104,19 @@ def test_only_cess_own_temporaries_older_than_an_hour_are_removed(tmp_path):
     for name, age in names.items():
         (tmp_path / name).mkdir()
         os.utime(tmp_path / name, (now - age, now - age))
+    # an old link named like ours, to an old folder of the operator's: neither is touched
+    (tmp_path / "archives.tmp" / "bilan.xlsx").write_bytes(b"du porteur")
+    (tmp_path / ".cess-lien.tmp").symlink_to(tmp_path / "archives.tmp")
+    os.utime(tmp_path / ".cess-lien.tmp", (now - 7200, now - 7200), follow_symlinks=False)
+    os.utime(tmp_path / "archives.tmp", (now - 7200, now - 7200))
     remove_stale_temporaries(tmp_path)  # a folder only grows older: the test holds however slow the machine
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".cess-jeune.tmp", ".cess-notes", "archives.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".cess-jeune.tmp",
+        ".cess-lien.tmp",
+        ".cess-notes",
+        "archives.tmp",
+    ]
+    assert (tmp_path / "archives.tmp" / "bilan.xlsx").read_bytes() == b"du porteur"
 
 
 @pytest.mark.parametrize("unsupported", [errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EXDEV])
