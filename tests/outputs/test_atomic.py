@@ -119,6 +119,36 @@ def test_only_cess_own_temporaries_older_than_an_hour_are_removed(tmp_path):
     assert (tmp_path / "archives.tmp" / "bilan.xlsx").read_bytes() == b"du porteur"
 
 
+def test_a_temporary_that_cannot_be_removed_whole_does_not_stop_the_others(tmp_path, monkeypatch):
+    """A file that refuses to go (on a shared folder: held by another program) is left; the
+    rest of its folder and every other old temporary are removed all the same."""
+    import time
+
+    from cess_cli.outputs.atomic import remove_stale_temporaries
+
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.path.basename(path) == "verrouillé":
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    old = time.time() - 7200
+    for name in (".cess-a.tmp", ".cess-b.tmp"):
+        (tmp_path / name).mkdir()
+        for f in ("verrouillé", "ok.txt"):
+            (tmp_path / name / f).write_text("x", encoding="utf-8")
+        os.utime(tmp_path / name, (old, old))
+    remove_stale_temporaries(tmp_path)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        ".cess-a.tmp",
+        ".cess-a.tmp/verrouillé",
+        ".cess-b.tmp",
+        ".cess-b.tmp/verrouillé",
+    ]
+
+
 @pytest.mark.parametrize("unsupported", [errno.EPERM, errno.ENOTSUP, errno.EMLINK, errno.EXDEV])
 def test_where_hard_links_are_not_supported_an_existing_name_is_still_never_replaced(
     tmp_path, monkeypatch, unsupported
