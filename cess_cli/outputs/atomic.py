@@ -44,18 +44,18 @@ TMP_SUFFIX = ".tmp"
 NAME_MAX = 255  # bytes, the limit of every file system cess runs on
 
 
-def _atomic_path(target: Path, *, replace: bool = True, staging: Path | None = None) -> Iterator[Path]:
+def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
     """Yield a temporary path to write; on success it takes the name `target` at once.
 
-    The temporary path lies in a private folder (mode 0700) created in `staging` (default:
-    the target's folder; it must be on the same file system). With `replace=False` an
+    The temporary path lies in a private folder (mode 0700) created in the target's folder
+    (the same file system, so the rename is atomic). With `replace=False` an
     existing `target` is never replaced: `FileExistsError` is raised instead. Raises
     `OSError` when the folder cannot be written (full disk, read-only, permissions); the
     temporary files are removed whatever happens."""
     if len(os.fsencode(target.name)) > NAME_MAX:
         raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    private = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=staging or target.parent))
+    private = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=target.parent))
     tmp_path = private / "f"
     try:
         yield tmp_path
@@ -96,9 +96,9 @@ def publish_new(tmp: Path, target: Path) -> None:
 atomic_path = contextlib.contextmanager(_atomic_path)
 
 
-def _atomic_file(target: Path, *, replace: bool = True, staging: Path | None = None) -> Iterator[io.BufferedWriter]:
+def _atomic_file(target: Path, *, replace: bool = True) -> Iterator[io.BufferedWriter]:
     """`atomic_path`, opened: yield a binary file created with `O_EXCL | O_NOFOLLOW`."""
-    with atomic_path(target, replace=replace, staging=staging) as tmp:
+    with atomic_path(target, replace=replace) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with open(fd, "wb") as fh:
             yield fh
@@ -132,9 +132,9 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def write_text_atomic(target: Path, text: str, *, replace: bool = True, staging: Path | None = None) -> None:
+def write_text_atomic(target: Path, text: str, *, replace: bool = True) -> None:
     """Write UTF-8 text to `target` atomically (see `atomic_path`)."""
-    with atomic_file(target, replace=replace, staging=staging) as fh:
+    with atomic_file(target, replace=replace) as fh:
         fh.write(text.encode("utf-8"))
 
 
@@ -152,7 +152,7 @@ def _root_drawing_namespace(data: bytes) -> bytes:
     return _ROOT.sub(lambda m: b"<" + m[1] + b" " + m[2] + b" " + _DRAWING_NS + b">", data, count=1)
 
 
-def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path | None = None) -> Path:
+def save_workbook(wb: Any, target: Path, *, replace: bool = True) -> Path:
     """Save an openpyxl workbook atomically and reproducibly: the same content gives the
     same bytes (zip entry times and document dates are fixed; openpyxl stamps the time).
     Drawing and chart parts declare DrawingML's namespace on their root, so that Gnumeric
@@ -160,7 +160,7 @@ def save_workbook(wb: Any, target: Path, *, replace: bool = True, staging: Path 
     that applies this to each entry as it comes: each part is compressed once."""
     from openpyxl.writer.excel import ExcelWriter
 
-    with atomic_file(target, replace=replace, staging=staging) as fh:
+    with atomic_file(target, replace=replace) as fh:
         archive = _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         try:
             ExcelWriter(wb, archive).save()  # closes the archive once everything is written
