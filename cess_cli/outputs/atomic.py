@@ -152,7 +152,7 @@ def _root_drawing_namespace(data: bytes) -> bytes:
     return _ROOT.sub(lambda m: b"<" + m[1] + b" " + m[2] + b" " + _DRAWING_NS + b">", data, count=1)
 
 
-def save_workbook(wb: Any, target: Path, *, replace: bool = True) -> Path:
+def save_workbook(wb: Any, target: Path) -> Path:
     """Save an openpyxl workbook atomically and reproducibly: the same content gives the
     same bytes (zip entry times and document dates are fixed; openpyxl stamps the time).
     Drawing and chart parts declare DrawingML's namespace on their root, so that Gnumeric
@@ -160,8 +160,8 @@ def save_workbook(wb: Any, target: Path, *, replace: bool = True) -> Path:
     that applies this to each entry as it comes: each part is compressed once."""
     from openpyxl.writer.excel import ExcelWriter
 
-    with atomic_file(target, replace=replace) as fh:
-        archive = _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    with atomic_file(target) as fh:
+        archive = _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED)
         try:
             ExcelWriter(wb, archive).save()  # closes the archive once everything is written
         finally:
