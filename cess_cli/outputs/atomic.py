@@ -161,7 +161,7 @@ def save_workbook(wb: Any, target: Path) -> Path:
     from openpyxl.writer.excel import ExcelWriter
 
     with atomic_file(target) as fh:
-        archive = _ReproducibleZip(fh, "w", zipfile.ZIP_DEFLATED)
+        archive = _ReproducibleZip(fh, "w")  # each entry deflated by its writestr
         try:
             ExcelWriter(wb, archive).save()  # closes the archive once everything is written
         finally:

@@ -215,3 +215,44 @@ def test_a_workbook_saved_at_another_time_has_the_same_bytes(tmp_path):
         wb.properties.created = wb.properties.modified = datetime(year, 3, 15, 10, 30)
         saved.append(save_workbook(wb, tmp_path / f"{year}.xlsx").read_bytes())
     assert saved[0] == saved[1]
+
+
+def test_a_saved_workbook_is_compressed(tmp_path):
+    """Every part of a workbook cess writes is deflated, as Excel's are (stored parts would
+    make the evaluation workbook several times larger for the COPIL's mailboxes)."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in range(1, 200):
+        wb.active.append(["Coopérations", row, "2 / 3 bilans"])
+    with zipfile.ZipFile(save_workbook(wb, tmp_path / "x.xlsx")) as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+def test_a_workbook_that_fails_half_way_leaves_nothing_and_says_nothing_more(tmp_path, monkeypatch):
+    """The disk fills up while openpyxl writes the parts: the disk's error is raised, neither
+    the workbook nor a temporary is left, and the half-written archive is closed there and
+    then (not later by the garbage collector, whose error would reach the terminal)."""
+    import gc
+    import sys
+
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    real = ExcelWriter.write_worksheet
+
+    def full_disk(self, ws):
+        real(self, ws)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ExcelWriter, "write_worksheet", full_disk)
+    late: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", late.append)
+    with pytest.raises(OSError) as caught:
+        save_workbook(Workbook(), tmp_path / "evaluation.xlsx")
+    assert caught.value.errno == errno.ENOSPC
+    del caught
+    gc.collect()
+    assert late == [] and list(tmp_path.iterdir()) == []
