@@ -256,3 +256,33 @@ def test_a_workbook_that_fails_half_way_leaves_nothing_and_says_nothing_more(tmp
     del caught
     gc.collect()
     assert late == [] and list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_workbook_has_fixed_dates_and_drawingml_declared_on_its_chart_roots(tmp_path):
+    """The document's dates are exactly 2000-01-01 (nothing else changed in its properties);
+    the drawing and the chart parts declare DrawingML's namespace on their root element, which
+    Gnumeric needs to show the chart (README *What a run leaves*)."""
+    import re
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    wb = Workbook()
+    ws = wb.active
+    for row in (["Année", "Valeur"], ["2014", 3], ["2015", 5]):
+        ws.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    ws.add_chart(chart, "D2")
+    with zipfile.ZipFile(save_workbook(wb, tmp_path / "x.xlsx")) as z:
+        core = ET.fromstring(z.read("docProps/core.xml"))
+        parts = {n: z.read(n) for n in z.namelist() if n.startswith(("xl/drawings/drawing", "xl/charts/chart"))}
+    dates = {el.tag.rsplit("}", 1)[1]: el.text for el in core if el.tag.endswith(("}created", "}modified"))}
+    assert dates == {"created": "2000-01-01T00:00:00Z", "modified": "2000-01-01T00:00:00Z"}
+    assert all((el.tail or "").strip() == "" for el in core) and (core.text or "").strip() == ""
+    assert sorted(parts) == ["xl/charts/chart1.xml", "xl/drawings/drawing1.xml"]
+    for name, body in parts.items():
+        root = re.search(rb"<(wsDr|chartSpace) [^>]*>", body)
+        assert root is not None and b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"' in root[0], name
