@@ -217,9 +217,10 @@ def test_a_workbook_saved_at_another_time_has_the_same_bytes(tmp_path):
     assert saved[0] == saved[1]
 
 
-def test_a_saved_workbook_is_compressed(tmp_path):
+def test_a_saved_workbook_is_compressed_with_fixed_modes(tmp_path):
     """Every part of a workbook cess writes is deflated, as Excel's are (stored parts would
-    make the evaluation workbook several times larger for the COPIL's mailboxes)."""
+    make the evaluation workbook several times larger for the COPIL's mailboxes), with the
+    same mode bits (part of the reproducible bytes)."""
     import zipfile
 
     from openpyxl import Workbook
@@ -229,6 +230,8 @@ def test_a_saved_workbook_is_compressed(tmp_path):
         wb.active.append(["Coopérations", row, "2 / 3 bilans"])
     with zipfile.ZipFile(save_workbook(wb, tmp_path / "x.xlsx")) as z:
         assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
+        # the same entry modes whatever Python's default (readable by all when unzipped)
+        assert {(i.external_attr >> 16) & 0o777 for i in z.infolist()} == {0o644}
 
 
 def test_a_workbook_that_fails_half_way_leaves_nothing_and_says_nothing_more(tmp_path, monkeypatch):
