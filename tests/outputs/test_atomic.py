@@ -49,6 +49,9 @@ def test_names_up_to_the_byte_limit_and_no_leftover(tmp_path):
     with pytest.raises(OSError) as caught:
         write_text_atomic(tmp_path / ("é" + name), "trop long")
     assert caught.value.errno == errno.ENAMETOOLONG
+    assert os_error_text(caught.value) == (  # names the file, in French
+        f"{tmp_path / ('é' + name)} : nom ou chemin trop long : choisissez un dossier au chemin plus court"
+    )
     with pytest.raises(RuntimeError), atomic_path(tmp_path / "abandon.txt") as tmp:
         tmp.write_text("à moitié", encoding="utf-8")
         raise RuntimeError
