@@ -62,7 +62,7 @@ def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
         fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, NOT_REGULAR, str(tmp_path))
+                raise NotRegularFile(str(tmp_path))
             os.fchmod(fd, 0o644)
             os.fsync(fd)
         finally:
@@ -128,7 +128,7 @@ def file_sha256(path: Path) -> str:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     with open(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
+            raise NotRegularFile(str(path))
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
@@ -205,7 +205,18 @@ class _ReproducibleZip(zipfile.ZipFile):
             self.writestr(os.fspath(arcname) if arcname else os.path.basename(filename), fh.read())
 
 
-NOT_REGULAR = "ce n'est pas un fichier ordinaire (un tube, un périphérique…) : cess ne le lit ni n'y écrit"
+class NotRegularFile(OSError):
+    """What cess refuses to read or write through: not a regular file (a pipe, a device).
+    `errno` EINVAL; its `strerror` is already the French words `os_error_text` gives."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__(
+            errno.EINVAL,
+            "ce n'est pas un fichier ordinaire (un tube, un périphérique…) : cess ne le lit ni n'y écrit",
+            filename,
+        )
+
+
 _OS_ERRORS = {
     errno.ENOSPC: "plus de place sur le disque : libérez de la place, puis relancez",
     errno.EDQUOT: "quota disque dépassé : libérez de la place ou faites relever le quota, puis relancez",
@@ -227,9 +238,10 @@ _OS_ERRORS = {
 
 def os_error_text(exc: OSError) -> str:
     """What an OSError means, in French, with the file it concerns and what to do."""
-    what = _OS_ERRORS.get(exc.errno or 0) or (
-        exc.strerror if exc.strerror == NOT_REGULAR else f"erreur du système ({exc.strerror or type(exc).__name__})"
-    )
+    if isinstance(exc, NotRegularFile):
+        what = str(exc.strerror)
+    else:
+        what = _OS_ERRORS.get(exc.errno or 0) or f"erreur du système ({exc.strerror or type(exc).__name__})"
     name = exc.filename
     if isinstance(name, bytes):
         name = os.fsdecode(name)
