@@ -139,6 +139,7 @@ def status(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
+        from cess_cli.consolidation.completeness import summarise
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
         from cess_cli.outputs.labels import COMPLETUDE_SUMMARY
 
@@ -149,11 +150,14 @@ def status(
         ev = run_consolidation(coll, ref, years)
         df = ev.tables["completude"]
         out.print(_completeness_table(df))
-        n = len(df)
+        totals = summarise(df)
+        n = totals["attendus"]
         for key, label in COMPLETUDE_SUMMARY:  # the same totals, in the same words, as the outputs
-            k = int(df[key].fillna(0).sum())
+            k = totals[key]
             out.print(
-                f"{label} : {french_number(k)} / {french_number(n)} ({french_percent(k / n)})" if n else f"{label} : 0"
+                f"{label} : {french_number(k)} / {french_number(n)} ({french_percent(totals[f'taux_{key}'])})"
+                if n
+                else f"{label} : 0"
             )
         unread = _print_unread(ev)
         incomplete = unread or bool((df["etat"] != "valide").any())

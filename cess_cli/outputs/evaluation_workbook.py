@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
@@ -177,12 +178,11 @@ def _completude(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("État", "etat", width=16),
     ]
     nxt = write_table(ws, present(rows, ref, ev.label), cols)
-    total = len(df)
-    summary: list[tuple[str, Any, str]] = [("Bilans attendus", total, INT)]
+    totals = summarise(df)
+    summary: list[tuple[str, Any, str]] = [("Bilans attendus", totals["attendus"], INT)]
     for key, label in COMPLETUDE_SUMMARY:
-        n = int(df[key].fillna(0).sum()) if total else 0
-        summary.append((label, n, INT))
-        summary.append((f"Taux : {label.lower()} (sur les bilans attendus)", n / total if total else None, PCT))
+        summary.append((label, totals[key], INT))
+        summary.append((f"Taux : {label.lower()} (sur les bilans attendus)", totals[f"taux_{key}"], PCT))
     for i, (label, value, fmt) in enumerate(summary, start=nxt):
         # the label across A:C (wrapped, never clipped by the figure beside it), the figure in D
         set_cell(ws.cell(row=i, column=1), label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from cess_cli.consolidation.evaluation import consolidate
@@ -37,8 +38,15 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     assert comp["ANIM"]["Premier envoi à l'heure"] == "oui" and comp["ANIM"]["Version comptée à l'heure"] == "non"
     assert comp["ANIM"]["Valide du premier coup"] == "oui" and comp["ANIM"]["Versions reçues"] == 2
     assert comp["I_1.2"]["Version comptée à l'heure"] == "—"  # nothing counts
-    labels = [r[0].value for r in wb["Complétude"].iter_rows() if r[0].value]
-    assert "Taux : version comptée à l'heure (sur les bilans attendus)" in labels
+    # the totals below the table, by hand: 21 action-years expected in 2015; ANIM (first sent
+    # 1 March, on time; its counted v2 sent 1 May, late) and II_3.1.1 (15 January) received
+    summary = {r[0].value: r[3].value for r in wb["Complétude"].iter_rows() if r[0].value and r[1].value is None}
+    assert summary["Bilans attendus"] == 21
+    hand = {"Reçus": 2, "Premier envoi à l'heure": 2, "Version comptée à l'heure": 1}
+    hand |= {"Valides du premier coup": 2, "Valides (comptés)": 2, "Manquants": 19}
+    for label, n in hand.items():
+        assert summary[label] == n, label
+        assert summary[f"Taux : {label.lower()} (sur les bilans attendus)"] == pytest.approx(n / 21, rel=1e-12), label
 
     axe = [
         r

@@ -377,3 +377,31 @@ def test_cover_names_the_packaged_referential_in_words(page):
     cover = _plain(page.xpath("//header")[0].text_content())
     assert "livré avec cess, empreinte" in cover and "_schemas" not in _plain(page.text_content())
     assert "« schemas »" not in cover  # the folder's name is internal
+
+
+def test_completeness_totals_per_year_and_period(page):
+    # by hand: received 2014 ANIM, II_3.1.1, I_1.2 (invalid); 2015 ANIM; 2016 nothing
+    actions = yaml.safe_load((ROOT / "schemas" / "actions.yaml").read_text(encoding="utf-8"))["actions"]
+    expected = [sum(y in a["annees"] for a in actions) for y in (2014, 2015, 2016)]
+    total = sum(expected)
+    table = next(
+        t
+        for t in page.xpath("//table[caption]")
+        if _plain(t.xpath("./caption")[0].text_content()) == "Bilans par année"
+    )
+    rows = {
+        _plain(r.xpath("./th")[0].text_content()): [_plain(td.text_content()) for td in r.xpath("./td")]
+        for r in table.xpath(".//tbody/tr")
+    }
+    assert rows["Bilans attendus"] == [str(n) for n in expected] + [str(total)]
+    for label, counts in {
+        "Reçus": (3, 1, 0),
+        "Valides du premier coup": (2, 1, 0),
+        "Valides (comptés)": (2, 1, 0),
+    }.items():
+        pct = f"{Decimal(100 * sum(counts)) / total:.1f}".replace(".", ",")
+        assert rows[label] == [f"{n} / {m}" for n, m in zip(counts, expected, strict=True)] + [
+            f"{sum(counts)} / {total} ({pct} %)"
+        ], label
+    missing = [m - n for n, m in zip((3, 1, 0), expected, strict=True)]
+    assert rows["Manquants"][:3] == [f"{n} / {m}" for n, m in zip(missing, expected, strict=True)]

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from cess_cli import __version__
+from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, axis_label, referential_name
 from cess_cli.outputs.report import french
@@ -206,19 +207,17 @@ def completeness_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapt
     rendered by the template)."""
     comp = ev.tables["completude"]
     years = [str(y) for y in ev.years]
-    labels = [("attendu", "Bilans attendus"), *COMPLETUDE_SUMMARY]
     cols = years + ([f"Période {ev.label}"] if len(years) > 1 else [])
     table = Table(headers=["", *cols], rows=[], numeric=set(range(1, len(cols) + 1)), caption="Bilans par année")
-    per_year = {y: comp[comp["annee"].astype(str) == y] for y in years}
-    for key, label in labels:
-        if key not in comp:
-            continue
-        vals = [int(per_year[y][key].fillna(0).sum()) for y in years]
-        expected = [len(per_year[y]) for y in years]
-        cells = [f"{v} / {m}" if key != "attendu" else str(v) for v, m in zip(vals, expected, strict=True)]
+    per_year = [summarise(comp[comp["annee"].astype(str) == y] if len(comp) else comp) for y in years]
+    period = summarise(comp)
+    table.rows.append(["Bilans attendus", *(str(t["attendus"]) for t in per_year)])
+    if len(years) > 1:
+        table.rows[-1].append(str(period["attendus"]))
+    for key, label in COMPLETUDE_SUMMARY:
+        cells = [f"{t[key]} / {t['attendus']}" for t in per_year]
         if len(years) > 1:
-            tot, m = int(comp[key].fillna(0).sum()), len(comp)
-            cells.append(f"{tot} / {m} ({french.percent(tot / m if m else None)})" if key != "attendu" else str(tot))
+            cells.append(f"{period[key]} / {period['attendus']} ({french.percent(period[f'taux_{key}'])})")
         table.rows.append([label, *cells])
     states = {k: [0] * len(years) for k in ("valide", "retard", "invalide", "manquant")}
     for r in comp.to_dict("records"):
