@@ -143,13 +143,23 @@ _ERRNO = {
     errno.ENOSPC: "disque plein",
     errno.EROFS: "système de fichiers en lecture seule",
     errno.EIO: "erreur d'entrée-sortie",
+    errno.EBUSY: "occupé par un autre programme",
+    errno.EMFILE: "trop de fichiers ouverts à la fois",
+    errno.ENFILE: "trop de fichiers ouverts sur la machine",
 }
 
 
 def os_error_message(exc: OSError) -> str:
-    """An `OSError` in French from its errno (« introuvable », « droits insuffisants »), never
-    the system's English text."""
-    return _ERRNO.get(exc.errno or -1, f"erreur système {exc.errno}" if exc.errno else "erreur système")
+    """An `OSError` in French from its errno (« introuvable », « droits insuffisants »); an
+    error without French words is `unworded_os_error`, never the system's English alone."""
+    return _ERRNO.get(exc.errno or -1) or unworded_os_error(exc)
+
+
+def unworded_os_error(exc: OSError) -> str:
+    """An `OSError` cess has no French words for: « erreur du système (…) », the system's
+    own words (or the exception's class) in brackets, so that nothing is hidden. Shared by
+    reading (`os_error_message`) and writing (`outputs.atomic.os_error_text`)."""
+    return f"erreur du système ({exc.strerror or type(exc).__name__})"
 
 
 def _shown(value: Any) -> str:

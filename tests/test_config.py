@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,9 @@ def test_pydantic_counts_agree_in_number():
 def test_os_errors_in_french():
     assert os_error_message(FileNotFoundError(2, "No such file or directory")) == "introuvable"
     assert os_error_message(PermissionError(13, "Permission denied")) == "droits insuffisants"
+    # no French words for it: said so, the system's words in brackets, as when writing
+    assert os_error_message(OSError(errno.ESTALE, "Stale file handle")) == "erreur du système (Stale file handle)"
+    assert os_error_message(OSError("sans numéro")) == "erreur du système (OSError)"
 
 
 def test_config_values_resolved_relative_to_the_file(tmp_path):

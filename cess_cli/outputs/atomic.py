@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
 
+from cess_cli.french_errors import unworded_os_error
 from cess_cli.reading.files import display_name
 
 TMP_PREFIX = ".cess-"
@@ -241,7 +242,7 @@ def os_error_text(exc: OSError) -> str:
     if isinstance(exc, NotRegularFile):
         what = str(exc.strerror)
     else:
-        what = _OS_ERRORS.get(exc.errno or 0) or f"erreur du système ({exc.strerror or type(exc).__name__})"
+        what = _OS_ERRORS.get(exc.errno or 0) or unworded_os_error(exc)
     name = exc.filename
     if isinstance(name, bytes):
         name = os.fsdecode(name)
