@@ -198,7 +198,14 @@ def test_file_sha256_reads_a_regular_file_only_and_never_blocks(tmp_path):
     with pytest.raises(OSError) as caught:  # opened without waiting for a writer, then refused
         file_sha256(tmp_path / "tube")
     assert caught.value.errno == errno.EINVAL
-    # said in French, naming the file
+
+
+def test_a_file_that_is_not_regular_is_refused_in_french_naming_it(tmp_path):
+    # a test of its own (not a line of the one above): mutmut maps tests to functions by name,
+    # once, and the test above did not reach os_error_text when it was mapped (docs/mutation.md)
+    os.mkfifo(tmp_path / "tube")
+    with pytest.raises(OSError) as caught:
+        file_sha256(tmp_path / "tube")
     assert os_error_text(caught.value) == (
         f"{tmp_path / 'tube'} : ce n'est pas un fichier ordinaire (un tube, un périphérique…) : cess ne le lit ni n'y écrit"
     )
