@@ -58,6 +58,14 @@ def test_names_up_to_the_byte_limit_and_no_leftover(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left
 
 
+def test_an_output_in_folders_not_yet_made_makes_them(tmp_path):
+    # `cess consolidate 2015 --out sorties/2015` on a fresh machine: every folder is made
+    target = tmp_path / "sorties" / "2015" / "evaluation.csv"
+    write_text_atomic(target, "a;b\n")
+    assert target.read_text(encoding="utf-8") == "a;b\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["evaluation.csv"]  # nothing else left
+
+
 def test_os_errors_say_what_to_do_in_french():
     full = OSError(errno.ENOSPC, "No space left on device", "/srv/cess/sorties/x.xlsx")
     assert (
