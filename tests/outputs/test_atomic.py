@@ -130,6 +130,26 @@ def test_only_cess_own_temporaries_older_than_an_hour_are_removed(tmp_path):
     assert (tmp_path / "archives.tmp" / "bilan.xlsx").read_bytes() == b"du porteur"
 
 
+def test_what_a_killed_writer_leaves_is_recognised_and_removed_an_hour_later(tmp_path):
+    """The private folder `atomic_path` writes in bears the names `remove_stale_temporaries`
+    looks for: a writer killed outright (its `finally` never runs) leaves nothing for good."""
+    import time
+
+    from cess_cli.outputs.atomic import remove_stale_temporaries
+
+    writing = atomic_path(tmp_path / "evaluation_2015.xlsx")
+    tmp = writing.__enter__()  # the writer dies here: its context is never left
+    tmp.write_bytes(b"a moitie")
+    left = tmp.parent
+    assert left.parent == tmp_path and left.is_dir()
+    remove_stale_temporaries(tmp_path)  # a run starting an instant later keeps it: it may be at work
+    assert left.is_dir()
+    old = time.time() - 7200
+    os.utime(left, (old, old))
+    remove_stale_temporaries(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_temporary_that_cannot_be_removed_whole_does_not_stop_the_others(tmp_path, monkeypatch):
     """A file that refuses to go (on a shared folder: held by another program) is left; the
     rest of its folder and every other old temporary are removed all the same."""
