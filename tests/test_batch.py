@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -353,3 +354,23 @@ def test_the_run_names_what_does_not_count_and_a_bar_hides_only_file_lines(ref, 
     assert steps == [(1, 2), (2, 2)]
     assert "[1/2]" in log and not any(line.startswith("[") for line in said)
     assert any(line.startswith("Consolidation 2014-2016 :") for line in said)
+
+
+@pytest.mark.parametrize("periode", [[2014], [2014, 2015]])
+def test_a_contract_of_one_or_two_years_gets_each_year_and_its_period_once(ref, tmp_path, periode):
+    """A contract of one year: its year's workbook, CSV and report, once (the period is that
+    year); of two years: each year and the period « 2014-2015 », its report included."""
+    short = dataclasses.replace(ref, contrat=ref.contrat.model_copy(update={"periode": periode}))
+    (tmp_path / "bilans").mkdir()
+    make_bilan(ref, tmp_path / "bilans", "ANIM", 2014)
+    (tmp_path / "cess.toml").write_text('bilans = "bilans"\nsortie = "sortie"\n', encoding="utf-8")
+    result = run_batch(resolve(tmp_path / "cess.toml"), short, feedback=False)
+    labels = [str(y) for y in periode] + (["2014-2015"] if len(periode) == 2 else [])
+    written = {e["fichier"] for e in result.manifest["sorties"]}
+    expected = {f"evaluation_{label}.{ext}" for label in labels for ext in ("xlsx", "csv")}
+    assert {f for f in written if f.startswith("evaluation_")} == expected
+    assert f"rapport_{labels[-1]}.html" in written and len([f for f in written if f.endswith(".html")]) == 1
+    log = (result.run_dir / "batch.log").read_text(encoding="utf-8")
+    for label in labels:
+        assert log.count(f" Consolidation {label} : ") == 1, label
+    assert log.count(" I_1.2 2014 : manquant, non compté") == 1  # each action-year not counted, named once
