@@ -13,6 +13,7 @@ import string
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,15 @@ def test_a_contract_of_one_or_two_years_gets_each_year_and_its_period_once(ref, 
     for label in labels:
         assert log.count(f" Consolidation {label} : ") == 1, label
     assert log.count(" I_1.2 2014 : manquant, non compté") == 1  # each action-year not counted, named once
+
+
+def test_run_folders_are_named_by_their_start_and_told_apart_within_a_second(ref, tmp_path):
+    """`runs/2016-11-28_060000`, then `…_2`, `…_3` for runs started within the same second;
+    `latest` is the relative link `runs/<name>` to the last (it survives the output folder
+    being moved or mounted elsewhere)."""
+    cfg = resolve(_small_setup(ref, tmp_path, n=1))
+    start = datetime(2016, 11, 28, 6, 0, 0)
+    names = [run_batch(cfg, ref, now=start, feedback=False).run_dir.name for _ in range(3)]
+    assert names == ["2016-11-28_060000", "2016-11-28_060000_2", "2016-11-28_060000_3"]
+    assert sorted(p.name for p in (tmp_path / "sortie" / "runs").iterdir()) == names
+    assert os.readlink(tmp_path / "sortie" / "latest") == "runs/2016-11-28_060000_3"
