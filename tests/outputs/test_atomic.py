@@ -66,6 +66,25 @@ def test_an_output_in_folders_not_yet_made_makes_them(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["evaluation.csv"]  # nothing else left
 
 
+@pytest.mark.parametrize("planted", ["lien", "dossier"])
+def test_a_temporary_turned_into_a_link_or_a_folder_is_never_published(tmp_path, planted):
+    """What a writer leaves is checked before it takes its name: a link (never followed,
+    never published: cess does not write through a link) or anything but a regular file is
+    refused, with a French message naming where, and nothing is left."""
+    target = tmp_path / "sortie" / "evaluation_2015.csv"
+    elsewhere = tmp_path / "ailleurs.txt"
+    elsewhere.write_text("du porteur", encoding="utf-8")
+    with pytest.raises(OSError) as caught, atomic_path(target) as tmp:
+        if planted == "lien":
+            tmp.symlink_to(elsewhere)
+        else:
+            tmp.mkdir()
+    assert caught.value.errno == (errno.ELOOP if planted == "lien" else errno.EINVAL)
+    assert str(target.parent) in os_error_text(caught.value)
+    assert list(target.parent.iterdir()) == []
+    assert elsewhere.read_text(encoding="utf-8") == "du porteur"
+
+
 def test_os_errors_say_what_to_do_in_french():
     full = OSError(errno.ENOSPC, "No space left on device", "/srv/cess/sorties/x.xlsx")
     assert (
