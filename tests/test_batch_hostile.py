@@ -25,6 +25,7 @@ from cess_cli import pipeline
 from cess_cli.batch import LOCK_NAME, batch_lock, run_batch
 from cess_cli.cli.app import app
 from cess_cli.config import resolve
+from cess_cli.findings import CessError
 
 from .helpers import make_bilan, set_ind
 
@@ -355,3 +356,24 @@ def test_feedback_folder_inside_the_bilans_folder_is_refused(ref, tmp_path):
     )
     assert result.exit_code == 2 and "hors du dossier des bilans" in " ".join(result.output.split())
     assert not target.exists()
+
+
+def test_an_output_folder_not_yet_made_is_made_and_a_file_in_its_place_refused(ref, tmp_path):
+    """`sortie = "partage/copil/sorties"` on a fresh share: every folder is made; a file where
+    the output folder should be is refused in French, naming it, and left as it was."""
+    (tmp_path / "bilans").mkdir()
+    make_bilan(ref, tmp_path / "bilans", "ANIM", 2014)
+    (tmp_path / "cess.toml").write_text('bilans = "bilans"\nsortie = "partage/copil/sorties"\n', encoding="utf-8")
+    out = tmp_path / "partage" / "copil" / "sorties"
+    for _ in range(2):  # made the first time, used as it is the next
+        result = run_batch(resolve(tmp_path / "cess.toml"), ref, feedback=False)
+        assert result.run_dir.parent == out / "runs" and (out / "latest").resolve() == result.run_dir.resolve()
+    # the configuration refuses a file there (tests/test_config.py); one put there after the
+    # configuration was read (a shared folder changes under a scheduled run) is refused too
+    (tmp_path / "cess.toml").write_text('bilans = "bilans"\nsortie = "sorties"\n', encoding="utf-8")
+    cfg = resolve(tmp_path / "cess.toml")
+    (tmp_path / "sorties").write_text("notes du porteur", encoding="utf-8")
+    with pytest.raises(CessError) as caught:
+        run_batch(cfg, ref, feedback=False)
+    assert str(caught.value).startswith(f"Le dossier de sortie {tmp_path / 'sorties'} est un fichier : ")
+    assert (tmp_path / "sorties").read_text(encoding="utf-8") == "notes du porteur"
