@@ -54,7 +54,8 @@ def _batch_lock(out: Path, log: Log) -> Iterator[None]:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
-            raise CessError(_not_ours(path, "pas un fichier ordinaire" if st.st_nlink == 1 else "un lien physique"))
+            what = "un fichier spécial (un tube, un périphérique…)" if st.st_nlink == 1 else "un lien physique"
+            raise CessError(_not_ours(path, what))
         try:
             # a POSIX record lock: held by this process only (worker processes forked later
             # do not inherit it) and dropped by the kernel when the process dies

@@ -267,7 +267,8 @@ def test_second_batch_exits_2_while_one_runs(ref, tmp_path, monkeypatch):
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         result = CliRunner().invoke(app, ["batch", "--config", str(config)])
         assert result.exit_code == 2
-        assert "déjà en cours" in result.output
+        said = " ".join(result.output.split())  # the terminal's line breaks aside
+        assert f"déjà en cours sur {tmp_path / 'sortie'} (pid {holder.pid}, démarré le " in said, said
     finally:
         holder.kill()  # dies holding the lock, like a crashed run
         holder.wait()
@@ -275,7 +276,7 @@ def test_second_batch_exits_2_while_one_runs(ref, tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["batch", "--config", str(config)])
     assert result.exit_code == 1, result.output  # bilans are missing for most actions
     log = (tmp_path / "sortie" / "latest" / "batch.log").read_text(encoding="utf-8")
-    assert "Verrou laissé par une exécution interrompue" in log
+    assert f"Verrou laissé par une exécution interrompue (pid {holder.pid}, démarré le " in log
 
 
 def test_config_error_exits_2(tmp_path):
@@ -387,3 +388,70 @@ def test_run_folders_are_named_by_their_start_and_told_apart_within_a_second(ref
     assert names == ["2016-11-28_060000", "2016-11-28_060000_2", "2016-11-28_060000_3"]
     assert sorted(p.name for p in (tmp_path / "sortie" / "runs").iterdir()) == names
     assert os.readlink(tmp_path / "sortie" / "latest") == "runs/2016-11-28_060000_3"
+
+
+def _versions(*edits):
+    """An edit of a bilan's workbook doing each of `edits` in turn."""
+
+    def edit(wb):
+        for e in edits:
+            e(wb)
+
+    return edit
+
+
+def test_exit_code_and_latest_by_hand_on_a_contract_of_one_action(ref, tmp_path):
+    """With ANIM alone over 2014-2015 every case can be set up: 0 only when every bilan
+    expected counts and no file has an error (an ignored file, a warning, does not matter);
+    1 when one is missing (no error anywhere), when a file has an error (though its action-year
+    counts), or when no bilan is found — and then `latest` stays where it was."""
+    anim = dataclasses.replace(
+        ref, actions={"ANIM": ref.actions["ANIM"]}, contrat=ref.contrat.model_copy(update={"periode": [2014, 2015]})
+    )
+    bilans = tmp_path / "bilans"
+    bilans.mkdir()
+    (bilans / "notes.txt").write_text("notes du porteur", encoding="utf-8")  # ignored: a warning
+    make_bilan(ref, bilans, "ANIM", 2014)
+    make_bilan(ref, bilans, "ANIM", 2015)
+    (tmp_path / "cess.toml").write_text('bilans = "bilans"\nsortie = "sortie"\n', encoding="utf-8")
+    cfg = resolve(tmp_path / "cess.toml")
+    latest = tmp_path / "sortie" / "latest"
+
+    def run() -> tuple[int, str]:
+        result = run_batch(cfg, anim, feedback=False)
+        return result.exit_code, os.readlink(latest)
+
+    complete = run()
+    assert complete[0] == 0
+    (bilans / "bilan_ANIM_2015.xlsx").unlink()
+    assert run()[0] == 1  # ANIM 2015 missing, no error anywhere
+    make_bilan(ref, bilans, "ANIM", 2015, name="v1.xlsx", edit=lambda wb: set_ind(wb, "evenements", -1))
+    make_bilan(ref, bilans, "ANIM", 2015, name="v2.xlsx", edit=_versions(lambda wb: set_ident(wb, "version", 2)))
+    errors, moved = run()
+    assert errors == 1  # both years count (v2), but v1 has an error
+    for f in ("bilan_ANIM_2014.xlsx", "v1.xlsx", "v2.xlsx"):
+        (bilans / f).unlink()
+    assert run() == (1, moved)  # nothing but notes.txt: no bilan found, latest not moved
+
+
+def test_each_files_line_goes_to_the_progress_or_the_terminal_and_always_to_the_log(ref, tmp_path):
+    cfg = resolve(_small_setup(ref, tmp_path, n=2))
+    said, progress = [], []
+    started = time.monotonic()
+    result = run_batch(cfg, ref, say=said.append, progress=lambda *a: progress.append(a), feedback=False)
+    elapsed = time.monotonic() - started
+    names = ["bilan_ANIM_2014.xlsx", "bilan_I_1.1.1_2014.xlsx"]
+    assert [(done, total, status) for done, total, _, status in progress] == [(1, 2, "valide"), (2, 2, "valide")]
+    assert sorted(Path(f).name for _, _, f, _ in progress) == names
+    assert not any("[1/2]" in s or "[2/2]" in s for s in said)  # the bar shows them
+    log = (result.run_dir / "batch.log").read_text(encoding="utf-8")
+    for name in names:
+        assert log.count(f"{name} : valide") == 1, name
+    # one record a line, time-stamped, the file ending with its last line
+    assert log.endswith("\n") and not log.endswith("\n\n")
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d .+", line) for line in log.splitlines())
+    # the durations are parts of the run's own
+    assert 0 <= result.timings["validation"] <= elapsed and 0 <= result.timings["consolidation"] <= elapsed
+    said.clear()
+    run_batch(cfg, ref, say=said.append, feedback=False)  # no bar: the terminal gets each file's line
+    assert sum(s.startswith(("[1/2] ", "[2/2] ")) for s in said) == 2

@@ -128,7 +128,10 @@ def test_a_planted_lock_is_refused_and_its_target_untouched(ref, tmp_path, plant
     else:
         os.link(victim, lock)
     result = CliRunner().invoke(app, ["batch", "--config", str(_config(tmp_path))])
-    assert result.exit_code == 2 and "pas le verrou de cess" in result.output
+    what = {"link": "un lien symbolique", "fifo": "un fichier spécial (un tube, un périphérique…)"}
+    said = " ".join(result.output.split())  # the terminal's line breaks aside
+    assert result.exit_code == 2
+    assert f"{lock} est {what.get(planted, 'un lien physique')}, pas le verrou de cess" in said, said
     assert victim.read_text(encoding="utf-8") == "ne pas tronquer"
     assert not (out / "runs").exists()
 

@@ -48,10 +48,14 @@ NAME_MAX = 255  # bytes, the limit of every file system cess runs on
 def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
     """Yield a temporary path to write; on success it takes the name `target` at once.
 
-    The temporary path lies in a private folder (mode 0700) created in the target's folder
-    (the same file system, so the rename is atomic). With `replace=False` an
-    existing `target` is never replaced: `FileExistsError` is raised instead. Raises
-    `OSError` when the folder cannot be written (full disk, read-only, permissions); the
+    The target's folder is made if missing (with its parents). The temporary path lies in
+    a private folder (mode 0700, named `.cess-….tmp`, so that `remove_stale_temporaries`
+    finds it after a kill) created in the target's folder (the same file system, so the
+    rename is atomic). What was written must be a regular file (a link or anything else
+    is refused: `OSError` ELOOP, `NotRegularFile`); it is given mode 0644 and synced
+    before it takes its name. With `replace=False` an existing `target` is never
+    replaced: `FileExistsError` is raised instead. Raises `OSError` when the folder
+    cannot be written (full disk, read-only, permissions, a name over 255 bytes); the
     temporary files are removed whatever happens."""
     if len(os.fsencode(target.name)) > NAME_MAX:
         raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(target))

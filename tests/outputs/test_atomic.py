@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 
 import pytest
 
@@ -83,6 +84,15 @@ def test_a_temporary_turned_into_a_link_or_a_folder_is_never_published(tmp_path,
     assert str(target.parent) in os_error_text(caught.value)
     assert list(target.parent.iterdir()) == []
     assert elsewhere.read_text(encoding="utf-8") == "du porteur"
+
+
+def test_an_output_is_readable_by_all_and_executable_by_none_whatever_the_umask(tmp_path):
+    old = os.umask(0o077)  # a scheduler's strict umask: the COPIL's readers must still read
+    try:
+        write_text_atomic(tmp_path / "evaluation_2015.csv", "a;b\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.lstat(tmp_path / "evaluation_2015.csv").st_mode) == 0o644
 
 
 def test_os_errors_say_what_to_do_in_french():
