@@ -419,6 +419,7 @@ def test_exit_code_and_latest_by_hand_on_a_contract_of_one_action(ref, tmp_path)
 
     def run() -> tuple[int, str]:
         result = run_batch(cfg, anim, feedback=False)
+        assert not (result.run_dir / "retours").exists()  # feedback=False writes none, even for v1 below
         return result.exit_code, os.readlink(latest)
 
     complete = run()
