@@ -456,3 +456,33 @@ def test_each_files_line_goes_to_the_progress_or_the_terminal_and_always_to_the_
     said.clear()
     run_batch(cfg, ref, say=said.append, feedback=False)  # no bar: the terminal gets each file's line
     assert sum(s.startswith(("[1/2] ", "[2/2] ")) for s in said) == 2
+
+
+HOLD_SILENTLY = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_lock_held_without_naming_its_holder_is_said_held_by_an_unknown(ref, tmp_path):
+    """A run caught between taking the lock and writing its name in it: the second run
+    still says another batch is running, its holder « inconnue »."""
+    config = _small_setup(ref, tmp_path, n=1)
+    (tmp_path / "sortie").mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SILENTLY, str(tmp_path / "sortie" / ".cess-batch.lock")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(app, ["batch", "--config", str(config)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 2
+    assert f"déjà en cours sur {tmp_path / 'sortie'} (inconnue)." in " ".join(result.output.split())
