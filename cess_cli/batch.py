@@ -286,10 +286,16 @@ def _start_run(out: Path, started: datetime, log: Log) -> tuple[Path, str]:
     """Remove what interrupted runs left, and create this run's partial folder."""
     runs = out / "runs"
     try:
-        runs.mkdir(parents=True, exist_ok=True)
+        runs.mkdir(exist_ok=True)  # in `out`, which the lock made
         for stale in runs.glob(".*.partial"):
-            shutil.rmtree(stale, ignore_errors=True)
-            log(f"Dossier d'une exécution interrompue supprimé : {display_name(stale.name)}")
+            shutil.rmtree(stale, ignore_errors=True)  # what cannot go (held on a share) stays, and is said
+            if os.path.lexists(stale):
+                log(
+                    f"Dossier d'une exécution interrompue impossible à supprimer en entier : "
+                    f"{display_name(stale.name)} ; supprimez-le à la main (le reste de l'exécution n'en dépend pas)."
+                )
+            else:
+                log(f"Dossier d'une exécution interrompue supprimé : {display_name(stale.name)}")
         for stale in out.glob(".latest.*"):
             with contextlib.suppress(OSError):
                 if stale.is_symlink():

@@ -61,12 +61,12 @@ def _batch_lock(out: Path, log: Log) -> Iterator[None]:
             # do not inherit it) and dropped by the kernel when the process dies
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "inconnue"
+            holder = _lock_text(fd) or "inconnue"
             raise BatchLocked(
                 f"Un autre « cess batch » est déjà en cours sur {display_name(out)} ({one_line(holder)}). "
                 "Attendez qu'il se termine."
             ) from None
-        previous = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+        previous = _lock_text(fd)
         if previous:
             log(f"Verrou laissé par une exécution interrompue ({previous}) : repris.")
         _write_lock(fd, f"pid {os.getpid()}, démarré le {datetime.now():%d/%m/%Y à %H:%M:%S}")
@@ -83,6 +83,11 @@ batch_lock = contextlib.contextmanager(_batch_lock)  # not a decorator: mutation
 
 
 # pragma: no mutate start (the lock's text, a message: outside the publication, scripts/mutation.sh)
+def _lock_text(fd: int) -> str:
+    """What the lock says of its holder (« pid 123, démarré le … »), or "" when it is empty."""
+    return os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+
+
 def _write_lock(fd: int, text: str) -> None:
     try:
         os.ftruncate(fd, 0)

@@ -380,3 +380,35 @@ def test_an_output_folder_not_yet_made_is_made_and_a_file_in_its_place_refused(r
         run_batch(cfg, ref, feedback=False)
     assert str(caught.value).startswith(f"Le dossier de sortie {tmp_path / 'sorties'} est un fichier : ")
     assert (tmp_path / "sorties").read_text(encoding="utf-8") == "notes du porteur"
+
+
+def test_a_left_partial_run_that_cannot_be_removed_whole_does_not_stop_the_run(ref, tmp_path, monkeypatch):
+    """What interrupted runs left is removed before a run starts; a file in it that refuses
+    to go (held by another program on a share) stays, is said, and the run goes on."""
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if os.path.basename(path) == "verrouillé.xlsx":
+            raise PermissionError(13, "Permission denied", path)
+        return real_unlink(path, *args, **kwargs)
+
+    (tmp_path / "bilans").mkdir()
+    make_bilan(ref, tmp_path / "bilans", "ANIM", 2014)
+    runs = tmp_path / "sortie" / "runs"
+    for stale in (".2016-11-27_060000.partial", ".2016-11-28_060000.partial"):
+        (runs / stale).mkdir(parents=True)
+        (runs / stale / "evaluation_2014.xlsx").write_bytes(b"ancien")
+    (runs / ".2016-11-28_060000.partial" / "verrouillé.xlsx").write_bytes(b"ouvert ailleurs")
+    monkeypatch.setattr(os, "unlink", unlink)
+    result = run_batch(resolve(_config(tmp_path)), ref, feedback=False)
+    assert sorted(str(p.relative_to(runs)) for p in runs.rglob("*") if result.run_dir not in p.parents) == [
+        ".2016-11-28_060000.partial",
+        ".2016-11-28_060000.partial/verrouillé.xlsx",
+        result.run_dir.name,
+    ]
+    log = (result.run_dir / "batch.log").read_text(encoding="utf-8")
+    assert "Dossier d'une exécution interrompue supprimé : .2016-11-27_060000.partial\n" in log
+    assert (
+        "Dossier d'une exécution interrompue impossible à supprimer en entier : .2016-11-28_060000.partial ; "
+        "supprimez-le à la main" in log
+    )
