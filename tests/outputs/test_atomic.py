@@ -95,6 +95,30 @@ def test_an_output_is_readable_by_all_and_executable_by_none_whatever_the_umask(
     assert stat.S_IMODE(os.lstat(tmp_path / "evaluation_2015.csv").st_mode) == 0o644
 
 
+@pytest.mark.parametrize("replace", [True, False])
+def test_a_temporary_that_cannot_be_removed_does_not_undo_a_written_output(tmp_path, monkeypatch, replace):
+    """On a share, the private folder (or the temporary left in it when the name is taken by
+    a hard link) may refuse to go: the output is written all the same and said so; the
+    leftover is for `remove_stale_temporaries` an hour later."""
+    real_unlink, real_rmdir = os.unlink, os.rmdir
+
+    def unlink(path, *args, dir_fd=None, **kwargs):
+        if dir_fd is not None or ".cess-" in os.fsdecode(path):
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_unlink(path, *args, dir_fd=dir_fd, **kwargs)
+
+    def rmdir(path, *args, dir_fd=None, **kwargs):
+        if ".cess-" in os.fsdecode(path):
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_rmdir(path, *args, dir_fd=dir_fd, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(os, "rmdir", rmdir)
+    write_text_atomic(tmp_path / "retour.txt", "écrit", replace=replace)
+    assert (tmp_path / "retour.txt").read_text(encoding="utf-8") == "écrit"
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith(".cess-")]) == 1  # it did refuse to go
+
+
 def test_os_errors_say_what_to_do_in_french():
     full = OSError(errno.ENOSPC, "No space left on device", "/srv/cess/sorties/x.xlsx")
     assert (
