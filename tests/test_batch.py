@@ -386,6 +386,9 @@ def test_run_folders_are_named_by_their_start_and_told_apart_within_a_second(ref
     start = datetime(2016, 11, 28, 6, 0, 0)
     names = [run_batch(cfg, ref, now=start, feedback=False).run_dir.name for _ in range(3)]
     assert names == ["2016-11-28_060000", "2016-11-28_060000_2", "2016-11-28_060000_3"]
+    for name in names:  # each manifest names its own run, and its start
+        manifest = json.loads((tmp_path / "sortie" / "runs" / name / "manifest.json").read_text(encoding="utf-8"))
+        assert (manifest["execution"], manifest["debut"]) == (name, "2016-11-28T06:00:00")
     assert sorted(p.name for p in (tmp_path / "sortie" / "runs").iterdir()) == names
     assert os.readlink(tmp_path / "sortie" / "latest") == "runs/2016-11-28_060000_3"
 
@@ -420,6 +423,8 @@ def test_exit_code_and_latest_by_hand_on_a_contract_of_one_action(ref, tmp_path)
     def run() -> tuple[int, str]:
         result = run_batch(cfg, anim, feedback=False)
         assert not (result.run_dir / "retours").exists()  # feedback=False writes none, even for v1 below
+        manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["code_sortie"] == result.exit_code
         return result.exit_code, os.readlink(latest)
 
     complete = run()
