@@ -423,8 +423,10 @@ def test_exit_code_and_latest_by_hand_on_a_contract_of_one_action(ref, tmp_path)
     def run() -> tuple[int, str]:
         result = run_batch(cfg, anim, feedback=False)
         assert not (result.run_dir / "retours").exists()  # feedback=False writes none, even for v1 below
-        manifest = json.loads((result.run_dir / "manifest.json").read_text(encoding="utf-8"))
-        assert manifest["code_sortie"] == result.exit_code
+        raw = (result.run_dir / "manifest.json").read_text(encoding="utf-8")
+        assert json.loads(raw)["code_sortie"] == result.exit_code
+        # for people too: indented, French letters as they are, one last line break
+        assert raw.startswith('{\n  "') and raw.endswith("\n}\n") and '"statut": "ignoré"' in raw
         return result.exit_code, os.readlink(latest)
 
     complete = run()
