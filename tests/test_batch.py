@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -13,6 +14,7 @@ import string
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -254,24 +256,29 @@ with batch_lock(Path(sys.argv[1]), lambda _: None):
 """
 
 
-def test_second_batch_exits_2_while_one_runs(ref, tmp_path, monkeypatch):
-    config = _small_setup(ref, tmp_path)
-    monkeypatch.chdir(tmp_path)
+@contextlib.contextmanager
+def _holding(script: str, path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the lock with `script` (it prints « held »), killed at the end
+    while it holds it, like a crashed run."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "sortie")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", script, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_second_batch_exits_2_while_one_runs(ref, tmp_path, monkeypatch):
+    config = _small_setup(ref, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with _holding(HOLD_LOCK, tmp_path / "sortie") as holder:
         result = CliRunner().invoke(app, ["batch", "--config", str(config)])
         assert result.exit_code == 2
         said = " ".join(result.output.split())  # the terminal's line breaks aside
         assert f"déjà en cours sur {tmp_path / 'sortie'} (pid {holder.pid}, démarré le " in said, said
-    finally:
-        holder.kill()  # dies holding the lock, like a crashed run
-        holder.wait()
     # a lock left by a dead run is recovered by the next one
     result = CliRunner().invoke(app, ["batch", "--config", str(config)])
     assert result.exit_code == 1, result.output  # bilans are missing for most actions
@@ -479,17 +486,7 @@ def test_a_lock_held_without_naming_its_holder_is_said_held_by_an_unknown(ref, t
     still says another batch is running, its holder « inconnue »."""
     config = _small_setup(ref, tmp_path, n=1)
     (tmp_path / "sortie").mkdir()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_SILENTLY, str(tmp_path / "sortie" / ".cess-batch.lock")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with _holding(HOLD_SILENTLY, tmp_path / "sortie" / ".cess-batch.lock"):
         result = CliRunner().invoke(app, ["batch", "--config", str(config)])
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 2
     assert f"déjà en cours sur {tmp_path / 'sortie'} (inconnue)." in " ".join(result.output.split())
