@@ -52,7 +52,7 @@ def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
     a private folder (mode 0700, named `.cess-….tmp`, so that `remove_stale_temporaries`
     finds it after a kill) created in the target's folder (the same file system, so the
     rename is atomic). What was written must be a regular file (a link or anything else
-    is refused: `OSError` ELOOP, `NotRegularFile`); it is given mode 0644 and synced
+    is refused: `OSError` ELOOP, `NotRegularFile`, naming `target`); it is given mode 0644 and synced
     before it takes its name. With `replace=False` an existing `target` is never
     replaced: `FileExistsError` is raised instead. Raises `OSError` when the folder
     cannot be written (full disk, read-only, permissions, a name over 255 bytes); the
@@ -64,10 +64,13 @@ def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
     tmp_path = private / "f"
     try:
         yield tmp_path
-        fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:  # a link in its place (ELOOP): the error names the output asked for
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise NotRegularFile(str(tmp_path))
+                raise NotRegularFile(str(target))
             os.fchmod(fd, 0o644)
             os.fsync(fd)
         finally:

@@ -71,7 +71,8 @@ def test_an_output_in_folders_not_yet_made_makes_them(tmp_path):
 def test_a_temporary_turned_into_a_link_or_a_folder_is_never_published(tmp_path, planted):
     """What a writer leaves is checked before it takes its name: a link (never followed,
     never published: cess does not write through a link) or anything but a regular file is
-    refused, with a French message naming where, and nothing is left."""
+    refused, with a French message naming the output asked for (not cess's private
+    temporary), and nothing is left."""
     target = tmp_path / "sortie" / "evaluation_2015.csv"
     elsewhere = tmp_path / "ailleurs.txt"
     elsewhere.write_text("du porteur", encoding="utf-8")
@@ -81,7 +82,8 @@ def test_a_temporary_turned_into_a_link_or_a_folder_is_never_published(tmp_path,
         else:
             tmp.mkdir()
     assert caught.value.errno == (errno.ELOOP if planted == "lien" else errno.EINVAL)
-    assert str(target.parent) in os_error_text(caught.value)
+    assert caught.value.filename == str(target)
+    assert os_error_text(caught.value).startswith(f"{target} : ")
     assert list(target.parent.iterdir()) == []
     assert elsewhere.read_text(encoding="utf-8") == "du porteur"
 
