@@ -383,6 +383,14 @@ def test_a_contract_of_one_or_two_years_gets_each_year_and_its_period_once(ref, 
     for label in labels:
         assert log.count(f" Consolidation {label} : ") == 1, label
     assert log.count(" I_1.2 2014 : manquant, non compté") == 1  # each action-year not counted, named once
+    said = [
+        line.split(f" Rapport {labels[-1]} : ", 1)[1]
+        for line in log.splitlines()
+        if f" Rapport {labels[-1]} : " in line
+    ]
+    assert [sorted(s.split(", ")) for s in said] == [
+        sorted(f for f in written if f.startswith("rapport_"))
+    ]  # the report's files, in the log once
 
 
 def test_run_folders_are_named_by_their_start_and_told_apart_within_a_second(ref, tmp_path):
