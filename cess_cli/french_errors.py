@@ -132,33 +132,73 @@ def syntax_message(kind: str, line: int | None, column: int | None, text: str) -
     return f"syntaxe {kind} invalide {where} :\n    {shown}\n    {caret}"
 
 
-_ERRNO = {
-    errno.ENOENT: "introuvable",
-    errno.ENOTDIR: "introuvable (un élément du chemin n'est pas un dossier)",
-    errno.EACCES: "droits insuffisants",
-    errno.EPERM: "opération non permise",
-    errno.EISDIR: "c'est un dossier",
-    errno.ELOOP: "trop de liens symboliques",
-    errno.ENAMETOOLONG: "nom trop long",
-    errno.ENOSPC: "disque plein",
-    errno.EROFS: "système de fichiers en lecture seule",
-    errno.EIO: "erreur d'entrée-sortie",
-    errno.EBUSY: "occupé par un autre programme",
-    errno.EMFILE: "trop de fichiers ouverts à la fois",
-    errno.ENFILE: "trop de fichiers ouverts sur la machine",
+# errno -> (what it is, for a file cess reads; what it means and what to do, for a file it
+# writes): one table, so that both forms of an error are worded, or missing, together
+OS_ERRORS: dict[int, tuple[str, str]] = {
+    errno.ENOENT: (
+        "introuvable",
+        "fichier ou dossier introuvable (déplacé ou supprimé pendant l'exécution ?) : relancez",
+    ),
+    errno.ENOTDIR: (
+        "introuvable (un élément du chemin n'est pas un dossier)",
+        "un fichier porte le nom d'un dossier attendu : déplacez-le ou supprimez-le",
+    ),
+    errno.EACCES: (
+        "droits insuffisants",
+        "droits insuffisants : donnez à cess le droit d'écrire dans ce dossier, ou choisissez-en un autre",
+    ),
+    errno.EPERM: ("opération non permise", "opération refusée par le système : vérifiez les droits du dossier"),
+    errno.EISDIR: (
+        "c'est un dossier",
+        "un dossier porte le nom du fichier à écrire : déplacez-le ou supprimez-le",
+    ),
+    errno.ELOOP: (
+        "trop de liens symboliques",
+        "un lien symbolique se trouve à la place du fichier : cess n'écrit jamais à travers un lien",
+    ),
+    errno.ENAMETOOLONG: ("nom trop long", "nom ou chemin trop long : choisissez un dossier au chemin plus court"),
+    errno.ENOSPC: ("disque plein", "plus de place sur le disque : libérez de la place, puis relancez"),
+    errno.EDQUOT: (
+        "quota disque dépassé",
+        "quota disque dépassé : libérez de la place ou faites relever le quota, puis relancez",
+    ),
+    errno.EROFS: (
+        "système de fichiers en lecture seule",
+        "le dossier est en lecture seule : choisissez un dossier où cess peut écrire",
+    ),
+    errno.EEXIST: ("existe déjà", "un fichier de ce nom existe déjà et n'a pas été remplacé"),
+    errno.EIO: ("erreur d'entrée-sortie", "erreur d'entrée-sortie du disque : vérifiez le disque, puis relancez"),
+    errno.EBUSY: (
+        "occupé par un autre programme",
+        "fichier ou dossier occupé par un autre programme : fermez-le, puis relancez",
+    ),
+    errno.EMFILE: ("trop de fichiers ouverts à la fois", "trop de fichiers ouverts à la fois : relancez"),
+    errno.ENFILE: (
+        "trop de fichiers ouverts sur la machine",
+        "trop de fichiers ouverts sur la machine : relancez plus tard",
+    ),
 }
 
 
 def os_error_message(exc: OSError) -> str:
-    """An `OSError` in French from its errno (« introuvable », « droits insuffisants »); an
-    error without French words is `unworded_os_error`, never the system's English alone."""
-    return _ERRNO.get(exc.errno or -1) or unworded_os_error(exc)
+    """An `OSError` met while reading, in French from its errno (« introuvable », « droits
+    insuffisants »); an error without French words is `unworded_os_error`, never the
+    system's English alone."""
+    worded = OS_ERRORS.get(exc.errno or -1)
+    return worded[0] if worded else unworded_os_error(exc)
+
+
+def os_error_advice(exc: OSError) -> str:
+    """An `OSError` met while writing, in French: what it means and what to do (« plus de
+    place sur le disque : libérez de la place, puis relancez »); `unworded_os_error` when
+    cess has no words for it. `outputs.atomic.os_error_text` adds the file's name."""
+    worded = OS_ERRORS.get(exc.errno or -1)
+    return worded[1] if worded else unworded_os_error(exc)
 
 
 def unworded_os_error(exc: OSError) -> str:
     """An `OSError` cess has no French words for: « erreur du système (…) », the system's
-    own words (or the exception's class) in brackets, so that nothing is hidden. Shared by
-    reading (`os_error_message`) and writing (`outputs.atomic.os_error_text`)."""
+    own words (or the exception's class) in brackets, so that nothing is hidden."""
     return f"erreur du système ({exc.strerror or type(exc).__name__})"
 
 

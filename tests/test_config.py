@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cess_cli.cli.app import app
 from cess_cli.config import resolve
 from cess_cli.findings import CessError
-from cess_cli.french_errors import os_error_message, pydantic_message
+from cess_cli.french_errors import os_error_advice, os_error_message, pydantic_message
 
 runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"})
 ENGLISH = ("Input should", "Extra inputs", "Illegal character", "Invalid", "Expected", "No such file", "Traceback")
@@ -129,6 +129,10 @@ def test_os_errors_in_french():
     # no French words for it: said so, the system's words in brackets, as when writing
     assert os_error_message(OSError(errno.ESTALE, "Stale file handle")) == "erreur du système (Stale file handle)"
     assert os_error_message(OSError("sans numéro")) == "erreur du système (OSError)"
+    # one table for both forms: an error worded for writing is worded for reading too
+    assert os_error_message(OSError(errno.EDQUOT, "Disk quota exceeded")) == "quota disque dépassé"
+    assert os_error_advice(OSError(errno.EDQUOT, "Disk quota exceeded")).startswith("quota disque dépassé : libérez")
+    assert os_error_advice(OSError(errno.ESTALE, "Stale file handle")) == "erreur du système (Stale file handle)"
 
 
 def test_config_values_resolved_relative_to_the_file(tmp_path):

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
 
-from cess_cli.french_errors import unworded_os_error
+from cess_cli.french_errors import os_error_advice
 from cess_cli.reading.files import display_name
 
 TMP_PREFIX = ".cess-"
@@ -225,31 +225,9 @@ class NotRegularFile(OSError):
         )
 
 
-_OS_ERRORS = {
-    errno.ENOSPC: "plus de place sur le disque : libérez de la place, puis relancez",
-    errno.EDQUOT: "quota disque dépassé : libérez de la place ou faites relever le quota, puis relancez",
-    errno.EROFS: "le dossier est en lecture seule : choisissez un dossier où cess peut écrire",
-    errno.EACCES: "droits insuffisants : donnez à cess le droit d'écrire dans ce dossier, ou choisissez-en un autre",
-    errno.EPERM: "opération refusée par le système : vérifiez les droits du dossier",
-    errno.ENAMETOOLONG: "nom ou chemin trop long : choisissez un dossier au chemin plus court",
-    errno.EEXIST: "un fichier de ce nom existe déjà et n'a pas été remplacé",
-    errno.EISDIR: "un dossier porte le nom du fichier à écrire : déplacez-le ou supprimez-le",
-    errno.ENOTDIR: "un fichier porte le nom d'un dossier attendu : déplacez-le ou supprimez-le",
-    errno.ELOOP: "un lien symbolique se trouve à la place du fichier : cess n'écrit jamais à travers un lien",
-    errno.EIO: "erreur d'entrée-sortie du disque : vérifiez le disque, puis relancez",
-    errno.ENOENT: "fichier ou dossier introuvable (déplacé ou supprimé pendant l'exécution ?) : relancez",
-    errno.EBUSY: "fichier ou dossier occupé par un autre programme : fermez-le, puis relancez",
-    errno.EMFILE: "trop de fichiers ouverts à la fois : relancez",
-    errno.ENFILE: "trop de fichiers ouverts sur la machine : relancez plus tard",
-}
-
-
 def os_error_text(exc: OSError) -> str:
     """What an OSError means, in French, with the file it concerns and what to do."""
-    if isinstance(exc, NotRegularFile):
-        what = str(exc.strerror)
-    else:
-        what = _OS_ERRORS.get(exc.errno or 0) or unworded_os_error(exc)
+    what = str(exc.strerror) if isinstance(exc, NotRegularFile) else os_error_advice(exc)
     name = exc.filename
     if isinstance(name, bytes):
         name = os.fsdecode(name)
