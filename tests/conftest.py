@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -11,7 +12,7 @@ from hypothesis import settings
 
 from cess_cli.referential.loading import Referential, load_referential
 
-from .mutation_map import not_run_for
+from .mutation_map import not_run_for, pdf_stand_in
 
 COSTS = Path("test-costs.json")  # in mutants/, written by mutmut's clean run (below)
 
@@ -89,6 +90,20 @@ def _mutant_time_limit() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(autouse=True)
+def _pdf_stand_in(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a mutant of the batch's publication, the report's PDF is a stand-in made from
+    its HTML (tests/mutation_map.py): the same for the same HTML, another for another."""
+    if not pdf_stand_in(mutant(), request.node.nodeid):
+        return
+    import cess_cli.outputs.report as report
+
+    def stand_in(html: str) -> bytes:
+        return b"%PDF-1.7\n% stand-in (mutation testing)\n" + hashlib.sha256(html.encode()).hexdigest().encode()
+
+    monkeypatch.setattr(report, "render_pdf", stand_in)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,20 @@ NOT_RUN_FOR = {
 }
 
 
+# the batch's publication places, names and guards the report's files but never makes their
+# content: under its mutants the PDF (WeasyPrint, about two thirds of a batch test's time)
+# is a stand-in made from the HTML, so that a mutant changing what the report is given still
+# changes the PDF's bytes; the tests that read the PDF itself keep the real one
+PDF_STAND_IN_FOR = ("cess_cli.batch.", "cess_cli.batch_lock.")
+PDF_READ_BY = ("tests/outputs/test_safety.py", "tests/outputs/test_report")
+
+
+def pdf_stand_in(name: str, test: str) -> bool:
+    """True when, under the mutant `name`, the test `test` (a pytest node id) gets the
+    report's stand-in PDF (`tests/conftest.py`)."""
+    return name.startswith(PDF_STAND_IN_FOR) and not test.startswith(PDF_READ_BY)
+
+
 def not_run_for(name: str, test: str) -> bool:
     """True when `test` (a pytest node id) does not judge the mutant or function `name`
     (mutmut's dotted name, « cess_cli.consolidation.figures.x_figures__mutmut_3 »)."""
