@@ -17,6 +17,7 @@ from openpyxl.workbook import Workbook
 from cess_cli.checking.validate import read_bilan, validate_workbook
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.pipeline import collect
+from cess_cli.reading.limits import Limits
 
 from ..helpers import make_bilan, set_ind, shared, where
 
@@ -61,6 +62,15 @@ def _drop_row(sheet: str, row: int):
     return edit
 
 
+def _duplicate(sheet: str, title: str):
+    """A copy of `sheet` titled `title`, another spelling of the same name: two sheets for one."""
+
+    def edit(wb: Workbook) -> None:
+        wb.copy_worksheet(wb[sheet]).title = title
+
+    return edit
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -68,6 +78,8 @@ def _drop_row(sheet: str, row: int):
         (_drop_row("Indicateurs", 2), ("indicateur.manquant", "INDICATEURS ", None)),
         (_drop_row("Bilan qualitatif", 2), ("qualitatif.manquant", "Bilan Qualitatif ", None)),
         (_drop_row("Identification", 4), ("identification.manquant", " identification", None)),
+        (_drop_row("Identification", 10), ("modele.version_absente", " identification", None)),  # a warning
+        (_duplicate("Indicateurs", "Indicatéurs"), ("feuille.en_double", "INDICATEURS ", None)),
         # with a cell: each sheet
         (lambda wb: set_ind(wb, "evenements", -1), ("valeur.negative", "INDICATEURS ", "E5")),
         (lambda wb: setattr(wb["Financements"]["A2"], "value", "MECENE"), ("financeur.inconnu", "Financéments", "A2")),
@@ -78,11 +90,37 @@ def _drop_row(sheet: str, row: int):
             ("qualitatif.manquant", "Bilan Qualitatif ", "B2"),
         ),
     ],
-    ids=["no cell: indicator", "no cell: qualitative", "no cell: identification", "E5", "A2", "sum", "QPV", "B2"],
+    ids=[
+        "no cell: indicator",
+        "no cell: qualitative",
+        "no cell: identification",
+        "no cell: format version",
+        "no cell: two sheets for one",
+        "E5",
+        "A2",
+        "sum",
+        "QPV",
+        "B2",
+    ],
 )
 def test_a_validation_finding_names_the_real_sheet(ref, tmp_path, edit, expected):
     result = validate_workbook(make_bilan(ref, tmp_path, edit=_renamed_then(edit)), ref)
     assert where(result.findings) == [expected]
+
+
+FIELD_CASES = Path(__file__).parents[1] / "fixtures" / "field_cases"
+
+
+@pytest.mark.parametrize("suffix", [".ods", ".xls"])
+def test_a_sheet_beyond_the_limits_is_named_in_its_finding(ref, suffix):
+    """An .ods or .xls is read whole before its sheets are measured: a sheet wider than
+    `colonnes_max` gets a finding naming that sheet (it has no cell of its own). C00's
+    headers, read by hand: Indicateurs 8 columns, Territoires 5, the others 4 or fewer."""
+    result = validate_workbook(FIELD_CASES / f"C00_control_excel{suffix}", ref, limits=Limits(max_columns=4))
+    assert where(result.findings) == [
+        ("fichier.trop_gros", "Indicateurs", None),
+        ("fichier.trop_gros", "Territoires", None),
+    ]
 
 
 @pytest.fixture(scope=shared)
