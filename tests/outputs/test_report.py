@@ -245,11 +245,18 @@ def test_single_year_report(ref, bilans, tmp_path):
     assert len(doc.xpath('//section[contains(@class, "question")]')) == len(ref.questions)
 
 
-def test_rapport_command(bilans, tmp_path):
+def test_rapport_command(ref, bilans, tmp_path):
+    """`cess rapport` reports on the bilans it is given: 3 count (ANIM 2014 and 2015,
+    II_3.1.1 2014; I_1.2 2014 is invalid) of the 63 action-years of the referential, and
+    its page holds their figures (participants_instances: 1 234 + 1 000 = 2 234)."""
     result = CliRunner().invoke(app, ["rapport", "2014-2016", "--bilans", str(bilans), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "rapport_2014-2016.html").exists()
-    assert "bilans attendus comptés" in result.output and "rapport_2014-2016.html" in result.output
+    assert sum(len(a.annees) for a in ref.actions.values()) == 63  # actions.yaml, by hand
+    assert "Période 2014-2016 : 3 / 63 bilans attendus comptés." in _plain(result.output)
+    assert "rapport_2014-2016.html" in result.output
+    page = lxml_html.fromstring((tmp_path / "rapport_2014-2016.html").read_text(encoding="utf-8"))
+    text = _plain(page.text_content())
+    assert "1 234" in text and "2 234" in text
 
 
 CHROMIUM_FLAGS = [
