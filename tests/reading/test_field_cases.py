@@ -48,7 +48,20 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, str | None]]] = {
     "C13_title_row_identification": [(E, "entete.decalee", "Identification", "A2")],
     "C14b_date_text": [(W, "date.texte", "Identification", "C8")],
 }
-CONVERTED = sorted(p.stem for p in CASES.glob("*.ods"))
+# the cases LibreOffice can save again (.ods and .xls, make_libreoffice_formats.py), named here
+# rather than found on disk: a converted file gone missing fails its own case
+CONVERTED = [
+    "C00_control_excel",
+    "C04a_no_r_na",
+    "C07_lo_empty_string_formula",
+    "C08_error_cells_fin_ter",
+    "C09_formatted_empty_rows",
+    "C10_lo_merged_departements",
+    "C11_lo_typed_apostrophe",
+    "C12a_bom_in_header",
+    "C13_title_row_identification",
+    "C14b_date_text",
+]
 
 
 def _findings(path: Path, ref) -> list[tuple[str, str, str | None, str | None]]:
@@ -65,11 +78,6 @@ def test_each_field_case_gets_its_verdict(ref, case):
 @pytest.mark.parametrize("case", CONVERTED)
 def test_the_same_case_saved_as_ods_or_xls_gets_the_same_verdict(ref, case, suffix):
     assert _findings(CASES / f"{case}{suffix}", ref) == EXPECTED[case]
-
-
-def test_convertible_cases_are_all_there():
-    assert set(CONVERTED) <= set(EXPECTED) and len(CONVERTED) == 10
-    assert {p.stem for p in CASES.glob("*.xls")} == set(CONVERTED)
 
 
 @pytest.mark.parametrize(
