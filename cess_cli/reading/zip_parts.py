@@ -78,7 +78,7 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
     record.sheet_parts = dict(pairs)
     read = _read_sheet_names()
     data = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
-    for part in sorted({part for name, part in pairs if normalize(name) in read}):
+    for part, name in sorted((part, name) for name, part in pairs if normalize(name) in read):
         if part in names:
             chunks = _inflate(zf, names[part], data)
             if names[part].file_size <= _QUICK_PART:
@@ -88,9 +88,10 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
                 if _quick_ok(xml, limits):
                     continue
                 chunks = iter([xml])
-            reason = _scan_cells(chunks, limits)
-            if reason is not None:
-                return make("fichier.trop_gros", display, detail=reason)
+            refused = _scan_cells(chunks, limits)
+            if refused is not None:  # the sheet by its name; the far cell, when one is the cause
+                reason, cell = refused
+                return make("fichier.trop_gros", display, name, cell, detail=reason)
     return None
 
 
@@ -219,6 +220,7 @@ class _Scan:
         self.limits = limits
         self.row = self.col = self.value_rows = 0
         self.row_has_value = False
+        self.cell: str | None = None  # the far cell that made the scan refuse the sheet
 
     def tags(self, buf: bytes, end: int, final: bool) -> tuple[int, str | None]:
         """Read the tags of `buf[:end]`: (where to resume, the reason to refuse or None).
@@ -248,7 +250,7 @@ class _Scan:
     def _value_at(self, cell_row: int) -> str | None:
         limits = self.limits
         if cell_row > limits.max_rows or self.col > limits.max_columns:
-            where = f"{_col_letters(self.col)}{cell_row}"
+            where = self.cell = f"{_col_letters(self.col)}{cell_row}"
             return (
                 f"une cellule remplie en {where}, au-delà des limites de {limits.max_rows} lignes "
                 f"et {limits.max_columns} colonnes par feuille"
@@ -260,10 +262,11 @@ class _Scan:
         return None
 
 
-def _scan_cells(chunks: Iterable[bytes], limits: Limits) -> str | None:
-    """Stream a sheet's XML: the French reason to refuse it, or None. Rows and cells
-    without an `r` attribute take the position after the previous one; a cell with no
-    content (`<c r="E12000" s="3"/>` or `…></c>`, formatting only) is not data."""
+def _scan_cells(chunks: Iterable[bytes], limits: Limits) -> tuple[str, str | None] | None:
+    """Stream a sheet's XML: the French reason to refuse it and the far cell that is the
+    cause (None when the cause is no one cell), or None. Rows and cells without an `r`
+    attribute take the position after the previous one; a cell with no content
+    (`<c r="E12000" s="3"/>` or `…></c>`, formatting only) is not data."""
     scan = _Scan(limits)
     tail = b""
     for chunk in chunks:
@@ -273,11 +276,12 @@ def _scan_cells(chunks: Iterable[bytes], limits: Limits) -> str | None:
             cut = len(buf)
         resume, reason = scan.tags(buf, cut, final=False)
         if reason is not None:
-            return reason
+            return reason, scan.cell
         tail = buf[resume:]
         if len(tail) > _MAX_TAG:
-            return "balise XML démesurée dans une feuille"
-    return scan.tags(tail, len(tail), final=True)[1]
+            return "balise XML démesurée dans une feuille", None
+    reason = scan.tags(tail, len(tail), final=True)[1]
+    return None if reason is None else (reason, scan.cell)
 
 
 def _col_letters(n: int) -> str:

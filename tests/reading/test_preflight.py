@@ -43,10 +43,26 @@ def _finding(path: Path, display: str = "x.xlsx") -> tuple[str, str] | None:
 
 @pytest.mark.parametrize("where", ["AX1048576", "CV1048576", "E10001", "AY2"])
 def test_far_cell_refused_before_parsing(good, tmp_path, where):
+    """Refused naming the sheet and the far cell, as every finding that has them."""
     path = tmp_path / "loin.xlsx"
     path.write_bytes(rezip(good, on(INDICATEURS, _stray(where))))  # <dimension> left understated
     code, message = _finding(path)
     assert code == "fichier.trop_gros" and f"cellule remplie en {where}" in message
+    finding = preflight(path, "x.xlsx", DEFAULT_LIMITS).finding
+    assert finding is not None and (finding.sheet, finding.cell) == ("Indicateurs", where)
+
+
+def test_too_many_filled_rows_name_their_sheet_and_no_cell(good, tmp_path):
+    """More rows holding values than the limit, each within it (a forged sheet repeating
+    one row): the sheet is named; no one cell is the cause."""
+    rows = '<row r="9"><c r="A9"><v>1</v></c></row>' * (DEFAULT_LIMITS.max_rows + 1)
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(
+        rezip(good, on(TERRITOIRES, lambda d: d.replace(b"</sheetData>", rows.encode() + b"</sheetData>")))
+    )
+    finding = preflight(path, "x.xlsx", DEFAULT_LIMITS).finding
+    assert finding is not None and finding.code == "fichier.trop_gros"
+    assert "lignes remplies" in finding.message and (finding.sheet, finding.cell) == ("Territoires", None)
 
 
 @pytest.mark.parametrize("space", ["\t", "\n", "\r\n", "  "], ids=["tab", "saut", "crlf", "deux_espaces"])
@@ -195,4 +211,5 @@ def test_streamed_scan_reads_cells_across_chunk_boundaries(size):
     empty = head + b'<row r="12000"><c r="E12000" s="18" t="n"></c><c r="F12000" s="1"/></row></sheetData></worksheet>'
     full = head + b'<row r="12000"><c r="E12000" s="18" t="n"><v>1</v></c></row></sheetData></worksheet>'
     assert _scan_cells(stream(empty), DEFAULT_LIMITS) is None
-    assert "E12000" in (_scan_cells(stream(full), DEFAULT_LIMITS) or "")
+    reason, cell = _scan_cells(stream(full), DEFAULT_LIMITS) or ("", None)
+    assert "E12000" in reason and cell == "E12000"
