@@ -498,3 +498,25 @@ def test_a_lock_held_without_naming_its_holder_is_said_held_by_an_unknown(ref, t
         result = CliRunner().invoke(app, ["batch", "--config", str(config)])
     assert result.exit_code == 2
     assert f"déjà en cours sur {tmp_path / 'sortie'} (inconnue)." in " ".join(result.output.split())
+
+
+def test_a_left_latest_link_is_removed_and_one_that_cannot_be_does_not_stop_the_run(ref, tmp_path, monkeypatch):
+    """A run killed while it moved `latest` leaves its new link, `.latest.<pid>`: the next run
+    removes it; one that cannot be removed (held on a share) is left, and the run goes on."""
+    cfg = resolve(_small_setup(ref, tmp_path, n=1))
+    out = tmp_path / "sortie"
+    out.mkdir()
+    for pid in ("99998", "99999"):
+        (out / f".latest.{pid}").symlink_to("runs/une_execution_tuee")
+    real_unlink = Path.unlink
+
+    def held_on_a_share(self: Path, missing_ok: bool = False) -> None:
+        if self.name == ".latest.99999":
+            raise PermissionError(13, "Permission denied", str(self))
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", held_on_a_share)
+    result = run_batch(cfg, ref, feedback=False)
+    assert os.readlink(out / "latest") == f"runs/{result.run_dir.name}"
+    assert (result.run_dir / "manifest.json").is_file()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".latest.")) == [".latest.99999"]
