@@ -67,7 +67,8 @@ def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
         try:
             fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except OSError as exc:  # a link in its place (ELOOP): the error names the output asked for
-            raise OSError(exc.errno, exc.strerror, str(target)) from None
+            exc.filename = str(target)
+            raise
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise NotRegularFile(str(target))
