@@ -22,9 +22,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from cess_cli.batch import run_batch
+from cess_cli.batch import LOCK_NAME, run_batch
 from cess_cli.cli.app import app
 from cess_cli.config import resolve
+from cess_cli.findings import CessError
 
 from .helpers import make_bilan, output_texts, set_ident, set_ind, unsafe
 from .hostile import build_corpus, on, rezip
@@ -520,3 +521,33 @@ def test_a_left_latest_link_is_removed_and_one_that_cannot_be_does_not_stop_the_
     assert os.readlink(out / "latest") == f"runs/{result.run_dir.name}"
     assert (result.run_dir / "manifest.json").is_file()
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".latest.")) == [".latest.99999"]
+
+
+def test_a_bilans_folder_among_the_runs_is_refused_before_anything_is_written(ref, tmp_path):
+    """`bilans` pointed at a run folder (`sortie/runs/…`): cess would read back its own
+    workbooks and feedback as bilans; refused (exit 2), nothing written."""
+    out = tmp_path / "sortie"
+    bilans = out / "runs" / "2016-11-28_060000"
+    bilans.mkdir(parents=True)
+    make_bilan(ref, bilans, "ANIM", 2014)
+    with pytest.raises(CessError, match="relirait ses propres classeurs"):
+        run_batch(resolve(None, bilans=bilans, sortie=out), ref, feedback=False)
+    assert sorted(p.name for p in out.iterdir()) == ["runs"] and os.listdir(out / "runs") == [bilans.name]
+
+
+def test_a_lock_that_cannot_be_emptied_at_the_end_does_not_undo_the_run(ref, tmp_path, monkeypatch):
+    """The output folder turned read-only as the run ends: the lock keeps its holder's text
+    (the next run says it took it over), the run is published all the same."""
+    cfg = resolve(_small_setup(ref, tmp_path, n=1))
+    real_ftruncate = os.ftruncate
+
+    def read_only_at_the_end(fd: int, length: int) -> None:
+        ours = os.path.basename(os.readlink(f"/proc/self/fd/{fd}")) == LOCK_NAME
+        if ours and os.pread(fd, 3, 0) == b"pid":  # the holder's text: the run is ending
+            raise OSError(30, "Read-only file system")
+        real_ftruncate(fd, length)
+
+    monkeypatch.setattr(os, "ftruncate", read_only_at_the_end)
+    result = run_batch(cfg, ref, feedback=False)
+    assert os.readlink(tmp_path / "sortie" / "latest") == f"runs/{result.run_dir.name}"
+    assert (tmp_path / "sortie" / LOCK_NAME).read_text(encoding="utf-8").startswith(f"pid {os.getpid()}, ")
