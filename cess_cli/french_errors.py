@@ -184,16 +184,19 @@ def os_error_message(exc: OSError) -> str:
     """An `OSError` met while reading, in French from its errno (« introuvable », « droits
     insuffisants »); an error without French words is `unworded_os_error`, never the
     system's English alone."""
-    worded = OS_ERRORS.get(exc.errno or -1)
-    return worded[0] if worded else unworded_os_error(exc)
+    return _worded(exc, 0)
 
 
 def os_error_advice(exc: OSError) -> str:
     """An `OSError` met while writing, in French: what it means and what to do (« plus de
     place sur le disque : libérez de la place, puis relancez »); `unworded_os_error` when
     cess has no words for it. `outputs.atomic.os_error_text` adds the file's name."""
+    return _worded(exc, 1)
+
+
+def _worded(exc: OSError, form: int) -> str:
     worded = OS_ERRORS.get(exc.errno or -1)
-    return worded[1] if worded else unworded_os_error(exc)
+    return worded[form] if worded else unworded_os_error(exc)
 
 
 def unworded_os_error(exc: OSError) -> str:

@@ -21,6 +21,8 @@ from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect, validate_paths
 
+from ..fixtures.field_cases.make_libreoffice_formats import CASES as CONVERTED_CASES
+
 CASES = Path(__file__).parents[1] / "fixtures" / "field_cases"
 E, W = "erreur", "avertissement"
 
@@ -48,20 +50,9 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, str | None]]] = {
     "C13_title_row_identification": [(E, "entete.decalee", "Identification", "A2")],
     "C14b_date_text": [(W, "date.texte", "Identification", "C8")],
 }
-# the cases LibreOffice can save again (.ods and .xls, make_libreoffice_formats.py), named here
-# rather than found on disk: a converted file gone missing fails its own case
-CONVERTED = [
-    "C00_control_excel",
-    "C04a_no_r_na",
-    "C07_lo_empty_string_formula",
-    "C08_error_cells_fin_ter",
-    "C09_formatted_empty_rows",
-    "C10_lo_merged_departements",
-    "C11_lo_typed_apostrophe",
-    "C12a_bom_in_header",
-    "C13_title_row_identification",
-    "C14b_date_text",
-]
+# the cases LibreOffice saves again (.ods and .xls), as the script that makes them names them
+# (not found on disk: a converted file gone missing fails its own case)
+CONVERTED = sorted(CONVERTED_CASES)
 
 
 def _findings(path: Path, ref) -> list[tuple[str, str, str | None, str | None]]:
