@@ -134,7 +134,7 @@ def syntax_message(kind: str, line: int | None, column: int | None, text: str) -
 
 # errno -> (what it is, for a file cess reads; what it means and what to do, for a file it
 # writes): one table, so that both forms of an error are worded, or missing, together
-OS_ERRORS: dict[int, tuple[str, str]] = {
+_OS_ERRORS: dict[int, tuple[str, str]] = {
     errno.ENOENT: (
         "introuvable",
         "fichier ou dossier introuvable (déplacé ou supprimé pendant l'exécution ?) : relancez",
@@ -195,7 +195,7 @@ def os_error_advice(exc: OSError) -> str:
 
 
 def _worded(exc: OSError, form: int) -> str:
-    worded = OS_ERRORS.get(exc.errno or -1)
+    worded = _OS_ERRORS.get(exc.errno or -1)
     return worded[form] if worded else unworded_os_error(exc)
 
 
