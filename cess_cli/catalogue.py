@@ -142,6 +142,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "L'action {detail} n'est pas active en {trouve} (années actives : {attendu}).",
         "Vérifiez l'année et le code de l'action, ou demandez le modèle de la bonne année à la CRESS.",
     ),
+    "identification.date_anterieure": (
+        E,
+        "La date de transmission {trouve} précède l'année du bilan (au plus tôt le {attendu}).",
+        "Indiquez la date réelle d'envoi du bilan (JJ/MM/AAAA) ; une année seule (2016) se lit comme une date de 1905.",
+    ),
     "identification.email_invalide": (
         E,
         "Adresse électronique invalide : « {trouve} » ({detail}).",
@@ -182,6 +187,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         E,
         "Valeur {trouve} négative : une valeur positive ou nulle est attendue.",
         "Saisissez une valeur positive, ou 0 si elle est réellement nulle.",
+    ),
+    "valeur.demesuree": (
+        E,
+        "Valeur {trouve} démesurée : au-delà de {attendu}, le plus grand chiffre qu'un bilan puisse porter.",
+        "Vérifiez la valeur : des zéros en trop ou un exposant (1E+29) sont probables.",
     ),
     "valeur.erreur_excel": (
         E,
@@ -340,9 +350,9 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
     "bilan.invalide": (
         E,
-        "Bilan {detail} invalide ({trouve}) : non compté.",
-        "Envoyez au porteur ses corrections (cess batch, ou cess validate --feedback) ; il renvoie le bilan "
-        "corrigé avec une version supérieure.",
+        "Bilan {detail} invalide ({trouve}) : non compté. {attendu}",
+        "Le porteur reçoit la liste de ses corrections (fichier de retour de cess) et renvoie le bilan corrigé "
+        "avec une version supérieure.",
     ),
     "bilan.remplace": (
         W,

@@ -9,7 +9,7 @@ import difflib
 import math
 import unicodedata
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, and before « % »
 
@@ -20,7 +20,8 @@ def half_up(value: float | int, decimals: int, scale: int = 0) -> Decimal:
     29.3, as Excel's number formats show them (README *French numbers*). `value` must be
     finite."""
     exact = Decimal(repr(float(value))).scaleb(scale)
-    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    digits = max(exact.adjusted() + 1, 1) + decimals + 1  # the default context's 28 would raise past 1e26
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=Context(prec=max(28, digits)))
 
 
 def french_number(value: float | None, decimals: int | None = None) -> str:

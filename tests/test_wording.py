@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cess_cli.consolidation.shared import coverage
-from cess_cli.wording import count, did_you_mean, french_number, french_percent, nearest
+from cess_cli.wording import count, did_you_mean, french_number, french_percent, half_up, nearest
 
 N = "\u202f"
 
@@ -29,6 +29,13 @@ def test_french_numbers_round_half_up_like_excel():
     assert french_percent(0.2545) == f"25,5{N}%"
     assert french_percent(0.2925) == f"29,3{N}%"
     assert french_percent(62 / 63) == f"98,4{N}%"
+
+
+def test_huge_numbers_are_rounded_not_refused():
+    # Decimal's default context (28 digits) raised InvalidOperation past 1e26, which stopped a
+    # whole consolidation; by hand: 1e29 / 3 prints as 3.333333333333333e+28 (16 digits), ×100
+    assert int(half_up(1e29 / 3, 0, scale=2)) == 3333333333333333 * 10**15
+    assert french_number(1.7e308, 2).endswith(",00") and french_percent(1e30).endswith(f"{N}%")
 
 
 def test_counts_agree_in_number():

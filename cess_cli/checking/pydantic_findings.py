@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from cess_cli.checking.state import FileCheck, Loc
+from cess_cli.referential.action_models import MAX_VALUE
 from cess_cli.referential.bilan_format import FINANCEMENTS, IDENTIFICATION, INDICATEURS, QUALITATIF, TERRITOIRES
-from cess_cli.wording import suggestion
+from cess_cli.wording import suggestion, typed_number
 
 
 def findings_from_pydantic(run: FileCheck, exc: ValidationError, action_code: str) -> None:
@@ -34,7 +35,7 @@ def _classify(
 ) -> tuple[str, dict[str, Any]]:
     ctx = err.get("ctx") or {}
     if "." in etype:  # custom checks use the finding code as their error type
-        return etype, {k: v for k, v in ctx.items()} | {"attendu": date.today().strftime("%d/%m/%Y")}
+        return etype, {"attendu": date.today().strftime("%d/%m/%Y")} | {k: v for k, v in ctx.items()}
     if etype in ("missing", "string_too_short"):
         if section == "identification":
             return "identification.manquant", {"attendu": name}
@@ -46,6 +47,8 @@ def _classify(
         return "ligne.incomplete", {"attendu": name}
     if etype == "greater_than_equal":
         return "valeur.negative", {}
+    if etype == "less_than_equal":
+        return "valeur.demesuree", {"attendu": typed_number(int(MAX_VALUE))}
     if etype in ("int_from_float",):
         return "valeur.non_entiere", {"attendu": name}
     if etype == "literal_error":

@@ -7,6 +7,7 @@ from typing import Any
 
 from cess_cli.checking.state import FileCheck
 from cess_cli.reading import cells
+from cess_cli.referential.action_models import MAX_VALUE
 
 _OPS = {
     "<=": operator.le,
@@ -18,6 +19,11 @@ _OPS = {
 }
 
 
+def _in_bounds(value: float) -> bool:
+    """A figure the model accepts: between 0 and MAX_VALUE (others get their own finding)."""
+    return 0 <= value <= MAX_VALUE
+
+
 def check_territories(
     run: FileCheck,
     action_code: str,
@@ -27,8 +33,8 @@ def check_territories(
 ) -> None:
     """Each territorial indicator's rows sum to its declared valeur (at the valeur's cell);
     dont_qpv and dont_zrr lie within their row's valeur (SPEC §4). A value already refused
-    (unreadable, or negative: `valeur.negative` from the model) is not compared again, so a
-    cell gets one finding, not a cascade."""
+    (unreadable, negative or beyond `MAX_VALUE`: `valeur.negative` and `valeur.demesuree`
+    from the model) is not compared again, so a cell gets one finding, not a cascade."""
     if not sheet_present:
         return
     broken = {line.get("indicateur") for i, line in enumerate(lines) if ("territoires", i, "valeur") in run.reported}
@@ -37,7 +43,7 @@ def check_territories(
         ind, value = line.get("indicateur"), line.get("valeur")
         if ind is None or value is None:
             continue
-        if value < 0:
+        if not _in_bounds(value):
             broken.add(ind)
             continue
         totals[ind] = totals.get(ind, 0) + value
@@ -46,14 +52,14 @@ def check_territories(
             ("dont_zrr", "territoire.zrr_superieur"),
         ):
             part = line.get(col)
-            if part is not None and part > value + 1e-9:
+            if part is not None and _in_bounds(part) and part > value + 1e-9:
                 sheet, cell = run.addr[("territoires", i, col)]
                 run.add(code, sheet, cell, trouve=part, attendu=value)
     for _, ind in run.ref.typed_indicators(action_code):
         if not ind.territorial or ind.code not in indic or ind.code in broken:
             continue
         declared = indic[ind.code]
-        if declared < 0:
+        if not _in_bounds(declared):
             continue
         total = totals.get(ind.code, 0)
         if abs(total - declared) > 1e-6:
@@ -64,7 +70,7 @@ def check_territories(
 def check_rules(run: FileCheck, indic: dict[str, Any]) -> None:
     for rule in run.ref.regles:
         left_terms, right_terms = rule.termes(rule.gauche), rule.termes(rule.droite)
-        if not all(t in indic for t in (*left_terms, *right_terms)):
+        if not all(t in indic and _in_bounds(indic[t]) for t in (*left_terms, *right_terms)):
             continue
         left = sum(indic[t] for t in left_terms)
         right = sum(indic[t] for t in right_terms)

@@ -164,8 +164,13 @@ def not_counted(sources: list[Source]) -> list[Finding]:
             out.append(make("bilan.copie", s.file, detail=what if s.action else "non identifié", attendu=s.copie_de))
         elif s.raison == "remplace":
             out.append(make("bilan.remplace", s.file, detail=what, trouve=s.version or 1, attendu=s.remplace_par))
-        elif s.raison == "invalide":
-            out.append(make("bilan.invalide", s.file, detail=what, trouve=count(s.erreurs, "erreur")))
+        elif s.raison == "invalide":  # where the first error is, and what it says: the reader sees why
+            error = next((f for f in s.findings if f.severity is Severity.ERREUR), None)
+            why = f"Première erreur : {error.message}" if error else ""
+            where = (error.sheet, error.cell) if error else (None, None)
+            out.append(
+                make("bilan.invalide", s.file, *where, detail=what, trouve=count(s.erreurs, "erreur"), attendu=why)
+            )
         elif s.raison == "ignore" and s.findings:
             out.append(s.findings[0])  # not a spreadsheet: its own finding says why
         elif s.raison == "non_identifie":

@@ -105,6 +105,7 @@ _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
 _INT = re.compile(r"[+-]?\d+")
 _COMMA_DEC = re.compile(r"[+-]?\d+,\d+")
 _DOT_DEC = re.compile(r"[+-]?\d+\.(\d+)")
+_COMMA_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")  # an English thousands group (0,125 is not one)
 _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3}){2,}")
 _DOT_THOUSANDS_COMMA = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:[\s\u00a0\u202f\u2009\u2007]\d{3})+(?:,\d+)?")
@@ -178,6 +179,8 @@ def _parse_french(text: str) -> float | int | str | None:
     if _INT.fullmatch(body):
         number = int(body)
     elif _COMMA_DEC.fullmatch(body):
+        if _COMMA_THOUSANDS.fullmatch(body):  # « 78,000 »: 78 in French, 78000 in English
+            return "ambigu"
         number = float(body.replace(",", "."))
     elif _DOT_THOUSANDS_COMMA.fullmatch(body):
         number = float(body.replace(".", "").replace(",", "."))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, create_model
 from pydantic_core import PydanticCustomError
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
@@ -71,6 +71,17 @@ def _siret(value: str) -> tuple[str, str]:
         }.get(type(exc).__name__, "numéro invalide")
 
 
+def _check_after_year_start(value: date, info: ValidationInfo) -> date:
+    """A bilan reports on its year: sent before the year began, its date is a typing error
+    (a year alone, 2016, is read by Excel as 08/07/1905; a 1, as 01/01/1900)."""
+    year = info.data.get("annee")
+    if isinstance(year, int) and value < date(year, 1, 1):
+        raise PydanticCustomError(
+            "identification.date_anterieure", "date antérieure à l'année du bilan", {"attendu": f"01/01/{year}"}
+        )
+    return value
+
+
 def _check_not_future(value: date) -> date:
     if value > _today():
         raise PydanticCustomError("identification.date_future", "date dans le futur", {})
@@ -78,6 +89,13 @@ def _check_not_future(value: date) -> date:
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+# The largest figure a bilan may hold (a count, an amount in euros, an ETP): a million
+# million, far beyond any figure of a regional contract (its whole financing is about ten
+# million euros). A value beyond it is a typing error (zeros or an exponent too many) or a
+# forged file, and sums of such values would lose their precision or overflow to infinity:
+# it is the error `valeur.demesuree`, not a figure (README *Checks*).
+MAX_VALUE = 1e12
 
 
 class _Strict(BaseModel):
@@ -111,19 +129,22 @@ def build_action_model(ref: Referential, action: Action) -> type[BaseModel]:
         siret=(Annotated[str, AfterValidator(_check_siret)] | None, None),
         contact_nom=(NonEmpty, ...),
         contact_email=(Annotated[str, AfterValidator(_check_email)], ...),
-        date_transmission=(Annotated[date, AfterValidator(_check_not_future)], ...),
+        date_transmission=(
+            Annotated[date, AfterValidator(_check_not_future), AfterValidator(_check_after_year_start)],
+            ...,
+        ),
         version=(Annotated[int, Field(ge=1)], 1),
         version_modele=(_lit(ref.versions_actives), ...),
     )
     fields: dict[str, Any] = {}
     for ia, ind in ref.typed_indicators(action.code):
         base: Any = int if ind.unite == "nombre" else float
-        annotated = Annotated[base, Field(ge=0, description=f"{ind.libelle} ({ind.unite}, {ind.nature})")]
+        annotated = Annotated[base, Field(ge=0, le=MAX_VALUE, description=f"{ind.libelle} ({ind.unite}, {ind.nature})")]
         fields[ind.code] = (annotated, ...) if ia.obligatoire else (annotated | None, None)
     indicateurs = create_model(f"Indicateurs_{name}", __base__=_Strict, **fields)
-    cumul_fields: dict[str, Any] = {code: (Annotated[float, Field(ge=0)] | None, None) for code in fields}
+    cumul_fields: dict[str, Any] = {code: (Annotated[float, Field(ge=0, le=MAX_VALUE)] | None, None) for code in fields}
     cumuls = create_model(f"Cumuls_{name}", __base__=_Strict, **cumul_fields)
-    montant = Annotated[float, Field(ge=0)] | None
+    montant = Annotated[float, Field(ge=0, le=MAX_VALUE)] | None
     financement = create_model(
         f"Financement_{name}",
         __base__=_Strict,
@@ -138,9 +159,9 @@ def build_action_model(ref: Referential, action: Action) -> type[BaseModel]:
         __base__=_Strict,
         departement=(_lit(ref.departements), ...),
         indicateur=(_lit(territorial), ...),
-        valeur=(Annotated[float, Field(ge=0)], ...),
-        dont_qpv=(Annotated[float, Field(ge=0)] | None, None),
-        dont_zrr=(Annotated[float, Field(ge=0)] | None, None),
+        valeur=(Annotated[float, Field(ge=0, le=MAX_VALUE)], ...),
+        dont_qpv=(Annotated[float, Field(ge=0, le=MAX_VALUE)] | None, None),
+        dont_zrr=(Annotated[float, Field(ge=0, le=MAX_VALUE)] | None, None),
     )
     return create_model(
         f"Bilan_{name}",

@@ -150,6 +150,22 @@ REFUSED: dict[str, tuple[Callable[[Workbook], None], list[tuple[str, str, str]]]
         _both(lambda wb: set_ind(wb, "entreprises_creees", 0), _territories(("69", "entreprises_creees", 1, 0, 0))),
         [("territoire.somme", "Indicateurs", "E3")],
     ),
+    # a figure beyond a million million (1e12): zeros or an exponent too many, or a forged file
+    "huge ETP": (lambda wb: set_ind(wb, "emplois_crees", 1e29), [("valeur.demesuree", "Indicateurs", "E4")]),
+    "huge count": (
+        _both(
+            lambda wb: set_ind(wb, "structures_accompagnees", 10**29),
+            _territories(("69", "structures_accompagnees", 10**29, 0, 0)),
+        ),
+        [("valeur.demesuree", "Indicateurs", "E2"), ("valeur.demesuree", "Territoires", "C2")],
+    ),
+    "huge cumul": (
+        lambda wb: set_ind(wb, "financements_mobilises", 1.7e308, column=6),
+        [("valeur.demesuree", "Indicateurs", "F5")],
+    ),
+    "huge obtained amount": (_cell("Financements", "C2", 1.7e308), [("valeur.demesuree", "Financements", "C2")]),
+    "huge planned amount": (_cell("Financements", "B2", 1e12 + 1), [("valeur.demesuree", "Financements", "B2")]),
+    "huge QPV share": (_cell("Territoires", "D2", 1e13), [("valeur.demesuree", "Territoires", "D2")]),
     # Identification: version >= 1, an integer; the year within the contract's period
     "version 0": (
         lambda wb: set_ident(wb, "version", 0),
@@ -214,6 +230,10 @@ ACCEPTED: dict[str, tuple[Callable[[Workbook], None], Callable[[Any], Any]]] = {
             == (60.5, 150.25, 1234.56)
             and sorted(t[2] for t in b.territoires if t[1] == "emplois_crees") == [10.25, 50.25]
         ),
+    ),
+    "amounts at the largest figure a bilan may hold": (
+        _both(_cell("Financements", "B2", 1e12), _cell("Financements", "C2", 1e12)),
+        lambda b: b.financements[0][1:3] == (1e12, 1e12),
     ),
     "decimal amounts": (
         _both(_cell("Financements", "B2", 0.5), _cell("Financements", "C2", 1234.56)),

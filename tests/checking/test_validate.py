@@ -93,6 +93,14 @@ CASES = {
         lambda wb: set_ident(wb, "date_transmission", dt.datetime(2099, 1, 1)),
         ("identification.date_future", "Identification", "C8"),
     ),
+    "date before the bilan's year": (
+        lambda wb: set_ident(wb, "date_transmission", dt.datetime(2014, 6, 1)),
+        ("identification.date_anterieure", "Identification", "C8"),
+    ),
+    "a year typed in the date cell": (  # 2016 as a date is 08/07/1905
+        lambda wb: set_ident(wb, "date_transmission", 2016),
+        ("identification.date_anterieure", "Identification", "C8"),
+    ),
     "unreadable date": (
         lambda wb: set_ident(wb, "date_transmission", "bientôt"),
         ("date.invalide", "Identification", "C8"),
@@ -173,6 +181,16 @@ def test_rule(ref, tmp_path, case):
     finding = next(f for f in result.findings if (f.code, f.sheet, f.cell) == expected)
     assert finding.severity is Severity.ERREUR
     assert finding.message and finding.file == str(path)
+
+
+def test_a_bilan_sent_on_the_first_day_of_its_year_is_accepted(ref, tmp_path):
+    path = make_bilan(ref, tmp_path, edit=lambda wb: set_ident(wb, "date_transmission", dt.datetime(2015, 1, 1)))
+    assert findings(ref, path) == []
+    late = make_bilan(
+        ref, tmp_path, name="b.xlsx", edit=lambda wb: set_ident(wb, "date_transmission", dt.datetime(2014, 12, 31))
+    )
+    [finding] = validate_workbook(late, ref).findings
+    assert "(au plus tôt le 01/01/2015)" in finding.message
 
 
 def test_declared_zero_is_a_value(ref, tmp_path):

@@ -124,7 +124,10 @@ def test_every_bilan_that_does_not_count_is_in_anomalies(ref):
     assert by_code["bilan.remplace"].message == (
         "Version 1 du bilan ANIM 2015 remplacée par la version 2 (bilan_ANIM_2015_v2.xlsx) : non comptée."
     )
-    assert by_code["bilan.invalide"].message == "Bilan I_1.2 2015 invalide (1 erreur) : non compté."
+    # the first error, where it is and what it says (synthetic.py: « x » at Indicateurs!E2)
+    invalid = by_code["bilan.invalide"]
+    assert invalid.message == "Bilan I_1.2 2015 invalide (1 erreur) : non compté. Première erreur : x"
+    assert (invalid.sheet, invalid.cell) == ("Indicateurs", "E2")
     assert "Le fichier est incomplet." in by_code["bilan.non_identifie"].message
 
 

@@ -245,7 +245,7 @@ def test_each_file_that_does_not_count_says_why_in_anomalies(ref):
     assert [f.message for f in not_counted(coll.sources)] == [
         "Version 1 du bilan ANIM 2015 remplacée par la version 2 (anim_v2.xlsx) : non comptée.",
         "Copie identique de « anim.xlsx » (ANIM 2015) : pas un nouvel envoi, non comptée en plus.",
-        "Bilan I_1.1.1 2015 invalide (1 erreur) : non compté.",
+        "Bilan I_1.1.1 2015 invalide (1 erreur) : non compté. Première erreur : x",
         "Fichier non identifié (action ou année illisible) : non compté. Le fichier est incomplet.",
         "Copie identique de « x.xlsx » (non identifié) : pas un nouvel envoi, non comptée en plus.",
         "Fichier ignoré : texte.",

@@ -28,6 +28,12 @@ from cess_cli.reading.cells import NO_VALUE, CellError, parse_code, parse_date, 
         ("1.5", 1.5, "nombre.texte"),
         ("1.234", None, "nombre.ambigu"),
         ("1,234.5", None, "nombre.ambigu"),
+        ("78,000", None, "nombre.ambigu"),  # 78 in French, 78 000 in English (as « 78.000 » the other way)
+        ("1,250 €", None, "nombre.ambigu"),
+        ("0,125", 0.125, "nombre.texte"),  # no thousands group starts with 0
+        ("12,5", 12.5, "nombre.texte"),
+        ("1,2345", 1.2345, "nombre.texte"),
+        ("1234,500", 1234.5, "nombre.texte"),
         ("12 34", None, "valeur.non_numerique"),
         ("douze", None, "valeur.non_numerique"),
         ("#DIV/0!", None, "valeur.erreur_excel"),
