@@ -302,7 +302,7 @@ def _start_run(out: Path, started: datetime, log: Log) -> tuple[Path, str]:
                     stale.unlink()
         stamp = started.strftime("%Y-%m-%d_%H%M%S")
         n = 2
-        while (runs / stamp).exists():
+        while os.path.lexists(runs / stamp):  # a link there, even dangling, is not overwritten at the end
             stamp, n = f"{started:%Y-%m-%d_%H%M%S}_{n}", n + 1
         work = runs / f".{stamp}.partial"
         work.mkdir()

@@ -409,6 +409,21 @@ def test_run_folders_are_named_by_their_start_and_told_apart_within_a_second(ref
     assert os.readlink(tmp_path / "sortie" / "latest") == "runs/2016-11-28_060000_3"
 
 
+def test_a_link_at_the_next_run_name_is_stepped_over(ref, tmp_path):
+    """A link (dangling here) where the next run folder would go: the run takes the next
+    name, and nothing is written through the link (it used to do all its work, then fail)."""
+    cfg = resolve(_small_setup(ref, tmp_path, n=1))
+    runs = tmp_path / "sortie" / "runs"
+    runs.mkdir(parents=True)
+    os.symlink(tmp_path / "ailleurs", runs / "2016-11-28_060000")
+    done = run_batch(cfg, ref, now=datetime(2016, 11, 28, 6, 0, 0), feedback=False)
+    assert done.run_dir.name == "2016-11-28_060000_2"
+    assert not (tmp_path / "ailleurs").exists() and os.readlink(runs / "2016-11-28_060000") == str(
+        tmp_path / "ailleurs"
+    )
+    assert os.readlink(tmp_path / "sortie" / "latest") == "runs/2016-11-28_060000_2"
+
+
 def _versions(*edits):
     """An edit of a bilan's workbook doing each of `edits` in turn."""
 

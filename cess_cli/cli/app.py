@@ -17,6 +17,7 @@ from cess_cli.cli.batch import batch
 from cess_cli.cli.common import out, state
 from cess_cli.cli.consolidate import consolidate, status
 from cess_cli.cli.french import FrenchCommand, FrenchGroup, install_french
+from cess_cli.cli.pipe import protect_stdout
 from cess_cli.cli.rapport import rapport
 from cess_cli.cli.schemas import schemas_app
 from cess_cli.cli.template import template
@@ -77,4 +78,5 @@ def main() -> None:
     """The `cess` console script. SIGTERM is handled like Ctrl-C: workers stopped, partial
     outputs removed, lock released."""
     signal.signal(signal.SIGTERM, _terminate)
+    protect_stdout()  # `cess validate … | head`: the rest of the output dropped, the run finished
     app()
