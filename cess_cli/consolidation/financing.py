@@ -50,7 +50,15 @@ def partial_mark(rate: float | None, n: int, m: int) -> str:
     return f"partiel : {coverage(n, m)}" if rate is not None and n < m else ""
 
 
-def envelope_status(previsionnel: bool) -> str:
+NOT_FIXED = "non fixée par le contrat"
+
+
+def envelope_status(previsionnel: bool | None) -> str:
+    """« confirmée », « prévisionnelle », or, for a signatory's year without an envelope
+    (`None`: the contract sets no amount, as for the Caisse des Dépôts in 2015 and 2016,
+    article 5), « non fixée par le contrat »."""
+    if previsionnel is None:
+        return NOT_FIXED
     return "prévisionnelle" if previsionnel else "confirmée"
 
 
@@ -120,7 +128,7 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                     sum(sums[(funder, a, y)][0] for a in axes),
                     total_obtenu,
                     env.montant if env else None,
-                    envelope_status(env.previsionnel) if env else "",
+                    envelope_status(env.previsionnel) if env else (NOT_FIXED if signatory else ""),
                     rate,
                     partial_mark(rate, n_decl, m),
                     sum(sums[(funder, a, y)][2] for a in axes),

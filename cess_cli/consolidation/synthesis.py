@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from cess_cli.consolidation.financing import partial_mark
+from cess_cli.consolidation.financing import NOT_FIXED, partial_mark
 from cess_cli.consolidation.shared import PERIODE, coverage
 from cess_cli.referential.loading import Referential
 
@@ -35,12 +35,16 @@ def financing_coverage(fin: pd.DataFrame, years: list[int]) -> tuple[int, int]:
 
 
 def signatories(fin: pd.DataFrame, ref: Referential, years: list[int]) -> pd.DataFrame:
-    """Per signatory, over `years`: obtained (euros), its envelopes, their status (« confirmée »,
-    « prévisionnelle », or « prévisionnelle en 2015, 2016 » for a mix), the rate obtained /
-    envelope, its mark `taux_partiel` (« partiel : n / m bilans » when fewer bilans declare
-    financing than are expected, as for indicator rates) and the coverage. Columns:
-    financeur, libelle, montant_obtenu, enveloppe, statut_enveloppe, taux_enveloppe,
-    taux_partiel, couverture."""
+    """Per signatory, over `years`: obtained (euros, every year), its envelopes (the years the
+    contract fixes one), their status (« confirmée », « prévisionnelle », « prévisionnelle en
+    2015, 2016 » for a mix; with a year the contract sets no amount for, each kind with its
+    years: « confirmée en 2014 ; non fixée par le contrat en 2015, 2016 »), what was obtained
+    in the years that have an envelope (`obtenu_compare`, euros: the rate compares like with
+    like), the rate obtained / envelope, its mark `taux_partiel` (« partiel : n / m bilans »
+    when fewer bilans declare financing than are expected, as for indicator rates), the
+    years without an envelope (`annees_non_fixees`, « 2015, 2016 » or "") and the coverage.
+    Columns: financeur, libelle, montant_obtenu, enveloppe, statut_enveloppe, obtenu_compare,
+    taux_enveloppe, taux_partiel, annees_non_fixees, couverture."""
     n, m = financing_coverage(fin, years)
     rows: list[dict[str, Any]] = []
     for code, funder in ref.financeurs.items():
@@ -50,60 +54,81 @@ def signatories(fin: pd.DataFrame, ref: Referential, years: list[int]) -> pd.Dat
         sub = fin[(fin["financeur"] == code) & (fin["axe"] == "total")]
         obtained = float(sub["montant_obtenu"].sum())
         envelope = float(sum(e.montant for e in envs))
-        # the rate compares like with like: what was obtained in the years that have an envelope
         covered = float(sub[sub["annee"].isin([str(e.annee) for e in envs])]["montant_obtenu"].sum())
+        missing = [y for y in years if y not in {e.annee for e in envs}]
+        rate = covered / envelope if envelope else None
         rows.append(
             dict(
                 financeur=code,
                 libelle=funder.libelle,
                 montant_obtenu=obtained,
                 enveloppe=envelope if envs else None,
-                statut_enveloppe=_status([e.annee for e in envs if e.previsionnel], len(envs)),
-                taux_enveloppe=covered / envelope if envelope else None,
-                taux_partiel=partial_mark(covered / envelope if envelope else None, n, m),
+                statut_enveloppe=_status(
+                    [e.annee for e in envs if not e.previsionnel], [e.annee for e in envs if e.previsionnel], missing
+                ),
+                obtenu_compare=covered,
+                taux_enveloppe=rate,
+                taux_partiel=partial_mark(rate, n, m),
+                annees_non_fixees=_years(missing),
                 couverture=coverage(n, m),
             )
         )
-    columns = [
-        "financeur",
-        "libelle",
-        "montant_obtenu",
-        "enveloppe",
-        "statut_enveloppe",
-        "taux_enveloppe",
-        "taux_partiel",
-        "couverture",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=SIGNATORY_COLUMNS)
 
 
-def _status(provisional: list[int], count: int) -> str:
-    if not count:
-        return ""
-    if not provisional:
-        return "confirmée"
-    if len(provisional) == count:
-        return "prévisionnelle"
-    return "prévisionnelle en " + ", ".join(str(y) for y in sorted(provisional))
+SIGNATORY_COLUMNS = [
+    "financeur",
+    "libelle",
+    "montant_obtenu",
+    "enveloppe",
+    "statut_enveloppe",
+    "obtenu_compare",
+    "taux_enveloppe",
+    "taux_partiel",
+    "annees_non_fixees",
+    "couverture",
+]
+
+
+def _years(years: list[int]) -> str:
+    return ", ".join(str(y) for y in sorted(years))
+
+
+def _status(confirmed: list[int], provisional: list[int], missing: list[int]) -> str:
+    """The status of a signatory's envelopes over a period (see `signatories`)."""
+    if not missing:
+        if not provisional:
+            return "confirmée" if confirmed else ""
+        return "prévisionnelle" if not confirmed else f"prévisionnelle en {_years(provisional)}"
+    kinds = [("confirmée", confirmed), ("prévisionnelle", provisional), (NOT_FIXED, missing)]
+    present = [(word, ys) for word, ys in kinds if ys]
+    if len(present) == 1:
+        return present[0][0]
+    return " ; ".join(f"{word} en {_years(ys)}" for word, ys in present)
 
 
 def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> pd.DataFrame:
-    """The data of the events chart: per axis and year, the events and their coverage, and
-    the year's coverage over the chart's axes (« n / m bilans »: sums over the axes).
+    """The data of the events chart: per axis and year (then « Transversal », the actions
+    outside the axes, the animation's, when one lists events: every event of the contract
+    is in the chart), the events and their coverage, and the year's coverage over the
+    chart's axes (« n / m bilans »: sums over the axes).
     Columns: axe, libelle_axe, annee, valeur (0 when nothing was counted), couverture,
     recus, attendus, couverture_annee."""
     rows = []
-    for axe in ref.contrat.axes:
+    axes = [(a.code, f"Axe {a.code}") for a in ref.contrat.axes]
+    if any(a.axe is None and any(ia.code == CHART_INDICATOR for ia in a.indicateurs) for a in ref.actions.values()):
+        axes.append(("transversal", "Transversal"))  # the animation's own events (ANIM): every event is shown
+    for axe_code, axe_label in axes:
         for y in years:
             sel = by_axis[
-                (by_axis["axe"] == axe.code) & (by_axis["indicateur"] == CHART_INDICATOR) & (by_axis["annee"] == str(y))
+                (by_axis["axe"] == axe_code) & (by_axis["indicateur"] == CHART_INDICATOR) & (by_axis["annee"] == str(y))
             ]
             value = sel["valeur"].iloc[0] if len(sel) else None
             n, m = (int(sel["recus"].iloc[0]), int(sel["attendus"].iloc[0])) if len(sel) else (0, 0)
             rows.append(
                 dict(
-                    axe=axe.code,
-                    libelle_axe=f"Axe {axe.code}",
+                    axe=axe_code,
+                    libelle_axe=axe_label,
                     annee=str(y),
                     valeur=float(value) if value is not None and value == value else 0.0,
                     couverture=coverage(n, m),
@@ -116,6 +141,27 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
     m_year = df.groupby("annee")["attendus"].sum().to_dict()
     df["couverture_annee"] = [coverage(int(n_year[y]), int(m_year[y])) for y in df["annee"]]
     return df
+
+
+def envelope_labels(sig: pd.DataFrame, ref: Referential, years: list[int]) -> tuple[str, str]:
+    """The labels of the key figures « Enveloppes des signataires » and « Taux obtenu /
+    enveloppes des signataires »: the years some envelope is only prévisionnelle in, and the
+    signatories with years the contract fixes no amount for (their financing of those years
+    is left out of the rate, which compares like with like)."""
+    provisional = sorted(
+        {e.annee for f in ref.financeurs.values() for e in f.enveloppes if e.previsionnel} & set(years)
+    )
+    notes = []
+    if provisional:
+        notes.append("prévisionnelles : " + _years(provisional))
+    unfixed = [f"{r['libelle']} {r['annees_non_fixees']}" for _, r in sig.iterrows() if r["annees_non_fixees"]]
+    if unfixed:
+        notes.append("non fixées par le contrat : " + ", ".join(unfixed))
+    env_label = "Enveloppes des signataires" + (f" ({' ; '.join(notes)})" if notes else "")
+    rate_label = "Taux obtenu / enveloppes des signataires"
+    if unfixed:
+        rate_label += " (années dont l'enveloppe est fixée)"
+    return env_label, rate_label
 
 
 def key_figures_table(
@@ -138,19 +184,15 @@ def key_figures_table(
     n, m = financing_coverage(fin, years)
     names = ", ".join(sig["libelle"]) if len(sig) else ""  # labels, never codes
     obtained, envelope = float(sig["montant_obtenu"].sum()), float(sig["enveloppe"].fillna(0).sum())
-    provisional = sorted(
-        {e.annee for f in ref.financeurs.values() for e in f.enveloppes if e.previsionnel} & set(years)
-    )
-    env_label = "Enveloppes des signataires"
-    if provisional:
-        env_label += " (prévisionnelles : " + ", ".join(str(y) for y in provisional) + ")"
-    rate = obtained / envelope if envelope else None
+    compared = float(sig["obtenu_compare"].sum())
+    env_label, rate_label = envelope_labels(sig, ref, years)
+    rate = compared / envelope if envelope else None
     rows += [
         ("signataires", f"Financements obtenus des signataires ({names})", obtained, "#,##0 €", coverage(n, m)),
         ("signataires", env_label, envelope, "#,##0 €", ""),
         (
             "signataires",
-            "Taux obtenu / enveloppes des signataires",
+            rate_label,
             rate,
             "0.0%",
             partial_mark(rate, n, m) or (coverage(n, m) if rate is not None else ""),

@@ -18,7 +18,7 @@ from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
-from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, anomaly_kind, plain_words, present
+from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, anomaly_kind, governance_note, plain_words, present
 from cess_cli.outputs.print_pages import print_wide
 from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
@@ -48,7 +48,7 @@ REPEATED_COLUMNS = {
     "Financements": "A:C",
     "Territoires": "A:C",
     "Complétude": "A:C",
-    "Bilans qualitatifs": "A:A",
+    "Bilans qualitatifs": "A:C",
     "Anomalies": "A:A",
     "Sources": "A:A",
 }
@@ -115,7 +115,7 @@ def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
 
 def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
-        Col("Année", "annee", width=8),
+        Col("Année", "annee", width=11),  # « 2014-2016 », in bold, on one line
         Col("Financeur", "financeur", width=20),
         Col("Libellé", "libelle", width=30),  # narrow enough (wrapped) that the sheet prints one page
         Col("Axe", "axe", width=26),  # wide, a rate beside its « partiel » mark (README *Printing*)
@@ -128,12 +128,53 @@ def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("Lignes de bilans", "lignes", INT, 10),
         Col("Couverture (bilans déclarant des financements)", "couverture", width=18),
     ]
-    write_table(ws, present(records(ev.tables["financements"]), ref, ev.label), cols)
+    rows = present(records(ev.tables["financements"]) + _signatory_periods(ev), ref, ev.label)
+    end = write_table(ws, rows, cols)
+    bold = Font(bold=True)
+    for i, r in enumerate(rows, start=2):  # a funder's totals stand out from its lines by axis
+        if r["axe"] == "Tous axes":
+            for j in range(1, len(cols) + 1):
+                ws.cell(row=i, column=j).font = bold
+    set_cell(ws.cell(row=end, column=1), FINANCING_NOTE)
+    ws.cell(row=end, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=6)
+    ws.row_dimensions[end].height = 45
+
+
+FINANCING_NOTE = (
+    "Les lignes « Tous axes » (en gras) sont les totaux d'un financeur pour une année, ou pour la période : "
+    "filtrez la colonne Axe avant de faire une somme, sans quoi chaque euro compte deux fois. Le taux de la "
+    "période d'un signataire ne compare que les années qui ont une enveloppe fixée par le contrat."
+)
+
+
+def _signatory_periods(ev: Evaluation) -> list[dict[str, Any]]:
+    """Each signatory's whole period (the `signataires` table: the rate the report gives),
+    as rows of *Financements* whose year is the period; none for a single year."""
+    if len(ev.years) < 2:
+        return []
+    return [
+        dict(
+            annee=ev.label,  # « 2014-2016 »: the sheet's year column stays narrow
+            financeur=r["financeur"],
+            libelle=r["libelle"],
+            axe="total",
+            montant_prevu=None,
+            montant_obtenu=r["montant_obtenu"],
+            enveloppe=r["enveloppe"],
+            statut_enveloppe=r["statut_enveloppe"],
+            taux_enveloppe=r["taux_enveloppe"],
+            taux_partiel=r["taux_partiel"],
+            lignes=None,
+            couverture=r["couverture"],
+        )
+        for r in records(ev.tables["signataires"])
+    ]
 
 
 def _territoires(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
-        Col("Année", "annee", width=10),
+        Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line
         Col("Département", "departement", width=12),
         Col("Nom", "libelle_departement", width=18),
         Col("Indicateur", "indicateur", width=26),
@@ -202,7 +243,7 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         Col("Effet attendu", "effet", width=50),
         Col("Indicateur", "indicateur", width=24),
         Col("Libellé", "libelle", width=32),
-        Col("Année", "annee", width=10),
+        Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line
         Col("Valeur", "valeur", "unit", 14),
         Col("Cible", "cible", "unit", 14),
         Col("Taux de réalisation", "taux_realisation", PCT, 12),
@@ -226,11 +267,16 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
             r["unite"] = {"%": "%", "décimal": "ETP"}.get(r["format"], "nombre")
         cols4 = [
             Col("Chiffre", "chiffre", width=50),
-            Col("Année", "annee", width=10),
+            Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line
             Col("Valeur", "valeur", "unit", 14),
             Col("Couverture", "couverture", width=16),
         ]
-        write_table(ws, rows4, cols4, start=nxt + 1, unit_key="unite", main=False)
+        end = write_table(ws, rows4, cols4, start=nxt + 1, unit_key="unite", main=False)
+        note = ws.cell(row=end, column=1)
+        set_cell(note, governance_note(ref))
+        note.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=4)
+        ws.row_dimensions[end].height = 90
 
 
 def _territory_block(ws: Worksheet, rows: list[dict[str, Any]], start: int) -> None:
@@ -266,7 +312,7 @@ def _anomalies(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     ]
     cols = [
         Col("Nature", "nature", width=30),
-        Col("Gravité", "gravite", width=13),
+        Col("Gravité", "gravite", width=15),  # « avertissement » on one line
         Col("Fichier", "fichier", width=34),
         Col("Feuille", "feuille", width=13),
         Col("Cellule", "cellule", width=9),

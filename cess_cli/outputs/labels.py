@@ -143,3 +143,34 @@ COMPLETUDE_SUMMARY = (
     ("valide", "Valides (comptés)"),
     ("manquant", "Manquants"),
 )
+
+
+def governance_note(ref: Referential) -> str:
+    """What « Réunions prévues par la gouvernance (minimum) » adds up (section 4.1 of the
+    contract, instance by instance, with the remarks of gouvernance.yaml where the contract
+    says two things), and how it differs from the ANIM action's own target for
+    `reunions_instances` (actions.yaml): the two rates do not measure the same thing, and
+    the reader is told which is which."""
+    parts = [f"{i.libelle} {i.reunions_min_par_an}" for i in ref.instances if i.reunions_min_par_an]
+    total = sum(i.reunions_min_par_an for i in ref.instances)
+    note = (
+        "Réunions prévues : le minimum par an que fixe la section 4.1 du contrat, instance par instance "
+        f"({', '.join(parts)}), soit {total} par an."
+    )
+    note += "".join(f" {i.libelle} : {i.remarque}." for i in ref.instances if i.remarque)
+    anim = ref.actions.get("ANIM")
+    targets = sorted(
+        {
+            int(v)
+            for ia in (anim.indicateurs if anim else [])
+            if ia.code == "reunions_instances"
+            for v in ia.cibles.values()
+        }
+    )
+    if targets:
+        shown = str(targets[0]) if len(targets) == 1 else f"{targets[0]} à {targets[-1]}"
+        note += (
+            " Le taux de réalisation de l'indicateur « Réunions des instances du contrat » compare, lui, à la "
+            f"cible de l'action ANIM ({shown} par an) : ce sont deux références différentes."
+        )
+    return note

@@ -21,7 +21,8 @@ NOTE = (
     "Couverture « n / m bilans » : n bilans comptés (valides, dans leur version retenue) sur m bilans attendus, "
     "et non les bilans reçus ; un total partiel n'est pas un total complet. Les financements obtenus des "
     "signataires sont comparés à leurs seules enveloppes ; le total toutes sources n'a pas d'enveloppe à "
-    "comparer. Une enveloppe « prévisionnelle » n'est pas encore confirmée."
+    "comparer. Une enveloppe « prévisionnelle » n'est pas encore confirmée ; une année dont le contrat ne fixe "
+    "pas le montant n'a pas d'enveloppe, et ce qui a été obtenu cette année-là n'entre pas dans le taux."
 )
 
 
@@ -88,27 +89,28 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     cats = Reference(ws, min_col=8, min_row=top + 1, max_row=top + len(axes))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
+    _grey_safe(chart)
     chart.height, chart.width = 8, 15
     ws.add_chart(chart, f"A{anchor_row}")
     _chart_note(ws, anchor_row + CHART_ROWS - 2, events_note(events))
 
     sig = ev.tables["signataires"]
     frow = top + len(axes) + 3
-    provisional = any(str(v).startswith("prévisionnelle") for v in sig["statut_enveloppe"])
+    unfixed = bool(len(sig)) and any(sig["annees_non_fixees"])
+    obtained = "Obtenu, années à enveloppe fixée" if unfixed else "Obtenu"  # like with like
+    cover = str(sig["couverture"].iloc[0]) if len(sig) else ""
     headers = [
         "Signataire",
-        "Obtenu",
-        "Enveloppe" + (" (dont prévisionnelle)" if provisional else ""),
+        f"{obtained} ({cover})" if cover else obtained,  # the series name, printed in the legend
+        "Enveloppe du contrat",
         "Statut de l'enveloppe",
         "Couverture",
     ]
-    cover = str(sig["couverture"].iloc[0]) if len(sig) else ""
-    headers[1] = f"Obtenu ({cover})" if cover else "Obtenu"  # the series name, printed in the legend
     for j, h in enumerate(headers, start=8):
         set_cell(ws.cell(row=frow, column=j), h)
     for i, r in enumerate(records(sig), start=frow + 1):
         set_cell(ws.cell(row=i, column=8), r["libelle"])
-        ws.cell(row=i, column=9, value=cell_value(r["montant_obtenu"])).number_format = EUR
+        ws.cell(row=i, column=9, value=cell_value(r["obtenu_compare"])).number_format = EUR
         ws.cell(row=i, column=10, value=cell_value(r["enveloppe"])).number_format = EUR
         set_cell(ws.cell(row=i, column=11), r["statut_enveloppe"])
         set_cell(ws.cell(row=i, column=12), r["couverture"])
@@ -120,11 +122,23 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     cats2 = Reference(ws, min_col=8, min_row=frow + 1, max_row=frow + len(sig))
     chart2.add_data(data2, titles_from_data=True)
     chart2.set_categories(cats2)
+    _grey_safe(chart2, fills=("1F3B63", "FFFFFF"))  # obtained dark, the envelope white: as in the report
     chart2.height, chart2.width = 8, 15
     ws.add_chart(chart2, f"A{anchor_row + CHART_ROWS}")  # below the first: both print in A:C
     _chart_note(ws, anchor_row + 2 * CHART_ROWS - 2, financing_note(sig))
     for c, w in (("H", 34), ("I", 16), ("J", 30), ("K", 30), ("L", 16), ("M", 16), ("N", 16)):
         ws.column_dimensions[c].width = w
+
+
+FILLS = ("1F3B63", "7F9CC7", "D6DFEC", "404040")  # dark to light: apart when printed in grey
+
+
+def _grey_safe(chart: BarChart, fills: tuple[str, ...] = FILLS) -> None:
+    """Each series its own fill, of a different lightness, outlined in black (Excel's and
+    LibreOffice's default colours turn into one grey on a black-and-white printer)."""
+    for series, fill in zip(chart.series, fills, strict=False):
+        series.graphicalProperties.solidFill = fill
+        series.graphicalProperties.line.solidFill = "000000"
 
 
 def events_note(events: pd.DataFrame) -> str:

@@ -139,6 +139,7 @@ class Instance(_Model):
     frequence: str = ""
     reunions_min_par_an: int = Field(default=0, ge=0)
     reunions_max_par_an: int | None = None
+    remarque: str = ""  # how cess reads the contract where it says two things (shown under Q4)
 
 
 Operateur = Literal["<=", "<", ">=", ">", "==", "!="]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from cess_cli.consolidation.evaluation import consolidate
@@ -10,7 +11,9 @@ from cess_cli.consolidation.shared import PERIODE
 from ..helpers import shared
 from .synthetic import bilan, collection
 
-REGION, ETAT, CDC = 2_387_500, 1_000_000, 1_085_200  # the 2014-2016 envelopes (financeurs.yaml)
+# the yearly envelopes of articles 3-5 of the contract: the CDC has one in 2014 only (article 5
+# sets no amount for 2015 and 2016), the Etat's is « prévisionnel » from 2014 (article 4)
+REGION, ETAT, CDC = 2_387_500, 1_000_000, 1_085_200
 
 
 def _row(df, **keys):
@@ -96,14 +99,24 @@ def test_key_figures_compare_signatories_with_their_own_envelopes(ref, ev2015):
         "Financements obtenus des signataires (Région Rhône-Alpes, Etat, Caisse des Dépôts et Consignations)"
     ]
     assert signatories["valeur"] == 800 + 500 and signatories["couverture"] == "2 / 21 bilans"
-    assert key.loc["Enveloppes des signataires (prévisionnelles : 2015)", "valeur"] == REGION + ETAT + CDC
-    assert key.loc["Taux obtenu / enveloppes des signataires", "valeur"] == pytest.approx(1300 / (REGION + ETAT + CDC))
+    # 2015: no CDC envelope (article 5), so neither its amount nor its financing is compared
+    envelopes = (
+        "Enveloppes des signataires (prévisionnelles : 2015 ; non fixées par le contrat : "
+        "Caisse des Dépôts et Consignations 2015)"
+    )
+    assert key.loc[envelopes, "valeur"] == REGION + ETAT
+    rate = key.loc["Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)", "valeur"]
+    assert rate == pytest.approx(1300 / (REGION + ETAT))
     apart = key.loc["Financements obtenus, toutes sources (sans enveloppe à comparer)"]
     assert apart["valeur"] == 800 + 500 + 1000 and apart["groupe"] == "toutes sources"
     sig = ev2015.tables["signataires"].set_index("financeur")
     assert list(sig.index) == ["REGION", "ETAT", "CDC"]
     assert sig.loc["ETAT", "taux_enveloppe"] == pytest.approx(500 / ETAT)
-    assert set(sig["statut_enveloppe"]) == {"prévisionnelle"}
+    assert list(sig["statut_enveloppe"]) == ["prévisionnelle", "prévisionnelle", "non fixée par le contrat"]
+    assert pd.isna(sig.loc["CDC", "enveloppe"]) and pd.isna(sig.loc["CDC", "taux_enveloppe"])
+    cdc = _row(ev2015.tables["financements"], financeur="CDC", axe="total")
+    assert cdc["statut_enveloppe"] == "non fixée par le contrat" and pd.isna(cdc["enveloppe"])
+    assert pd.isna(cdc["taux_enveloppe"]) and cdc["taux_partiel"] == ""
 
 
 def test_envelope_status_over_the_period(ref):
@@ -111,8 +124,15 @@ def test_envelope_status_over_the_period(ref):
     sig = ev.tables["signataires"].set_index("financeur")
     assert sig.loc["REGION", "statut_enveloppe"] == "prévisionnelle en 2015, 2016"
     assert sig.loc["REGION", "enveloppe"] == 3 * REGION
-    labels = list(ev.tables["chiffres_cles"]["libelle"])
-    assert "Enveloppes des signataires (prévisionnelles : 2015, 2016)" in labels
+    assert sig.loc["ETAT", "statut_enveloppe"] == "prévisionnelle"  # « montant prévisionnel » in 2014 too
+    assert sig.loc["CDC", "statut_enveloppe"] == "confirmée en 2014 ; non fixée par le contrat en 2015, 2016"
+    assert sig.loc["CDC", "enveloppe"] == CDC and sig.loc["CDC", "annees_non_fixees"] == "2015, 2016"
+    key = ev.tables["chiffres_cles"].set_index("libelle")
+    envelopes = (
+        "Enveloppes des signataires (prévisionnelles : 2014, 2015, 2016 ; non fixées par le contrat : "
+        "Caisse des Dépôts et Consignations 2015, 2016)"
+    )
+    assert key.loc[envelopes, "valeur"] == 3 * REGION + 3 * ETAT + CDC
     assert set(ev.tables["chiffres_cles"]["couverture"]) >= {"0 / 63 bilans"}
 
 
@@ -133,9 +153,10 @@ def test_partial_rates_are_marked(ref, ev2015):
 
 def test_synthese_chart_data_carries_coverage(ref, ev2015):
     chart = ev2015.tables["graphique_evenements"]
-    assert list(chart["libelle_axe"]) == ["Axe I", "Axe II", "Axe III"]
-    # actions listing evenements (actions.yaml): 3 on axis I, 2 on axis II, 5 on axis III
-    assert list(chart["couverture"]) == ["0 / 3 bilans", "0 / 2 bilans", "0 / 5 bilans"]
+    # the animation (ANIM, outside the axes) lists events too: every event is in the chart
+    assert list(chart["libelle_axe"]) == ["Axe I", "Axe II", "Axe III", "Transversal"]
+    # actions listing evenements (actions.yaml): 3 on axis I, 2 on axis II, 5 on axis III, ANIM
+    assert list(chart["couverture"]) == ["0 / 3 bilans", "0 / 2 bilans", "0 / 5 bilans", "0 / 1 bilan"]
     q4 = ev2015.tables["q4"].set_index("chiffre")
     assert q4.loc["Réunions des instances tenues", "couverture"] == "0 / 1 bilan"
 
@@ -150,9 +171,10 @@ def test_financing_rates_resting_on_part_of_the_bilans_are_marked(ref, ev2015):
     # FEDER has no envelope, so no rate and no mark
     assert _row(fin, financeur="FEDER", axe="total")["taux_partiel"] == ""
     sig = ev2015.tables["signataires"].set_index("financeur")
-    assert list(sig["taux_partiel"]) == ["partiel : 2 / 21 bilans"] * 3
+    assert list(sig["taux_partiel"]) == ["partiel : 2 / 21 bilans"] * 2 + [""]  # no CDC envelope in 2015: no rate
     key = ev2015.tables["chiffres_cles"].set_index("libelle")
-    assert key.loc["Taux obtenu / enveloppes des signataires", "couverture"] == "partiel : 2 / 21 bilans"
+    rate = "Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)"
+    assert key.loc[rate, "couverture"] == "partiel : 2 / 21 bilans"
 
 
 def test_financing_rate_on_every_expected_bilan_is_not_partial():
@@ -193,3 +215,19 @@ def test_governance_figures_over_the_period(ref):
     assert expected.to_dict() == {"2014": 21, "2015": 21, "2016": 21, "2014-2016": 63}
     usable = q4[q4["chiffre"] == "Taux de bilans exploitables (sur les bilans attendus)"].set_index("annee")
     assert list(usable["valeur"]) == pytest.approx([1 / 21, 0, 1 / 21, 2 / 63])
+
+
+def test_a_year_without_envelope_is_left_out_of_the_period_rate(ref):
+    # CDC obtains 100 000 in 2014 (envelope 1 085 200) and 900 000 in 2015 (no envelope: article 5)
+    items = [
+        bilan("II_2.1.2", 2014, {"personnes_en_parcours": 1}, financements=[("CDC", None, 100_000, "Financements!C2")]),
+        bilan("II_2.1.2", 2015, {"personnes_en_parcours": 1}, financements=[("CDC", None, 900_000, "Financements!C2")]),
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    sig = ev.tables["signataires"].set_index("financeur")
+    assert sig.loc["CDC", "montant_obtenu"] == 1_000_000  # every year's, shown as obtained
+    assert sig.loc["CDC", "obtenu_compare"] == 100_000 and sig.loc["CDC", "enveloppe"] == CDC
+    assert sig.loc["CDC", "taux_enveloppe"] == pytest.approx(100_000 / CDC)  # not 1 000 000 / 1 085 200
+    key = ev.tables["chiffres_cles"].set_index("libelle")
+    rate = key.loc["Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)", "valeur"]
+    assert rate == pytest.approx(100_000 / (3 * REGION + 3 * ETAT + CDC))

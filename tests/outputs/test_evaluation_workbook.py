@@ -74,8 +74,13 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
         "Financements obtenus des signataires (Région Rhône-Alpes, Etat, Caisse des Dépôts et Consignations)"
     ] == (800, "1 / 21 bilans")
     assert rows["Financements obtenus, toutes sources (sans enveloppe à comparer)"] == (1800, "1 / 21 bilans")
-    assert "Enveloppes des signataires (prévisionnelles : 2015)" in rows
-    assert rows["Taux obtenu / enveloppes des signataires"][1] == "partiel : 1 / 21 bilans"
+    assert (
+        "Enveloppes des signataires (prévisionnelles : 2015 ; non fixées par le contrat : "
+        "Caisse des Dépôts et Consignations 2015)"
+    ) in rows
+    rate = rows["Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)"]
+    assert rate[0] == pytest.approx(800 / (2_387_500 + 1_000_000)) and rate[1] == "partiel : 1 / 21 bilans"
+    assert fin[("CDC", "Tous axes")]["Statut de l'enveloppe"] == "non fixée par le contrat"
     assert any(str(k).startswith("Couverture « n / m bilans » : n bilans comptés") for k in rows)
     chart_data = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
     assert {"Couverture 2015", "Statut de l'enveloppe", "prévisionnelle"} <= chart_data
@@ -87,22 +92,59 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
 
 
 def test_synthese_prints_the_coverage_of_its_charts(ref, tmp_path):
-    # evenements is listed by 3 actions of axis I, 2 of axis II, 5 of axis III (actions.yaml):
-    # in 2015 one bilan of axis I counts, so 1 / 10 bilans for the year over the chart's axes
+    # evenements is listed by 3 actions of axis I, 2 of axis II, 5 of axis III and ANIM outside
+    # the axes (actions.yaml): in 2015 one bilan of axis I counts, so 1 / 11 bilans for the year
     items = [bilan("I_1.2", 2015, {"evenements": 4}, financements=[("ETAT", 600, 500, "Financements!C2")])]
     ev = consolidate(collection(items), ref, [2015])
     wb = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))
     synth = wb["Synthèse"]
     assert len(synth._charts) == 2
     values = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
-    assert "2015 (1 / 10 bilans)" in values  # the series name, printed in the chart's legend
-    assert "Obtenu (1 / 21 bilans)" in values
+    assert "2015 (1 / 11 bilans)" in values  # the series name, printed in the chart's legend
+    # no CDC envelope in 2015 (article 5): the bars compare the years that have one
+    assert "Obtenu, années à enveloppe fixée (1 / 21 bilans)" in values
     last = int(re.search(r"\$C\$(\d+)$", str(synth.print_area)).group(1))  # what prints: A1:C<last>
     printed = [str(r[0].value) for r in synth.iter_rows(max_col=1, max_row=last) if r[0].value]
     assert (
         "Barres partielles (bilans comptés / attendus) : Axe I 2015 : 1 / 3 bilans ; Axe II 2015 : 0 / 2 bilans ; "
-        "Axe III 2015 : 0 / 5 bilans. Un total partiel n'est pas un total complet."
+        "Axe III 2015 : 0 / 5 bilans ; Transversal 2015 : 0 / 1 bilan. Un total partiel n'est pas un total complet."
     ) in printed
     assert any(
         t.startswith("Obtenu : déclaré par les bilans comptés qui déclarent des financements (1 / 21") for t in printed
     )
+
+
+def test_financing_totals_stand_out_and_carry_the_signatories_period(ref, tmp_path):
+    # CDC: 100 000 obtained in 2014 (envelope 1 085 200) and 900 000 in 2015 (no envelope, article 5)
+    items = [
+        bilan("II_2.1.2", 2014, {"personnes_en_parcours": 1}, financements=[("CDC", None, 100_000, "Financements!C2")]),
+        bilan("II_2.1.2", 2015, {"personnes_en_parcours": 1}, financements=[("CDC", None, 900_000, "Financements!C2")]),
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Financements"]
+    rows = {(r["Année"], r["Financeur"], r["Axe"]): r for r in _table(ws) if r["Financeur"]}
+    period = rows[("2014-2016", "CDC", "Tous axes")]
+    assert period["Montant obtenu"] == 1_000_000 and period["Enveloppe du contrat"] == 1_085_200
+    assert period["Taux obtenu / enveloppe"] == pytest.approx(100_000 / 1_085_200)  # 2014 only: like with like
+    assert period["Statut de l'enveloppe"] == "confirmée en 2014 ; non fixée par le contrat en 2015, 2016"
+    assert rows[("2015", "CDC", "Tous axes")]["Statut de l'enveloppe"] == "non fixée par le contrat"
+    assert rows[("2015", "CDC", "Tous axes")]["Taux obtenu / enveloppe"] is None
+    # a funder's totals are bold, its lines by axis are not, and a note says not to add both
+    for row in ws.iter_rows(min_row=2):
+        if row[1].value == "CDC":
+            assert row[0].font.b == (row[3].value == "Tous axes"), [c.value for c in row]
+    notes = [
+        r[0].value for r in ws.iter_rows() if r[0].value and str(r[0].value).startswith("Les lignes « Tous axes »")
+    ]
+    assert len(notes) == 1 and "chaque euro compte deux fois" in notes[0]
+
+
+def test_governance_note_says_what_the_planned_meetings_add_up_to(ref, tmp_path):
+    ev = consolidate(collection([]), ref, [2015])
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Q4 Gouvernance"]
+    [note] = [c.value for r in ws.iter_rows() for c in r if str(c.value or "").startswith("Réunions prévues :")]
+    # section 4.1 of the contract: COPIL 1, Assemblée 1, dialogue social 2, comités techniques 3, rencontre 1
+    assert "soit 8 par an" in note and "Comités techniques (un par axe) 3" in note
+    assert "au moins deux fois par an" in note and "cible de l'action ANIM (10 par an)" in note
+    planned = [r for r in ev.tables["q4"].to_dict("records") if r["chiffre"].startswith("Réunions prévues")]
+    assert [r["valeur"] for r in planned] == [8]

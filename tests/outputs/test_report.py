@@ -361,7 +361,9 @@ def test_financing_rates_on_part_of_the_bilans_are_marked_partial(page):
     col = headers.index("Obtenu / enveloppe")
     rates = [_plain(r.xpath("./td|./th")[col].text_content()) for r in table.xpath(".//tbody/tr")]
     assert len(rates) == 3 * 4  # three signatories, three years and the period
-    assert all(re.fullmatch(r"\d+,\d % partiel", r) for r in rates), rates
+    # the CDC's 2015 and 2016 have no envelope (article 5 of the contract): no rate, no mark
+    assert rates[9:11] == ["—", "—"], rates
+    assert all(re.fullmatch(r"\d+,\d % partiel", r) for r in rates[:9] + rates[11:]), rates
     key = page.xpath('//table[contains(@class, "key-figures")]')[0]
     rate_row = next(r for r in key.xpath(".//tbody/tr") if "Taux obtenu" in r.text_content())
     assert re.fullmatch(r"partiel : \d+ / \d+ bilans", _plain(rate_row.xpath("./td")[1].text_content()))
@@ -419,3 +421,49 @@ def test_completeness_totals_per_year_and_period(page):
         ], label
     missing = [m - n for n, m in zip((3, 1, 0), expected, strict=True)]
     assert rows["Manquants"][:3] == [f"{n} / {m}" for n, m in zip(missing, expected, strict=True)]
+
+
+def test_no_printed_line_starts_with_french_punctuation(written):
+    # French typography: a no-break space inside guillemets and before : ; ! ?, in the text the
+    # template writes and in every value it prints (charts' SVG and the CSS apart; the operators'
+    # own texts are printed as they wrote them)
+    fresh = lxml_html.fromstring(written.html.read_text(encoding="utf-8"))
+    texts = fresh.xpath('//td[@class="texte"]')
+    assert any(" : " in t.text_content() for t in texts)  # LONG's « Paragraphe 0 : … », untouched
+    for el in [*fresh.xpath("//svg|//style"), *texts]:
+        el.drop_tree()
+    text = fresh.xpath("//body")[0].text_content()
+    assert "«\u00a0" in text and "\u00a0»" in text and "\u00a0:" in text  # they are there, and bound
+    assert not re.search(r"« | »| [:;!?](?=\s|$)", text), re.findall(r".{20}(?:« | »| [:;!?](?=\s|$)).{10}", text)
+
+
+def test_french_spacing_by_hand():
+    from cess_cli.outputs.report.french import spacing
+
+    assert spacing("la feuille « Bilan » : oui ; non ! quoi ?") == (
+        "la feuille «\u00a0Bilan\u00a0»\u00a0: oui\u202f; non\u202f! quoi\u202f?"
+    )
+    assert spacing("http://exemple.fr a:b «x»") == "http://exemple.fr a:b «x»"  # no space, nothing added
+
+
+def test_a_ratio_on_part_of_its_bilans_is_marked_partial(ref):
+    from ..consolidation.synthetic import bilan, collection
+
+    # 2015: II_2.1.2 alone (120 / 200 = 60 %) of the two actions listing the ratio (II_2.1.2, III_2.1.3)
+    only = bilan("II_2.1.2", 2015, {"personnes_en_parcours": 200, "sorties_emploi_durable": 120})
+    report = build_report(consolidate(collection([only]), ref, [2015]), ref, TODAY)
+    rows = [
+        row
+        for ch in report.chapters
+        for e in ch.effects
+        for ind in e.indicators
+        if ind.libelle == "Taux de sorties positives"
+        for row in ind.rows
+    ]
+    assert rows and {_plain(r.valeur) for r in rows} == {"60,0 % partiel"}
+    assert {r.couverture for r in rows} == {"1 / 2 bilans"}
+    # a count on part of its bilans is not marked in its value (only its rate, when it has a target)
+    counts = [
+        r for ch in report.chapters for e in ch.effects for i in e.indicators if i.nature == "flux" for r in i.rows
+    ]
+    assert counts and not any("partiel" in r.valeur for r in counts)

@@ -28,6 +28,9 @@ def test_shipped_referential_is_valid_and_complete(ref):
     assert all(
         e.previsionnel for f in ("REGION", "ETAT", "CDC") for e in ref.financeurs[f].enveloppes if e.annee > 2014
     )
+    # article 4: the Etat's 2014 amount is « prévisionnel »; article 5: no CDC amount for 2015-2016
+    assert [e.previsionnel for e in ref.financeurs["ETAT"].enveloppes if e.annee == 2014] == [True]
+    assert [e.annee for e in ref.financeurs["CDC"].enveloppes] == [2014]
     assert ref.departements == ["01", "07", "26", "38", "42", "69", "73", "74", "HORS_RA"]
     assert [q.code for q in ref.questions] == ["Q1", "Q2", "Q3", "Q4"]
     assert ref.questions[3].libelle == (

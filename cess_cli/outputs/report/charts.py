@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,6 +169,9 @@ class Series:
     hatch: str = ""
 
 
+CATEGORY_CHARS = 40  # the longest line of a category name 3.2 inches of margin hold
+
+
 def grouped_bars(
     chart_id: str,
     title: str,
@@ -187,7 +191,9 @@ def grouped_bars(
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(WIDTH_IN, height))
         ax = fig.add_subplot()
-        longest = max((len(c) for c in categories), default=4)
+        if horizontal:  # a long name on two lines rather than cut at the figure's edge
+            categories = ["\n".join(textwrap.wrap(c, CATEGORY_CHARS)) or c for c in categories]
+        longest = max((len(line) for c in categories for line in c.split("\n")), default=4)
         left = min(3.2, 0.35 + 0.062 * longest) if horizontal else 0.75
         bottom = (0.45 if horizontal else 0.5) + LEGEND_IN
         fig.subplots_adjust(

@@ -8,6 +8,7 @@ figure is an em dash, never a zero.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -98,3 +99,30 @@ def long_date(day: date) -> str:
 def short_date(day: date | None) -> str:
     """« 28/11/2016 », or « — »."""
     return day.strftime("%d/%m/%Y") if day else MISSING
+
+
+NBSP = "\u00a0"
+
+
+class Verbatim(str):
+    """Text an operator wrote (a qualitative bilan), printed as written: `spacing` is not
+    applied to it (the report gives those texts whole)."""
+
+    __slots__ = ()
+
+
+_BEFORE_PUNCTUATION = re.compile(r"[ \u00a0](?=[;!?»])|(?<=«)[ \u00a0]|[ \u00a0](?=:(?:\s|$))")
+
+
+def spacing(text: str) -> str:
+    """French typography's no-break spaces, so that no line of the report starts with « », :,
+    ;, ! or ? and no « ends one: a no-break space inside guillemets and before a colon, a
+    narrow one before ; ! ? (as the French printing rules have it). Only an existing space
+    is replaced: nothing is added, and no other character changes."""
+    return _BEFORE_PUNCTUATION.sub(_no_break, text)
+
+
+def _no_break(match: re.Match[str]) -> str:
+    end = match.end()
+    following = match.string[end : end + 1]
+    return NNBSP if following in ";!?" else NBSP

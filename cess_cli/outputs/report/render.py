@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from cess_cli.outputs.report import french
 from cess_cli.outputs.report.model import Report
 
 PANGO_HELP = (
@@ -43,9 +44,19 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,
+        finalize=_typography,
     )
     env.filters["css_string"] = css_string
     return env
+
+
+def _typography(value: Any) -> Any:
+    """Every text the template prints gets French no-break spaces (french.spacing); markup
+    made elsewhere (the CSS, the charts' SVG) and the operators' own texts (`Verbatim`) are
+    left as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup | french.Verbatim):
+        return french.spacing(value)
+    return value
 
 
 def render_html(report: Report) -> str:

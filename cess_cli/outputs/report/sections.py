@@ -13,6 +13,7 @@ import pandas as pd
 from cess_cli import __version__
 from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.consolidation.financing import NOT_FIXED
 from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, axis_label, referential_name
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
@@ -58,11 +59,7 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
         rows=[],
         numeric={2, 4, 5},
         caption="Financements obtenus par les actions, comparés à l'enveloppe de chaque signataire",
-        note=(
-            "Une enveloppe « prévisionnelle » n'est pas encore confirmée (2015 et 2016 sont renouvelées sous réserve). "
-            "Couverture : bilans comptés qui déclarent des financements / bilans attendus ; un taux qui "
-            "repose sur une partie des bilans attendus est marqué « partiel »."
-        ),
+        note=envelope_note(ref, ev.years),
     )
     cats, obtained, envelopes = [], [], []
     for code in signatories:
@@ -81,7 +78,8 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
                 ]
             )
             env_table.row_classes.append("")
-            cats.append(f"{ref.libelle_financeur(code)} {y}" + (" (prév.)" if status == PREV else ""))
+            mark = {PREV: " (prév.)", NOT_FIXED: " (non fixée)"}.get(status, "")
+            cats.append(f"{ref.libelle_financeur(code)} {y}{mark}")
             obtained.append(r.get("montant_obtenu") if r else None)
             envelopes.append(r.get("enveloppe") if r else None)
         _period_row(env_table, ev, code)
@@ -99,7 +97,7 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
     )
     blocks = [
         Block("Enveloppes des signataires", tables=[env_table], charts=[chart]),
-        Block("Par axe et par financeur", tables=[_by_axis(fin, ref), _by_funder(total, years)]),
+        Block("Par axe et par financeur", tables=[_by_axis(fin, ref, ev.label), _by_funder(total, years)]),
     ]
     return Chapter(
         anchor="financements",
@@ -108,6 +106,40 @@ def financing_chapter(ev: Evaluation, ref: Referential, number: int) -> Chapter:
         intro="Montants déclarés dans la feuille Financements des bilans comptés, en euros.",
         blocks=blocks,
     )
+
+
+def envelope_note(ref: Referential, years: list[int]) -> str:
+    """The note under the envelopes table, from the referential: which envelopes are only
+    prévisionnelles (the contract's own words: « montant prévisionnel », renewed « sous
+    réserve »), which years a signatory has no amount fixed for, and what « partiel » means."""
+    provisional, unfixed = [], []
+    for f in ref.financeurs.values():
+        if not f.enveloppes:
+            continue
+        prov = [e.annee for e in f.enveloppes if e.previsionnel and e.annee in years]
+        if prov:
+            provisional.append(f"{f.libelle} {', '.join(map(str, prov))}")
+        missing = [y for y in years if y not in {e.annee for e in f.enveloppes}]
+        if missing:
+            unfixed.append(f"{f.libelle} {', '.join(map(str, missing))}")
+    parts = []
+    if provisional:
+        parts.append(
+            "Une enveloppe « prévisionnelle » n'est pas encore confirmée par le contrat ("
+            + " ; ".join(provisional)
+            + ")."
+        )
+    if unfixed:
+        parts.append(
+            "Pas de montant fixé par le contrat ("
+            + " ; ".join(unfixed)
+            + ") : ces années n'ont pas d'enveloppe, et le taux de la période ne compare que les années qui en ont une."
+        )
+    parts.append(
+        "Couverture : bilans comptés qui déclarent des financements / bilans attendus ; un taux qui "
+        "repose sur une partie des bilans attendus est marqué « partiel »."
+    )
+    return " ".join(parts)
 
 
 def _period_row(table: Table, ev: Evaluation, code: str) -> None:
@@ -143,7 +175,15 @@ def _first(df: pd.DataFrame) -> dict[str, Any] | None:
     return {str(k): v for k, v in df.iloc[0].items()} if len(df) else None
 
 
-def _by_axis(fin: pd.DataFrame, ref: Referential) -> Table:
+def _year_coverage(total: pd.DataFrame) -> str:
+    """« Couverture … : 2014 : 19 / 21 bilans ; … » — the bilans counted that declare
+    financing, out of those expected, per year (the same for every funder of a year)."""
+    years = total.drop_duplicates("annee")
+    listed = " ; ".join(f"{a} : {c}" for a, c in zip(years["annee"], years["couverture"], strict=True))
+    return f"Couverture (bilans comptés qui déclarent des financements / bilans attendus) : {listed}."
+
+
+def _by_axis(fin: pd.DataFrame, ref: Referential, label: str) -> Table:
     lines = fin[fin["axe"] != "total"]
     axes = [a.code for a in ref.contrat.axes if a.code in set(lines["axe"])]
     axes += sorted(set(lines["axe"]) - set(axes))
@@ -151,8 +191,8 @@ def _by_axis(fin: pd.DataFrame, ref: Referential) -> Table:
         headers=["Financeur", *[("Transversal" if a == "transversal" else f"Axe {a}") for a in axes]],
         rows=[],
         numeric=set(range(1, len(axes) + 1)),
-        caption="Financements obtenus par axe, toutes années de la période",
-        note=" ; ".join(axis_label(ref, a) for a in axes) + ".",
+        caption="Financements obtenus par axe, " + ("toutes années de la période" if "-" in label else label),
+        note=" ; ".join(axis_label(ref, a) for a in axes) + ". " + _year_coverage(fin[fin["axe"] == "total"]),
     )
     for code in dict.fromkeys(lines["financeur"]):
         sub = lines[lines["financeur"] == code]
@@ -171,6 +211,7 @@ def _by_funder(total: pd.DataFrame, years: list[str]) -> Table:
         rows=[],
         numeric=set(range(1, len(years) + 1)),
         caption="Financements obtenus par financeur et par année (toutes sources)",
+        note=_year_coverage(total),
     )
     for code in dict.fromkeys(total["financeur"]):
         sub = total[total["financeur"] == code]
@@ -262,7 +303,10 @@ def qualitative(ev: Evaluation, ref: Referential) -> list[ActionTexts]:
     for code in dict.fromkeys(table["code_action"]):
         sub = table[table["code_action"] == code]
         years = [str(a) for a in dict.fromkeys(sub["annee"])]
-        text = {(str(r["annee"]), str(r["rubrique"])): clean_text(str(r["texte"])) for r in sub.to_dict("records")}
+        text = {  # the operator's words as written: no typography of ours (french.Verbatim)
+            (str(r["annee"]), str(r["rubrique"])): french.Verbatim(clean_text(str(r["texte"])))
+            for r in sub.to_dict("records")
+        }
         files = {str(r["annee"]): str(r["fichier"]) for r in sub.to_dict("records")}
         rows = [
             (label, [text.get((y, rub), "—") for y in years])
@@ -301,6 +345,14 @@ def method(ev: Evaluation, ref: Referential) -> list[tuple[str, str]]:
             "Stock",
             "Un stock (niveau au 31 décembre : PTCE actifs, collectivités engagées…) est additionné sur les actions "
             "pour une année ; sur la période, c'est la valeur de la dernière année, jamais la somme des années.",
+        ),
+        (
+            "Sommes d'actions",
+            "Un chiffre d'axe ou du contrat additionne ce que déclare chaque action : une même structure, "
+            "collectivité ou personne suivie par deux actions y compte deux fois. « Structures accompagnées » ou "
+            "« collectivités engagées » sont donc des accompagnements et des engagements par action, non des "
+            f"structures ou des collectivités distinctes (le contrat compte {len(ref.collectivites)} collectivités "
+            "partenaires).",
         ),
         (
             "Ratio",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.labels import COMPUTED, UNITS, referential_name, year_label
+from cess_cli.outputs.labels import COMPUTED, UNITS, governance_note, referential_name, year_label
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.anomalies import anomalies
 from cess_cli.outputs.report.charts import Panel, Series, grouped_bars, panels_chart
@@ -121,7 +121,7 @@ def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Cha
     if q.effets and any("territoires" in e.calcule for e in q.effets):
         chapter.blocks.append(_territories(ev, ref, f"q{number}t"))
     if any("completude" in e.calcule for e in q.effets):
-        chapter.blocks.append(_governance(ev, f"q{number}g"))
+        chapter.blocks.append(_governance(ev, ref, f"q{number}g"))
     return chapter
 
 
@@ -130,12 +130,15 @@ def _figures(rows: pd.DataFrame, ev: Evaluation) -> list[FigureRow]:
     out = []
     for r in rows.to_dict("records"):
         unit = str(r["unite"])
-        partial = int(r["recus"]) < int(r["attendus"]) and french.is_number(r["taux_realisation"])
+        some = int(r["recus"]) < int(r["attendus"])
+        partial = some and french.is_number(r["taux_realisation"])
+        # a ratio on part of the bilans is itself partial (70,7 % from one action of two)
+        partial_ratio = some and r["nature"] == "ratio" and french.is_number(r["valeur"])
         period = r["annee"] == PERIODE
         out.append(
             FigureRow(
                 annee=year_label(r["annee"], ev.label),
-                valeur=french.by_unit(r["valeur"], unit),
+                valeur=french.by_unit(r["valeur"], unit) + (" partiel" if partial_ratio else ""),
                 cible=french.by_unit(r["cible"], unit),
                 taux=french.percent(r["taux_realisation"]) + (" partiel" if partial else ""),
                 couverture=str(r["couverture"]),
@@ -230,7 +233,7 @@ def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
     )
 
 
-def _governance(ev: Evaluation, chart_id: str) -> Block:
+def _governance(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
     """Q4: instances held against planned, participation, and the completeness of the bilans."""
     q4 = ev.tables["q4"]
     formats = {"%": french.percent, "décimal": lambda v: french.number(v, 1)}
@@ -242,6 +245,7 @@ def _governance(ev: Evaluation, chart_id: str) -> Block:
         ],
         rows=[],
         numeric=set(range(1, len(columns) + 1)),
+        note=governance_note(ref),
     )
     table.headers.append("Couverture")
     for chiffre in dict.fromkeys(q4["chiffre"]):
