@@ -68,7 +68,9 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
     prévisionnelle), the rate obtained / envelope and its mark `taux_partiel` (« partiel :
     n / m bilans » when fewer bilans declare financing than are expected). Columns: COLUMNS (`signataire`:
     the funder has envelopes in the contract; `lignes`: rows of bilans naming it)."""
-    sums: dict[tuple[str, str, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    # (funder, axis, year) -> [planned, obtained, rows]; an amount stays None while no row gives
+    # it: a funder named with its obtained amount left blank has no obtained figure, not 0 €
+    sums: dict[tuple[str, str, int], list[Any]] = defaultdict(lambda: [None, None, 0])
     declaring: dict[tuple[str, int], int] = defaultdict(int)
     for b in bilans:
         axe = ref.axe_of(b.action)
@@ -76,8 +78,8 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
             declaring[(axe, b.annee)] += 1
         for funder, prevu, obtenu, _cell in b.financements:
             acc = sums[(funder, axe, b.annee)]
-            acc[0] += prevu or 0.0
-            acc[1] += obtenu or 0.0
+            acc[0] = _plus(acc[0], prevu)
+            acc[1] = _plus(acc[1], obtenu)
             acc[2] += 1
     expected = expected_by_axis(ref, years)
     rows: list[tuple[Any, ...]] = []
@@ -114,10 +116,10 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                         coverage(n_decl, m),
                     )
                 )
-            total_obtenu = sum(sums[(funder, a, y)][1] for a in axes)
+            total_obtenu = _total([sums[(funder, a, y)][1] for a in axes]) if axes else 0.0  # none declared: 0
             n_decl = sum(v for (_, yy), v in declaring.items() if yy == y)
             m = sum(v for (_, yy), v in expected.items() if yy == y)
-            rate = (total_obtenu / env.montant) if env and env.montant else None
+            rate = (total_obtenu / env.montant) if env and env.montant and total_obtenu is not None else None
             rows.append(
                 (
                     str(y),
@@ -125,7 +127,7 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                     label,
                     signatory,
                     "total",
-                    sum(sums[(funder, a, y)][0] for a in axes),
+                    _total([sums[(funder, a, y)][0] for a in axes]) if axes else 0.0,
                     total_obtenu,
                     env.montant if env else None,
                     envelope_status(env.previsionnel) if env else (NOT_FIXED if signatory else ""),
@@ -138,3 +140,16 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                 )
             )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _plus(total: float | None, amount: float | None) -> float | None:
+    """A running sum in which a blank amount adds nothing and is not a 0."""
+    if amount is None:
+        return total
+    return amount if total is None else total + amount
+
+
+def _total(amounts: list[float | None]) -> float | None:
+    """The sum of the amounts given; None when none is."""
+    given = [a for a in amounts if a is not None]
+    return sum(given) if given else None

@@ -231,3 +231,28 @@ def test_a_year_without_envelope_is_left_out_of_the_period_rate(ref):
     key = ev.tables["chiffres_cles"].set_index("libelle")
     rate = key.loc["Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)", "valeur"]
     assert rate == pytest.approx(100_000 / (3 * REGION + 3 * ETAT + CDC))
+
+
+def test_a_blank_obtained_amount_is_no_figure_not_zero(ref):
+    # REGION named with 1 000 planned and its obtained left blank; ETAT: one blank line, one of 300
+    items = [
+        bilan(
+            "II_2.1.2",
+            2015,
+            {"personnes_en_parcours": 1},
+            financements=[
+                ("REGION", 1000, None, "Financements!C2"),
+                ("ETAT", None, None, "Financements!C3"),
+                ("ETAT", 500, 300, "Financements!C4"),
+            ],
+        )
+    ]
+    fin = consolidate(collection(items), ref, [2015]).tables["financements"]
+    region = _row(fin, financeur="REGION", axe="total")
+    assert region["montant_prevu"] == 1000 and pd.isna(region["montant_obtenu"])
+    assert pd.isna(region["taux_enveloppe"]) and region["taux_partiel"] == ""  # no figure, no rate
+    assert pd.isna(_row(fin, financeur="REGION", axe="II")["montant_obtenu"])
+    etat = _row(fin, financeur="ETAT", axe="total")
+    assert (etat["montant_prevu"], etat["montant_obtenu"], etat["lignes"]) == (500, 300, 2)
+    # a signatory no counted bilan names: nothing declared, 0 € (its coverage says on how many bilans)
+    assert _row(fin, financeur="CDC", axe="total")["montant_obtenu"] == 0
