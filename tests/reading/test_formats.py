@@ -263,3 +263,34 @@ def test_an_xlsm_is_read_for_its_values(ref, tmp_path, good):
     path = tmp_path / "bilan.xlsm"
     path.write_bytes(rezip(good, lambda n, d: d, {"xl/vbaProject.bin": b"\0" * 100}))
     assert _codes(path, ref) == []
+
+
+@pytest.mark.parametrize("sheet", sorted(ERROR_AT))
+def test_a_damaged_sheet_part_is_refused_not_read_leniently(ref, tmp_path, good, sheet):
+    # a cell's tag damaged (`<c r="C2" t="n"00</v></c>`): calamine read the part anyway and the
+    # figure vanished, the bilan valid; Excel refuses such a file, and so does cess
+    part, cell = SHEETS[sheet], ERROR_AT[sheet]
+
+    def patch(name: str, data: bytes) -> bytes:
+        return _set_cell(data, cell, b'<c r="' + cell.encode() + b'" t="n"00</v></c>') if name == part else data
+
+    path = tmp_path / "bilan.xlsx"
+    path.write_bytes(rezip(good, patch))
+    [result] = validate_paths([path], ref).files
+    assert [(f.code, f.sheet) for f in result.findings] == [("fichier.illisible", sheet)]
+    assert "XML mal formé (ligne " in result.findings[0].message and not result.valid
+
+
+def test_a_damaged_part_too_large_to_inflate_whole_is_refused_too(ref, tmp_path, good, monkeypatch):
+    from cess_cli.reading import zip_parts
+
+    monkeypatch.setattr(zip_parts, "_QUICK_PART", 10)  # every part streamed, a chunk at a time
+    monkeypatch.setattr(zip_parts, "_CHUNK", 64)
+    damaged = rezip(
+        good,
+        lambda name, data: data.replace(b"</sheetData>", b"</sheetDat>") if name == SHEETS["Territoires"] else data,
+    )
+    (tmp_path / "bad.xlsx").write_bytes(damaged)
+    (tmp_path / "good.xlsx").write_bytes(good)
+    assert _codes(tmp_path / "good.xlsx", ref) == []  # streamed whole, a good part passes
+    assert [c[:2] for c in _codes(tmp_path / "bad.xlsx", ref)] == [("fichier.illisible", "Territoires")]
