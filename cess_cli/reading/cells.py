@@ -50,6 +50,22 @@ class NoValue:
 NO_VALUE = NoValue()
 
 
+class PercentValue(float):
+    """A number its cell shows as a percentage: what Excel stores when « 12 % » is typed
+    (0.12, formatted `0%`). Right in a cell whose unit is a percentage; anywhere else it
+    would be read as 0,12 ETP, euros or persons, so `parse_number` refuses it."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PercentFormat:
+    """The mark the readers put on a cell formatted as a percentage (kinds.py)."""
+
+
+PERCENT_FORMAT = PercentFormat()
+
+
 def marker(raw: Any) -> Parsed | None:
     """The finding an error cell or an uncomputed formula gives, whatever is expected of it."""
     if isinstance(raw, CellError):
@@ -129,6 +145,11 @@ def parse_number(raw: Any, *, percent: bool = False) -> Parsed:
     with the `nombre.texte` warning. Text with a percent sign (`12 %`) is read as 0,12 only
     when the cell's unit is a percentage (`percent`); elsewhere it is the error
     `valeur.pourcentage` (`fields["attendu"]` holds what it would have meant)."""
+    if type(raw) is PercentValue:
+        if percent:
+            return _clean_float(float(raw)), None, {}
+        shown = f"{typed_number(_clean_float(float(raw) * 100))} %"
+        return None, "valeur.pourcentage", {"trouve": shown, "attendu": _show(_clean_float(float(raw)))}
     if type(raw) is float:  # the common case first
         if raw != raw or raw in (math.inf, -math.inf):
             return None, "valeur.non_numerique", {"trouve": str(raw)}

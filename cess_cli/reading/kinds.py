@@ -24,19 +24,20 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import IO, Any
 
 from defusedxml import ElementTree as DET
 
-from cess_cli.reading.cells import NO_VALUE, CellError
+from cess_cli.reading.cells import NO_VALUE, PERCENT_FORMAT, CellError
 from cess_cli.reading.package import attr, local
 from cess_cli.reading.zip_parts import inflated
 
-Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE
+Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE | PERCENT_FORMAT
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, inclusive)
 
 _REF = re.compile(r"([A-Z]{1,3})?(\d+)?")
-_ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=")
+_ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=", b'value-type="percentage"')
 _MAX_MARKED_ROWS = 1_048_576
 
 
@@ -68,12 +69,39 @@ def entry_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> byte
     return zf.read(info)
 
 
-def xlsx_marks(xml: bytes) -> Marks:
-    """Error cells and formulas without a saved result of one worksheet part.
+@lru_cache(maxsize=64)
+def percent_styles(styles: bytes) -> frozenset[int]:
+    """The cell formats (indexes into `cellXfs` of `xl/styles.xml`) that show a number as a
+    percentage: the built-in formats 9 and 10 (`0%`, `0.00%`) and any custom format with
+    a `%` outside quotes. Excel stores « 12 % » typed in a cell as 0.12 in such a format.
+    Cached by content: bilans made from one template share their styles part."""
+    if b"%" not in styles and b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles:
+        return frozenset()  # the common case: the templates use none
+    root = DET.fromstring(styles)
+    percent_ids = {9, 10}
+    for el in root.iter():
+        if local(el.tag) == "numFmt" and "%" in _PLAIN.sub("", el.get("formatCode") or ""):
+            percent_ids.add(int(el.get("numFmtId") or -1))
+    xfs = next((el for el in root if local(el.tag) == "cellXfs"), None)
+    if xfs is None:
+        return frozenset()
+    found = [
+        i for i, xf in enumerate(x for x in xfs if local(x.tag) == "xf") if int(xf.get("numFmtId") or 0) in percent_ids
+    ]
+    return frozenset(found)
+
+
+_PLAIN = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters of a number format
+
+
+def xlsx_marks(xml: bytes, percent: frozenset[int] = frozenset()) -> Marks:
+    """Error cells and formulas without a saved result of one worksheet part, and the
+    numbers shown as a percentage (`percent`: the formats `percent_styles` found).
 
     A formula whose cached result is the empty string (`t="str"` with an empty `<v>`,
     as Excel and LibreOffice save `=IF(…;"")`) is a blank, not a missing value."""
-    if not xlsx_needs_walk(xml):
+    styled = bool(percent) and any(f's="{i}"'.encode() in xml for i in percent)
+    if not styled and not xlsx_needs_walk(xml):
         return {}
     marks: Marks = {}
     row = -1
@@ -97,6 +125,8 @@ def xlsx_marks(xml: bytes) -> Marks:
         else:
             col += 1
         kind = _xlsx_kind(el)
+        if kind is None and styled and int(el.get("s") or 0) in percent and (el.get("t") or "n") == "n":
+            kind = PERCENT_FORMAT
         if kind is not None:
             marks[(row, col)] = kind
     return marks
@@ -204,6 +234,8 @@ def _walk_ods(content: IO[bytes]) -> Iterator[tuple[str, Marks, list[Merge]]]:
 
 def _ods_kind(cell: Any) -> Any:
     types = {value for key, value in cell.attrib.items() if local(key) == "value-type"}
+    if types == {"percentage"}:  # « 12 % » typed in LibreOffice: 0.12 shown as a percentage
+        return PERCENT_FORMAT
     if "error" in types:  # calcext:value-type="error" beside office:value-type="string" (LibreOffice)
         text = "".join(cell.itertext()).strip()
         return CellError(text or "#ERREUR")

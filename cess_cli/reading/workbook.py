@@ -17,6 +17,7 @@ dates, codes). README: *The bilan workbook*, *Untrusted workbooks*.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime, time
 from pathlib import Path
@@ -27,7 +28,7 @@ from python_calamine import CalamineWorkbook
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
 from cess_cli.reading import kinds
-from cess_cli.reading.cells import CellError, normalize
+from cess_cli.reading.cells import PERCENT_FORMAT, CellError, PercentValue, normalize
 from cess_cli.reading.kinds import Marks, Merge
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.package import sheet_parts
@@ -80,6 +81,7 @@ class CalamineBook(Book):
         self._data = data
         self._kind = kind
         self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
+        self._percent: frozenset[int] | None = None
 
     def sheet(self, name: str) -> Sheet:
         cal = self._wb.get_sheet_by_name(name)
@@ -106,7 +108,15 @@ class CalamineBook(Book):
         if xml is None:
             info = self._info(part)
             xml = kinds.entry_bytes(self._zip, info, self._data)
-        return kinds.xlsx_marks(xml)
+        return kinds.xlsx_marks(xml, self._percent_styles())
+
+    def _percent_styles(self) -> frozenset[int]:
+        """The percentage formats of the workbook's styles part (none in the templates)."""
+        if self._percent is None:
+            info = next((i for i in self._zip.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
+            styles = kinds.entry_bytes(self._zip, info, self._data) if info is not None else b""
+            self._percent = kinds.percent_styles(styles) if styles else frozenset()
+        return self._percent
 
     def _info(self, part: str) -> zipfile.ZipInfo:
         try:
@@ -126,14 +136,18 @@ class CalamineBook(Book):
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:
-    """Put error cells and uncomputed formulas in the grid, where calamine left a blank."""
+    """Put error cells and uncomputed formulas in the grid, where calamine left a blank, and
+    mark a number shown as a percentage (`PercentValue`: « 12 % » typed in Excel is 0.12)."""
     for (r, c), kind in marks.items():
         while len(rows) <= r:
             rows.append([])
         row = rows[r]
         if len(row) <= c:
             row.extend([""] * (c + 1 - len(row)))
-        if row[c] == "":
+        if kind is PERCENT_FORMAT:
+            if isinstance(row[c], int | float) and not isinstance(row[c], bool):
+                row[c] = PercentValue(row[c])
+        elif row[c] == "":
             row[c] = kind
 
 
@@ -143,13 +157,18 @@ class XlsBook(Book):
     def __init__(self, book: Any) -> None:
         super().__init__(list(book.sheet_names()))
         self._book = book
+        formats = book.format_map  # the cell formats that show a number as a percentage
+        self._percent_xf = frozenset(
+            i for i, xf in enumerate(book.xf_list) if "%" in _PLAIN.sub("", formats[xf.format_key].format_str)
+        )
 
     def sheet(self, name: str) -> Sheet:
         import xlrd
 
         s = self._book.sheet_by_name(name)
         rows = [
-            [_xls_value(s.cell(r, c), self._book.datemode, xlrd) for c in range(s.row_len(r))] for r in range(s.nrows)
+            [_xls_value(s.cell(r, c), self._book.datemode, xlrd, self._percent_xf) for c in range(s.row_len(r))]
+            for r in range(s.nrows)
         ]
         while rows and all(v == "" for v in rows[-1]):
             rows.pop()
@@ -160,8 +179,13 @@ class XlsBook(Book):
         self._book.release_resources()
 
 
-def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
+_PLAIN = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters of a number format
+
+
+def _xls_value(cell: Any, datemode: int, xlrd: Any, percent_xf: frozenset[int] = frozenset()) -> Any:
     ctype, value = cell.ctype, cell.value
+    if ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in percent_xf:
+        return PercentValue(value)
     if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
         return ""
     if ctype == xlrd.XL_CELL_ERROR:

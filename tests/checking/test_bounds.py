@@ -47,6 +47,11 @@ def _territories(*rows: tuple[Any, ...], without: tuple[str, ...] = ()) -> Calla
     return edit
 
 
+def _ind_cell(wb: Workbook, code: str) -> Any:
+    """The valeur cell of an indicator's row in Indicateurs."""
+    return next(r[4] for r in wb["Indicateurs"].iter_rows(min_row=2) if r[0].value == code)
+
+
 def _both(*edits: Callable[[Workbook], None]) -> Callable[[Workbook], None]:
     return lambda wb: [e(wb) for e in edits]
 
@@ -166,6 +171,15 @@ REFUSED: dict[str, tuple[Callable[[Workbook], None], list[tuple[str, str, str]]]
     "huge obtained amount": (_cell("Financements", "C2", 1.7e308), [("valeur.demesuree", "Financements", "C2")]),
     "huge planned amount": (_cell("Financements", "B2", 1e12 + 1), [("valeur.demesuree", "Financements", "B2")]),
     "huge QPV share": (_cell("Territoires", "D2", 1e13), [("valeur.demesuree", "Territoires", "D2")]),
+    # a number shown as a percentage (Excel stores « 12 % » typed in a cell as 0.12, format 0%)
+    "ETP typed as a percentage": (
+        lambda wb: (set_ind(wb, "emplois_crees", 0.12), setattr(_ind_cell(wb, "emplois_crees"), "number_format", "0%")),
+        [("valeur.pourcentage", "Indicateurs", "E4")],
+    ),
+    "amount typed as a percentage, custom format": (
+        lambda wb: setattr(wb["Financements"]["C2"], "number_format", '0.0" "%'),
+        [("valeur.pourcentage", "Financements", "C2")],
+    ),
     # Identification: version >= 1, an integer; the year within the contract's period
     "version 0": (
         lambda wb: set_ident(wb, "version", 0),
@@ -234,6 +248,12 @@ ACCEPTED: dict[str, tuple[Callable[[Workbook], None], Callable[[Any], Any]]] = {
     "amounts at the largest figure a bilan may hold": (
         _both(_cell("Financements", "B2", 1e12), _cell("Financements", "C2", 1e12)),
         lambda b: b.financements[0][1:3] == (1e12, 1e12),
+    ),
+    "a format whose % is quoted text is no percentage": (
+        _both(
+            _cell("Financements", "C2", 78000), lambda wb: setattr(wb["Financements"]["C2"], "number_format", '0" %"')
+        ),
+        lambda b: b.financements[0][2] == 78000,
     ),
     "decimal amounts": (
         _both(_cell("Financements", "B2", 0.5), _cell("Financements", "C2", 1234.56)),

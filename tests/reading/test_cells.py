@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cess_cli.reading.cells import NO_VALUE, CellError, parse_code, parse_date, parse_int, parse_number, parse_str
+from cess_cli.reading.cells import (
+    NO_VALUE,
+    CellError,
+    PercentValue,
+    parse_code,
+    parse_date,
+    parse_int,
+    parse_number,
+    parse_str,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,6 +31,7 @@ from cess_cli.reading.cells import NO_VALUE, CellError, parse_code, parse_date, 
         ("1\u00a0234", 1234, "nombre.texte"),
         ("1\u202f234\u202f567", 1234567, "nombre.texte"),
         ("12 %", None, "valeur.pourcentage"),  # no unit typed by an operator is a percentage
+        (PercentValue(0.12), None, "valeur.pourcentage"),  # « 12 % » typed in Excel: 0.12, format 0%
         ("45 300,50 €", 45300.5, "nombre.texte"),
         ("1.234.567", 1234567, "nombre.texte"),
         ("1.234,5", 1234.5, "nombre.texte"),
@@ -150,3 +160,9 @@ def test_parse_code(raw, value, code):
 def test_free_text_keeps_its_characters_but_not_error_cells():
     assert parse_str("Réalisations \U0001f468\u200d\U0001f469") == ("Réalisations \U0001f468\u200d\U0001f469", None, {})
     assert parse_str(CellError("#VALUE!"))[:2] == (None, "valeur.erreur_excel")
+
+
+def test_a_percentage_cell_in_a_percentage_unit_is_its_value():
+    # by hand: 12 % is 0.12, in a cell whose unit is « % »; the finding elsewhere shows « 12 % »
+    assert parse_number(PercentValue(0.12), percent=True) == (0.12, None, {})
+    assert parse_number(PercentValue(0.125))[2]["trouve"] == "12,5 %"

@@ -35,6 +35,7 @@ def _errors(wb) -> None:
     set_ind(wb, "structures_accompagnees", None)
     set_ind(wb, "entreprises_creees", "1 234")
     set_ind(wb, "collectivites_engagees", -2)
+    wb["Financements"]["C2"].number_format = "0%"  # « 7 800 000 % »: an amount typed as a percentage
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +107,4 @@ def test_a_bilan_saved_by_libreoffice_counts_like_the_xlsx(ref, saved, tmp_path,
     assert figures == {(code, str(v)) for code, v in typed.items() if v is not None}
     assert ("valeur.negative", "Indicateurs", "E4") in findings["erreurs"]
     assert ("indicateur.manquant", "Indicateurs", "E2") in findings["erreurs"]
+    assert ("valeur.pourcentage", "Financements", "C2") in findings["erreurs"]  # in .xlsx, .ods and .xls alike
