@@ -20,8 +20,12 @@ from cess_cli.findings import CessError
 _SPREADSHEET = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 MAX_DEPTH = 32  # sub-folder levels walked under a bilans folder
 
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+_INVISIBLE = re.compile(  # control characters (Cc) and every format character (Cf: soft hyphen,
+    # bidi marks, zero-width spaces, tags…) and line/paragraph separators of Unicode 15
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
 )
 
 

@@ -27,6 +27,17 @@ def test_display_name_escapes_what_is_not_text():
         text.encode("utf-8")  # valid UTF-8, never a lone surrogate
 
 
+def test_every_invisible_character_of_unicode_is_escaped_in_a_name():
+    # independent of the code: every format (Cf), control (Cc) and separator (Zl, Zp) character
+    import sys
+    import unicodedata
+
+    hidden = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Cf", "Cc", "Zl", "Zp")]
+    assert "\xad" in hidden  # the soft hyphen: « bi\xadlan.xlsx » showed as « bilan.xlsx »
+    for ch in hidden:
+        assert ch not in display_name(f"bi{ch}lan.xlsx"), hex(ord(ch))
+
+
 def test_non_utf8_and_newline_names_are_listed_once_each(tmp_path):
     for raw in (b"caf\xe9.xlsx", b"deux\nlignes.xlsx", b"ok.xlsx"):
         (tmp_path / os.fsdecode(raw)).write_bytes(b"x")  # surrogate-escaped, as os.listdir gives it
