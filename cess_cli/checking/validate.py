@@ -7,6 +7,8 @@ positions survive pydantic validation (`findings_from_pydantic`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from cess_cli.checking.rules import check_rules, check_territories
 from cess_cli.checking.sheets import read_financements, read_indicators, read_qualitatif, read_territoires
 from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.checking.structure import locate_sheets
-from cess_cli.findings import FileResult
+from cess_cli.findings import FileResult, Finding
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.preflight import short_reason
 from cess_cli.reading.workbook import Book, open_book
@@ -60,7 +62,34 @@ def read_bilan(
         bilan = None
     finally:
         book.close()
+    run.result.findings.sort(key=_reading_order(book.sheet_names))
     return run.result, bilan
+
+
+def _reading_order(sheet_names: list[str]) -> Callable[[Finding], tuple[int, int, int]]:
+    """The order an operator reads the file in: what concerns the whole file first, then
+    sheet by sheet as the workbook orders them, and within a sheet what concerns the
+    whole sheet, then cell by cell, row after row (the checks' own order where these tie)."""
+    rank = {name: i for i, name in enumerate(sheet_names)}
+
+    def key(f: Finding) -> tuple[int, int, int]:
+        if f.sheet is None:
+            return (-1, 0, 0)
+        where = _CELL.fullmatch(f.cell or "")
+        row, col = (int(where.group(2)), _column(where.group(1))) if where else (0, 0)
+        return (rank.get(f.sheet, len(rank)), row, col)
+
+    return key
+
+
+_CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:

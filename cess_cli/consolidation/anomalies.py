@@ -15,11 +15,15 @@ JUMP_RATIO = 3.0  # year-on-year: flagged when above x3 or below /3 of the previ
 TARGET_RATIO = 2.0  # far from target: above x2 or below /2 of the target
 
 
-def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
+def cumulative_checks(
+    bilans: list[Any], ref: Referential, years: list[int], received: frozenset[tuple[str, int]] = frozenset()
+) -> list[Finding]:
     """The final-year cumul_periode against the earlier bilans (sum for flux, last value for
     stock). A flux whose earlier year does not count (missing, invalid, superseded without
     a valid replacement, or the indicator left blank) cannot be checked: it is listed as
-    `cumul.non_verifiable`, naming the year(s) lacking, never skipped silently."""
+    `cumul.non_verifiable`, naming the year(s) lacking and why (`received`: the (action,
+    year) of which a file came, so that « bilan manquant » and « bilan reçu mais non
+    compté » are told apart), never skipped silently."""
     out = []
     for code, per_year in _in_order(by_action(bilans), ref):
         action = ref.actions[code]
@@ -37,7 +41,8 @@ def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> 
             else:
                 lacking = [y for y in action.annees if y not in per_year or ind_code not in per_year[y].valeurs]
                 if lacking:
-                    out.append(_not_checkable(last.file, sheet, ref_cell, code, ind_code, declared, lacking, per_year))
+                    why = [_lacking(y, y in per_year, (code, y) in received) for y in lacking]
+                    out.append(_not_checkable(last.file, sheet, ref_cell, code, ind_code, declared, why))
                     continue
                 expected = sum(per_year[y].valeurs[ind_code] for y in action.annees)
                 basis = "somme des bilans annuels"
@@ -53,16 +58,18 @@ def cumulative_checks(bilans: list[Any], ref: Referential, years: list[int]) -> 
                         attendu=expected,
                     )
                 )
-    return out
+    return sorted(out, key=lambda f: f.code != "cumul.ecart")  # a real mismatch before what cannot be checked
+
+
+def _lacking(year: int, counted: bool, received: bool) -> str:
+    if counted:
+        return f"l'année {year} (indicateur non renseigné)"
+    return f"l'année {year} (bilan reçu mais non compté)" if received else f"l'année {year} (bilan manquant)"
 
 
 def _not_checkable(
-    file: str, sheet: str, cell: str, code: str, ind_code: str, declared: float, lacking: list[int], per_year: Any
+    file: str, sheet: str, cell: str, code: str, ind_code: str, declared: float, why: list[str]
 ) -> Finding:
-    why = [
-        f"l'année {y} (indicateur non renseigné)" if y in per_year else f"l'année {y} (bilan manquant ou non compté)"
-        for y in lacking
-    ]
     return make(
         "cumul.non_verifiable",
         file,

@@ -84,7 +84,9 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
         + sorted((f for f in coll.conflicts if f.file in by_file), key=lambda f: by_file[f.file])
         + missing_bilans(coll, ref, years)
         + [f for s in ev.sources for f in s.findings if f.code == "dossier.illisible"]  # said, not skipped
-        + cumulative_checks(all_retained, ref, years)
+        + cumulative_checks(
+            all_retained, ref, years, frozenset((s.action, s.annee) for s in ev.sources if s.action and s.annee)
+        )
         + plausibility_checks(all_retained, ref, years)
     )
     ev.tables["q4"] = q4_figures(facts_df, ref, years, ev.tables["completude"])

@@ -387,3 +387,14 @@ def test_flatten(ref, tmp_path):
     path = make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "evenements", -1))
     report = validate_paths([path], ref)
     assert report.flatten(["sheet", "cell", "code"]) == [["Indicateurs", "E5", "valeur.negative"]]
+
+
+def test_findings_come_in_the_order_an_operator_reads_the_file(ref, tmp_path):
+    # the model's findings (a missing value, an e-mail) used to come after the sheet checks'
+    def edit(wb):
+        set_ind(wb, "evenements", "douze")  # Indicateurs!E5, found while reading the sheet
+        set_ind(wb, "emplois_consolides", None)  # Indicateurs!E3, found by the model
+        set_ident(wb, "contact_email", "camille.example.org")  # Identification!C7, by the model
+
+    got = [(f.sheet, f.cell) for f in validate_workbook(make_bilan(ref, tmp_path, edit=edit), ref).findings]
+    assert got == [("Identification", "C7"), ("Indicateurs", "E3"), ("Indicateurs", "E5")]

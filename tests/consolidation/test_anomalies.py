@@ -76,9 +76,9 @@ def test_a_cumul_that_cannot_be_checked_says_so(ref):
     found = {f.message for f in ev.anomalies if f.code == "cumul.non_verifiable"}
     assert found == {
         "Cumul sur la période de « cooperations (II_3.1.1) » (40 déclaré) non vérifiable, faute de l'année 2014 "
-        "(bilan manquant ou non compté) et l'année 2015 (indicateur non renseigné).",
+        "(bilan manquant) et l'année 2015 (indicateur non renseigné).",
         "Cumul sur la période de « structures_accompagnees (II_3.1.1) » (45 déclaré) non vérifiable, faute de "
-        "l'année 2014 (bilan manquant ou non compté).",
+        "l'année 2014 (bilan manquant).",
     }
     # a stock is the last year's value: always checkable (14 = 14)
     assert not [f for f in ev.anomalies if f.code.startswith("cumul.") and "ptce_actifs" in f.message]
@@ -96,7 +96,8 @@ def test_an_invalid_earlier_year_makes_the_cumul_unverifiable(ref):
     ]
     ev = consolidate(collection(items), ref, [2014, 2015, 2016])
     [f] = [f for f in ev.anomalies if f.code.startswith("cumul.")]
-    assert f.code == "cumul.non_verifiable" and "l'année 2015 (bilan manquant ou non compté)" in f.message
+    # cess knows the 2015 bilan came and was refused: it says so, not « manquant »
+    assert f.code == "cumul.non_verifiable" and "l'année 2015 (bilan reçu mais non compté)" in f.message
 
 
 def test_every_bilan_that_does_not_count_is_in_anomalies(ref):
@@ -232,3 +233,16 @@ def test_a_commented_value_excuses_itself_only(ref):
     items[1][1].commentaires = {"ptce_actifs": "Deux pôles ont fusionné."}
     ev = consolidate(collection(items), ref, [2015])
     assert [f.cell for f in _flags(ev)] == ["E3"]  # cooperations only; E2 (ptce_actifs) is explained
+
+
+def test_a_real_cumul_mismatch_comes_before_the_cumuls_that_cannot_be_checked(ref):
+    values = {"ptce_actifs": 1, "structures_accompagnees": 1, "cooperations": 10}
+    items = [  # I_1.1.1 lacks 2014 (not checkable); II_3.1.1: 10 + 10 + 10 = 30, 40 declared (mismatch)
+        bilan("I_1.1.1", 2016, {"evenements": 1}, cumuls={"evenements": 5}),
+        bilan("II_3.1.1", 2014, values),
+        bilan("II_3.1.1", 2015, values),
+        bilan("II_3.1.1", 2016, values, cumuls={"cooperations": 40}),
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    codes = [f.code for f in ev.anomalies if f.code.startswith("cumul.")]
+    assert codes[0] == "cumul.ecart" and set(codes[1:]) == {"cumul.non_verifiable"}
