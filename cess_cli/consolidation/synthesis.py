@@ -176,6 +176,13 @@ def key_figures_table(
         ("bilans", "Bilans attendus", expected, "#,##0", ""),
         ("bilans", "Bilans reçus", summary["recu"], "#,##0", ""),
         ("bilans", "Bilans valides (comptés)", summary["valide"], "#,##0", ""),
+        (
+            "bilans",
+            "Bilans reçus mais non comptés (invalides ou en conflit)",
+            summary["recu"] - summary["valide"],
+            "#,##0",
+            "",
+        ),
         ("bilans", "Bilans manquants", summary["manquant"], "#,##0", ""),
         ("bilans", "Taux de complétude (bilans comptés / attendus)", summary["taux_valide"], "0.0%", ""),
     ]

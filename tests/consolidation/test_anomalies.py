@@ -130,6 +130,9 @@ def test_every_bilan_that_does_not_count_is_in_anomalies(ref):
     assert invalid.message == "Bilan I_1.2 2015 invalide (1 erreur) : non compté. Première erreur : x"
     assert (invalid.sheet, invalid.cell) == ("Indicateurs", "E2")
     assert "Le fichier est incomplet." in by_code["bilan.non_identifie"].message
+    # the key figures say it too: 3 action-years received (ANIM, I_1.2, II_1.1), 1 counted
+    key = ev.tables["chiffres_cles"].set_index("libelle")["valeur"]
+    assert key["Bilans reçus mais non comptés (invalides ou en conflit)"] == 2 and key["Bilans reçus"] == 3
 
 
 def test_far_from_target_thresholds_and_a_target_of_zero(ref):
