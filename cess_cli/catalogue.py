@@ -100,6 +100,24 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Cellules {detail} fusionnées : la valeur « {trouve} » est lue sur chacune de leurs lignes.",
         "Pour l'éviter, annulez la fusion et recopiez la valeur sur chaque ligne.",
     ),
+    "cellule.fusionnee_valeur": (
+        E,
+        "Cellules {detail} fusionnées sur plusieurs lignes de la colonne « {attendu} » : la valeur « {trouve} » ne "
+        "peut pas valoir pour plusieurs lignes ; elle n'est pas lue.",
+        "Annulez la fusion (Accueil > Fusionner et centrer) et saisissez la valeur de chaque ligne dans sa cellule.",
+    ),
+    "colonne.en_double": (
+        E,
+        "La colonne « {attendu} » apparaît plusieurs fois dans l'en-tête : {trouve}.",
+        "Supprimez ou renommez l'une des colonnes : cess ne choisit pas à votre place.",
+    ),
+    "feuille.masquee": (
+        W,
+        "La feuille « {trouve} », celle que cess lit, est masquée, alors que la feuille visible « {detail} » porte "
+        "un nom voisin ; cess ne lit pas « {detail} ».",
+        "Si vos chiffres sont dans « {detail} », recopiez-les dans « {trouve} » (ou supprimez la feuille masquée "
+        "et renommez « {detail} » en « {attendu} »).",
+    ),
     "colonne.manquante": (
         E,
         "La colonne « {attendu} » est absente de la ligne d'en-tête (trouvé : {trouve}).",
@@ -220,7 +238,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     ),
     "ligne.incomplete": (
         E,
-        "Ligne incomplète : « {attendu} » n'est pas renseigné.",
+        "Ligne incomplète : « {attendu} » n'est pas renseigné{detail}.",
         "Complétez la ligne ou supprimez-la.",
     ),
     "valeur.trop_longue": (
@@ -323,6 +341,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         E,
         "La rubrique « {attendu} » du bilan qualitatif est vide.",
         "Décrivez les réalisations de l'année.",
+    ),
+    "qualitatif.duplique": (
+        E,
+        "La rubrique « {trouve} » apparaît plusieurs fois (aussi en {detail}) : cess ne choisit pas entre les textes.",
+        "Gardez une seule ligne par rubrique : réunissez les textes dans une même cellule.",
     ),
     "qualitatif.rubrique_inconnue": (
         W,

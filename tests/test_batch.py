@@ -82,7 +82,8 @@ def hostile_run(ref, tmp_path_factory):
         wb["Financements"]["C3"] = 10
 
     make_bilan(ref, bilans, "I_1.2", 2014, name="injection.xlsx", edit=injection)
-    expected["injection.xlsx"] = ("financeur.inconnu",)
+    # I_1.2 has three indicators (rows 2-4): the comment in G5 is a row without a code
+    expected["injection.xlsx"] = ("ligne.incomplete", "financeur.inconnu")
     big = make_bilan(ref, outside, "III_1.1.4", 2014, name="cellule_1mo.xlsx")
     huge = (
         b'<c r="B3" t="inlineStr"><is><t>'

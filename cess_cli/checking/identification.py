@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from cess_cli.checking.state import FileCheck
-from cess_cli.checking.structure import cell_value, columns_of, data_rows, too_long
+from cess_cli.checking.structure import cell_value, columns_of, data_rows, keyless_row, too_long
 from cess_cli.reading import cells
 from cess_cli.reading.cells import normalize
 from cess_cli.reading.workbook import Sheet, col_letter
@@ -25,6 +25,7 @@ def identification_rows(run: FileCheck, sheet: Sheet, cols: dict[str, int]) -> t
     for r, row in data_rows(sheet):
         key_text = run.value(cells.parse_code(cell_value(row, c_key)), sheet.name, f"{col_letter(c_key)}{r}")
         if key_text is None:
+            keyless_row(run, sheet, row, r, c_key, "cle")
             continue
         key = normalize(key_text).replace(" ", "_")
         cell = f"{val_letter}{r}"
@@ -117,7 +118,8 @@ def _format_version(run: FileCheck, raw: dict[str, Any], where: dict[str, str], 
     )
     actives = run.ref.versions_actives
     if version_modele is None:
-        run.add("modele.version_absente", title, where.get("version_modele"), attendu=run.ref.version_courante)
+        if (title, where.get("version_modele")) not in run.merged:  # a merged cell has its own finding
+            run.add("modele.version_absente", title, where.get("version_modele"), attendu=run.ref.version_courante)
         return run.ref.version_courante
     if version_modele in actives:
         return version_modele
@@ -137,7 +139,7 @@ def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], tit
     raw_code = raw.get("code_action")
     code: str | None = run.value(cells.parse_code(raw_code), title, where.get("code_action"))
     if code is None:
-        if cells.marker(raw_code) is None:
+        if cells.marker(raw_code) is None and (title, where.get("code_action")) not in run.merged:
             run.add("identification.manquant", title, where.get("code_action"), attendu="code_action")
         return None
     code = code.upper() if code.upper() in run.ref.actions else code

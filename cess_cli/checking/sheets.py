@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cess_cli.checking.state import FileCheck
-from cess_cli.checking.structure import cell_value, columns_of, data_rows, too_long
+from cess_cli.checking.structure import cell_value, columns_of, data_rows, keyless_row, too_long
 from cess_cli.reading import cells
 from cess_cli.reading.cells import normalize
 from cess_cli.reading.workbook import Sheet, col_letter
@@ -40,6 +40,7 @@ def read_indicators(
         code_cell = f"{col_letter(c_code)}{r}"
         code_text = run.value(cells.parse_code(cell_value(row, c_code)), sheet.name, code_cell)
         if code_text is None:
+            keyless_row(run, sheet, row, r, c_code, "code")
             continue
         code = code_text.lower()
         if code in seen:
@@ -84,7 +85,7 @@ def read_indicators(
             cumul = run.parsed(("cumuls", code), parse_in_unit(raw_cumul, ind.unite), sheet.name, ccell)
             if cumul is not None:
                 cumuls[code] = cumul
-            elif cells.is_blank(raw_cumul) and value is not None:
+            elif cells.is_blank(raw_cumul) and value is not None and (sheet.name, ccell) not in run.merged:
                 run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
     return values, cumuls, comments
 
@@ -223,22 +224,29 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
         run.reported.add(("qualitatif", "realisations"))
         return out
     known = {r.code for r in run.ref.contrat.rubriques_qualitatives}
+    seen: dict[str, str] = {}
     for r, row in data_rows(sheet):
         rcell = f"{col_letter(cols['rubrique'])}{r}"
         rub = run.value(cells.parse_code(cell_value(row, cols["rubrique"])), sheet.name, rcell)
         if rub is None:
+            keyless_row(run, sheet, row, r, cols["rubrique"], "rubrique")
             continue
         key = normalize(rub).replace(" ", "_")
         if key not in known:
             run.add(
                 "qualitatif.rubrique_inconnue",
                 sheet.name,
-                f"{col_letter(cols['rubrique'])}{r}",
+                rcell,
                 trouve=rub,
                 attendu=", ".join(sorted(known)),
                 suggestion=suggestion(rub, known),
             )
             continue
+        if key in seen:  # as a doubled indicator or funder: an erreur, cess picks neither text
+            run.add("qualitatif.duplique", sheet.name, rcell, trouve=key, detail=seen[key])
+            run.reported.add(("qualitatif", key))
+            continue
+        seen[key] = rcell
         tcell = f"{col_letter(cols['texte'])}{r}"
         run.addr[("qualitatif", key)] = (sheet.name, tcell)
         raw_text = cell_value(row, cols["texte"])

@@ -29,6 +29,8 @@ class FileCheck:
         self.typed: dict[Loc, str] = {}  # text as the operator typed it, where the reader normalised it
         self.sheet_names: dict[str, str] = {}  # sheet key (`indicateurs`…) -> its name in this workbook
         self.book: Book | None = None
+        # (sheet, cell) of a value merged over several rows: its one finding is given, it is never read
+        self.merged: set[tuple[str, str]] = set()
 
     def add(self, code: str, sheet: str | None, cell: str | None, **kw: Any) -> None:
         self.result.findings.append(make(code, self.display, sheet, cell, **kw))
@@ -38,6 +40,9 @@ class FileCheck:
         usable value (or None: then the value's absence is already reported)."""
         value, code, fields = parsed
         self.addr[loc] = (sheet, cell)
+        if self.merged and (sheet, cell) in self.merged:
+            self.reported.add(loc)
+            return None
         if code is not None:
             self.add(code, sheet, cell, **fields)
             if value is None:
@@ -48,6 +53,8 @@ class FileCheck:
         """A parser's warning or error for a cell that is no field of the model (a key,
         a code looked up by hand); return the usable value (or None)."""
         value, code, fields = parsed
+        if self.merged and (sheet, cell) in self.merged:
+            return None
         if code is not None:
             self.add(code, sheet, cell, **fields)
         return value

@@ -4,14 +4,18 @@ What spreadsheet applications and operators do to the layout is met here (README
 bilan workbook*): a sheet name matched twice is an `erreur` naming both; a workbook
 with none of the expected sheets is one finding, not five; a title row above a header
 is an `erreur` that names the shifted header, and the sheet is still read below it (so
-the bilan is known, as received but invalid); merged cells down a column give their
-value to each row of the merge, with an `avertissement`; formatting is not data: the
-row limit counts the rows that hold a value.
+the bilan is known, as received but invalid); a merge down a key column gives its key
+to each row of the merge, with an `avertissement`, a merge down a value column over
+several rows is an `erreur` and is not read; two header cells with one name are an
+`erreur`; an expected sheet hidden beside a visible near namesake is an
+`avertissement`; a row with content but no key is `ligne.incomplete`; formatting is not
+data: the row limit counts the rows that hold a value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 from typing import Any
 
 from cess_cli.catalogue import make
@@ -54,7 +58,8 @@ def locate_sheets(run: FileCheck, book: Book, limits: Limits) -> dict[str, Sheet
         sheet = book.sheet(found[0])
         if _too_large(run, sheet, limits):
             continue
-        _fill_merged(run, sheet)
+        if sheet.name in book.hidden:
+            _hidden_sheet(run, book, spec, sheet.name, strangers)
         out[spec.key] = sheet
         run.sheet_names[spec.key] = sheet.name
     return out
@@ -68,6 +73,18 @@ def _missing_sheet(run: FileCheck, book: Book, spec: SheetSpec, strangers: list[
         hint = f"La feuille « {strangers[0]} » a-t-elle été renommée ? Rendez-lui le nom « {spec.title} »."
         finding = Finding(**{**finding.to_dict(), "severity": finding.severity, "hint": hint})
     return finding
+
+
+def _hidden_sheet(run: FileCheck, book: Book, spec: SheetSpec, name: str, strangers: list[str]) -> None:
+    """The expected sheet is hidden while a visible sheet has a near name (Excel's copy
+    « Indicateurs (2) », « Copie de Indicateurs »): the operator may have typed the figures
+    in the copy, which cess does not read; an `avertissement` (`feuille.masquee`) naming both."""
+    title = normalize(spec.title)
+    for other in strangers:
+        norm = normalize(other)
+        if other not in book.hidden and (title in norm or SequenceMatcher(None, title, norm).ratio() >= 0.8):
+            run.add("feuille.masquee", name, None, trouve=name, detail=other, attendu=spec.title)
+            return
 
 
 def _has_value(v: Any) -> bool:
@@ -93,27 +110,53 @@ def _too_large(run: FileCheck, sheet: Sheet, limits: Limits) -> bool:
     return False
 
 
-def _fill_merged(run: FileCheck, sheet: Sheet) -> None:
-    """A merge down a column (LibreOffice and Excel keep the value in its first cell
-    only): the value applies to each row of the merge, with an `avertissement`. A merge
-    across columns gives nothing to the cells it covers (a comment over two columns
-    must not become a second figure)."""
+def _merged_rows(run: FileCheck, sheet: Sheet, spec: SheetSpec, index: dict[str, int]) -> None:
+    """Merges down a column below the header (Excel and LibreOffice keep the value in the
+    merge's first cell only). Down a key column (a département over two indicator rows)
+    the key applies to each row of the merge that holds data, with an `avertissement`
+    (`cellule.fusionnee`). Down a column whose value cess reads (an amount, a valeur, a
+    text), over two rows or more that hold data, it is an `erreur`
+    (`cellule.fusionnee_valeur`) naming the range: one figure cannot stand for several
+    rows, and none of its cells is read (`FileCheck.merged`). A merge across columns, or
+    in a column cess does not read, gives nothing to the cells it covers."""
+    keys = {index[c] for c in spec.keys if c in index}
+    values = {index[c]: c for c in spec.columns if c in index and c not in spec.keys and c not in spec.informative}
     for r0, c0, r1, c1 in sheet.merged:
-        if r1 <= r0 or r0 >= len(sheet.rows):
+        if r1 <= r0 or r0 <= sheet.header_row or r0 >= len(sheet.rows) or (c0 not in keys and c0 not in values):
             continue
-        top = sheet.rows[r0]
-        value = top[c0] if c0 < len(top) else ""
+        value = cell_value(sheet.rows[r0], c0)
         if not _has_value(value):
             continue
-        for r in range(r0 + 1, min(r1, len(sheet.rows) - 1) + 1):
+        last = min(r1, len(sheet.rows) - 1)
+        holding = [r for r in range(r0, last + 1) if _holds_data(sheet.rows[r], c0, c1)]
+        span = f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
+        shown = cells.parse_text(value) or str(value)
+        if c0 in values:
+            if len(holding) > 1:
+                run.merged.update((sheet.name, f"{col_letter(c0)}{r + 1}") for r in range(r0, last + 1))
+                run.add(
+                    "cellule.fusionnee_valeur",
+                    sheet.name,
+                    f"{col_letter(c0)}{r0 + 1}",
+                    detail=span,
+                    trouve=value if isinstance(value, int | float) and not isinstance(value, bool) else shown,
+                    attendu=values[c0],
+                )
+            continue
+        filled = False
+        for r in holding:
             row = sheet.rows[r]
             if len(row) <= c0:
                 row.extend([""] * (c0 + 1 - len(row)))
             if not _has_value(row[c0]):
-                row[c0] = value
-        span = f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
-        shown = cells.parse_text(value) or str(value)
-        run.add("cellule.fusionnee", sheet.name, f"{col_letter(c0)}{r0 + 1}", detail=span, trouve=shown)
+                row[c0], filled = value, True
+        if filled:
+            run.add("cellule.fusionnee", sheet.name, f"{col_letter(c0)}{r0 + 1}", detail=span, trouve=shown)
+
+
+def _holds_data(row: list[Any], c0: int, c1: int) -> bool:
+    """Whether a row holds a value outside the merged columns c0..c1."""
+    return any(_has_value(v) for c, v in enumerate(row) if c < c0 or c > c1)
 
 
 def columns_of(run: FileCheck, sheet: Sheet, spec: SheetSpec) -> dict[str, int] | None:
@@ -146,7 +189,23 @@ def columns_of(run: FileCheck, sheet: Sheet, spec: SheetSpec) -> dict[str, int] 
             )
         )
         ok = ok and col not in spec.essential
-    return index if ok else None
+    if not ok:
+        return None
+    _doubled_columns(run, sheet, spec, header)
+    if sheet.merged:
+        _merged_rows(run, sheet, spec, index)
+    return index
+
+
+def _doubled_columns(run: FileCheck, sheet: Sheet, spec: SheetSpec, header: list[str]) -> None:
+    """Two header cells with one expected name (`montant_obtenu` twice): an `erreur`
+    (`colonne.en_double`) naming both cells; cess never picks one (the first is read,
+    the bilan is blocked)."""
+    hrow = sheet.header_row + 1
+    for col in spec.columns:
+        where = [f"{col_letter(i)}{hrow}" for i, name in enumerate(header) if name == normalize(col)]
+        if len(where) > 1:
+            run.add("colonne.en_double", sheet.name, where[0], attendu=col, trouve=" et ".join(where))
 
 
 def _header_matches(header: list[str], spec: SheetSpec) -> bool:
@@ -183,6 +242,24 @@ def data_rows(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
             if v != "" and v is not None and not (type(v) is str and not v.strip()):
                 yield r, row
                 break
+
+
+def keyless_row(run: FileCheck, sheet: Sheet, row: list[Any], r: int, key: int, name: str) -> None:
+    """A data row whose key cell (`key`, 0-based; `name` its column) is blank while the row
+    holds a value (a libellé and a valeur without a code, a text without a rubrique):
+    `ligne.incomplete` at the key cell, naming the row's first value and its cell, as the
+    model says of a Financements or Territoires row; nothing typed is dropped in silence.
+    A key cell holding an error cell has its own finding already."""
+    if cells.marker(cell_value(row, key)) is not None:
+        return
+    found = next(((c, v) for c, v in enumerate(row) if c != key and _has_value(v)), None)
+    if found is None:
+        return
+    c, v = found
+    shown = cells.parse_text(v) or str(v)
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    detail = f", alors que la ligne contient « {shown} » en {col_letter(c)}{r}"
+    run.add("ligne.incomplete", sheet.name, f"{col_letter(key)}{r}", attendu=name, detail=detail)
 
 
 MAX_TEXT = 32767  # Excel's own limit for one cell

@@ -23,7 +23,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
@@ -59,10 +59,12 @@ class Sheet:
 
 
 class Book:
-    """An opened workbook: `sheet_names`, and `sheet(name)` read on demand."""
+    """An opened workbook: `sheet_names`, `hidden` (the names of the sheets the workbook
+    hides, « masquée » or « très masquée »), and `sheet(name)` read on demand."""
 
-    def __init__(self, sheet_names: list[str]) -> None:
+    def __init__(self, sheet_names: list[str], hidden: frozenset[str] = frozenset()) -> None:
         self.sheet_names = sheet_names
+        self.hidden = hidden
 
     def sheet(self, name: str) -> Sheet:
         raise NotImplementedError
@@ -75,7 +77,8 @@ class CalamineBook(Book):
     """`.xlsx`, `.xlsm`, `.ods` read by python-calamine, with the cell kinds of kinds.py."""
 
     def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str) -> None:
-        super().__init__(list(wb.sheet_names))
+        hidden = frozenset(m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible)
+        super().__init__(list(wb.sheet_names), hidden)
         self._wb = wb
         self._zip = archive
         self._data = data
@@ -155,7 +158,9 @@ class XlsBook(Book):
     """`.xls` (BIFF, Excel 97-2003) read by xlrd: values, dates, error cells, merged cells."""
 
     def __init__(self, book: Any) -> None:
-        super().__init__(list(book.sheet_names()))
+        names = list(book.sheet_names())
+        states = getattr(book, "_sheet_visibility", [])  # xlrd: 0 visible, 1 hidden, 2 very hidden
+        super().__init__(names, frozenset(n for n, state in zip(names, states, strict=False) if state))
         self._book = book
         formats = book.format_map  # the cell formats that show a number as a percentage
         self._percent_xf = frozenset(

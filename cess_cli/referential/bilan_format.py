@@ -12,28 +12,36 @@ class SheetSpec:
     title: str
     columns: tuple[str, ...]
     essential: tuple[str, ...]  # missing -> erreur; other columns missing -> avertissement
+    keys: tuple[str, ...] = ()  # what names a row: a merge down a key column applies to each row
+    informative: tuple[str, ...] = ()  # pre-filled for the operator's eyes, never read by cess
 
 
-IDENTIFICATION = SheetSpec("identification", "Identification", ("cle", "libelle", "valeur"), ("cle", "valeur"))
+IDENTIFICATION = SheetSpec(
+    "identification", "Identification", ("cle", "libelle", "valeur"), ("cle", "valeur"), ("cle",), ("libelle",)
+)
 INDICATEURS = SheetSpec(
     "indicateurs",
     "Indicateurs",
     ("code", "libelle", "unite", "cible", "valeur", "cumul_periode", "commentaire"),
     ("code", "valeur"),
+    ("code",),
+    ("libelle", "unite", "cible"),
 )
 FINANCEMENTS = SheetSpec(
     "financements",
     "Financements",
     ("financeur", "montant_prevu", "montant_obtenu", "commentaire"),
     ("financeur", "montant_obtenu"),
+    ("financeur",),
 )
 TERRITOIRES = SheetSpec(
     "territoires",
     "Territoires",
     ("departement", "indicateur", "valeur", "dont_qpv", "dont_zrr"),
     ("departement", "indicateur", "valeur"),
+    ("departement", "indicateur"),
 )
-QUALITATIF = SheetSpec("qualitatif", "Bilan qualitatif", ("rubrique", "texte"), ("rubrique", "texte"))
+QUALITATIF = SheetSpec("qualitatif", "Bilan qualitatif", ("rubrique", "texte"), ("rubrique", "texte"), ("rubrique",))
 
 SHEETS: tuple[SheetSpec, ...] = (IDENTIFICATION, INDICATEURS, FINANCEMENTS, TERRITOIRES, QUALITATIF)
 INSTRUCTIONS_TITLE = "Mode d'emploi"
