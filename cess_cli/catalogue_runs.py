@@ -1,0 +1,65 @@
+"""The finding codes of the referential (schemas/) and of the consolidation (bilans that do not
+count, cumuls, plausibility): part of the one catalogue of `catalogue.py`, which joins them.
+"""
+
+from __future__ import annotations
+
+from cess_cli.findings import Severity
+
+E, W = Severity.ERREUR, Severity.AVERTISSEMENT
+
+# code -> (severity, message template, hint), as in catalogue.CATALOGUE
+RUN_CODES: dict[str, tuple[Severity, str, str]] = {
+    # the referential itself (schemas/)
+    "referentiel.fichier": (
+        E,
+        "{detail}",
+        "Vérifiez le dossier du référentiel (option --schemas ou cess.toml).",
+    ),
+    "referentiel.format": (E, "{detail}", ""),
+    "referentiel.doublon": (E, "Code « {trouve} » en double (déjà défini en {detail}).", ""),
+    "referentiel.reference_inconnue": (E, "{detail} « {trouve} » inconnu{attendu}.", ""),
+    "referentiel.ratio_incomplet": (E, "{detail}", ""),
+    "referentiel.cible": (E, "{detail}", ""),
+    "referentiel.regle": (E, "{detail}", ""),
+    # consolidation
+    "bilan.conflit": (
+        E,
+        "Deux bilans différents portent la même action {detail}, la même année et la même version {trouve} (aussi : {attendu}) : aucun des deux n'est compté.",
+        "Demandez au porteur lequel est le bon et renvoyez-le avec une version supérieure.",
+    ),
+    "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
+    "bilan.invalide": (
+        E,
+        "Bilan {detail} invalide ({trouve}) : non compté. {attendu}",
+        "Le porteur reçoit la liste de ses corrections (fichier de retour de cess) et renvoie le bilan corrigé "
+        "avec une version supérieure.",
+    ),
+    "bilan.remplace": (
+        W,
+        "Version {trouve} du bilan {detail} remplacée par la version {attendu} : non comptée.",
+        "Rien à faire : seule la version la plus haute d'un bilan compte.",
+    ),
+    "bilan.copie": (
+        W,
+        "Copie identique de « {attendu} » ({detail}) : pas un nouvel envoi, non comptée en plus.",
+        "Rien à faire : l'original est compté une fois ; la copie peut être supprimée du dossier des bilans.",
+    ),
+    "bilan.non_identifie": (
+        E,
+        "Fichier non identifié (action ou année illisible) : non compté. {detail}",
+        "Voir les constats de validation du fichier ; demandez au porteur un bilan lisible.",
+    ),
+    "cumul.ecart": (
+        W,
+        "Cumul sur la période de « {detail} » : {trouve} déclaré, {attendu} d'après les bilans annuels.",
+        "Vérifiez le cumul ou les bilans des années précédentes.",
+    ),
+    "cumul.non_verifiable": (
+        W,
+        "Cumul sur la période de « {detail} » ({trouve} déclaré) non vérifiable, faute de {attendu}.",
+        "Vérifiez le cumul à la main, ou obtenez le bilan manquant ou corrigé de l'année citée.",
+    ),
+    "plausibilite.ecart_annuel": (W, "{detail}.", "Expliquez l'écart dans un commentaire, ou corrigez la valeur."),
+    "plausibilite.ecart_cible": (W, "{detail}.", "Ajoutez un commentaire qui explique l'écart à la cible."),
+}
