@@ -290,6 +290,12 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "« {trouve} » est calculé par cess ; la valeur saisie est ignorée.",
         "Laissez la cellule vide : cess calcule ce taux à partir de ses deux termes.",
     ),
+    "cumul.ignore": (
+        W,
+        "Cumul de la période saisi dans le bilan {detail}, qui n'est pas la dernière année de l'action "
+        "({attendu}) : il n'est pas lu.",
+        "Laissez la colonne cumul_periode vide : seul le bilan de la dernière année de l'action la renseigne.",
+    ),
     "cumul.manquant": (
         E,
         "Le cumul sur la période de « {attendu} » est obligatoire dans le bilan de la dernière année ({detail}).",

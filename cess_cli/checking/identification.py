@@ -161,7 +161,9 @@ def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str
     annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee")), title, where.get("annee"))
     if annee is not None and annee not in run.ref.periode:
         period = "-".join(map(str, (min(run.ref.periode), max(run.ref.periode))))
-        run.add("annee.hors_contrat", title, where.get("annee"), trouve=annee, attendu=period)
+        run.add(
+            "annee.hors_contrat", title, where.get("annee"), trouve=str(annee), attendu=period
+        )  # 2013, not « 2 013 »
         run.reported.add(loc)
         return None
     return annee

@@ -86,7 +86,12 @@ def read_indicators(
             if cumul is not None:
                 cumuls[code] = cumul
             elif cells.is_blank(raw_cumul) and value is not None and (sheet.name, ccell) not in run.merged:
-                run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=run.result.annee)
+                run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=str(run.result.annee))
+        elif c_cumul is not None and not cells.is_blank(cell_value(row, c_cumul)):  # typed, never read: say so
+            last = max(run.ref.actions[action_code].annees)
+            run.add(
+                "cumul.ignore", sheet.name, f"{col_letter(c_cumul)}{r}", detail=str(run.result.annee), attendu=str(last)
+            )
     return values, cumuls, comments
 
 

@@ -181,6 +181,7 @@ def test_rule(ref, tmp_path, case):
     finding = next(f for f in result.findings if (f.code, f.sheet, f.cell) == expected)
     assert finding.severity is Severity.ERREUR
     assert finding.message and finding.file == str(path)
+    assert "2\u202f01" not in finding.message  # a year is written 2013, never as the number « 2 013 »
 
 
 def test_a_bilan_sent_on_the_first_day_of_its_year_is_accepted(ref, tmp_path):
@@ -241,6 +242,8 @@ def test_year_where_action_is_inactive(ref, tmp_path):
 def test_cumul_required_in_final_year(ref, tmp_path):
     path = make_bilan(ref, tmp_path, year=2016, edit=lambda wb: set_ind(wb, "evenements", None, column=6))
     assert findings(ref, path) == [("cumul.manquant", "Indicateurs", "F5")]
+    [finding] = validate_workbook(path, ref).findings
+    assert finding.message.endswith("dans le bilan de la dernière année (2016).")  # a year, not « 2 016 »
 
 
 def test_cross_indicator_rule(ref, tmp_path):
@@ -398,3 +401,13 @@ def test_findings_come_in_the_order_an_operator_reads_the_file(ref, tmp_path):
 
     got = [(f.sheet, f.cell) for f in validate_workbook(make_bilan(ref, tmp_path, edit=edit), ref).findings]
     assert got == [("Identification", "C7"), ("Indicateurs", "E3"), ("Indicateurs", "E5")]
+
+
+def test_a_cumul_typed_before_the_last_year_is_said_to_be_ignored(ref, tmp_path):
+    # III_1.1.3 runs 2014-2016: its 2015 bilan has no cumul to give; one typed there is not read
+    path = make_bilan(ref, tmp_path, edit=lambda wb: set_ind(wb, "emplois_consolides", 500, column=6))
+    result = validate_workbook(path, ref)
+    [finding] = result.findings
+    assert (finding.code, finding.sheet, finding.cell) == ("cumul.ignore", "Indicateurs", "F3")
+    assert finding.severity is Severity.AVERTISSEMENT and result.valid
+    assert "bilan 2015, qui n'est pas la dernière année de l'action (2016)" in finding.message
