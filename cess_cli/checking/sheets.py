@@ -87,12 +87,19 @@ def read_indicators(
                 cumuls[code] = cumul
             elif cells.is_blank(raw_cumul) and value is not None and (sheet.name, ccell) not in run.merged:
                 run.add("cumul.manquant", sheet.name, ccell, attendu=code, detail=str(run.result.annee))
-        elif c_cumul is not None and not cells.is_blank(cell_value(row, c_cumul)):  # typed, never read: say so
-            last = max(run.ref.actions[action_code].annees)
+        elif c_cumul is not None and not cells.is_blank(cell_value(row, c_cumul)) and _earlier_year(run, action_code):
+            last = max(run.ref.actions[action_code].annees)  # typed, never read: say so
             run.add(
                 "cumul.ignore", sheet.name, f"{col_letter(c_cumul)}{r}", detail=str(run.result.annee), attendu=str(last)
             )
     return values, cumuls, comments
+
+
+def _earlier_year(run: FileCheck, action_code: str) -> bool:
+    """The bilan is of a year of the action before its last (a year outside the contract or
+    the action has its own finding, and nothing to say of the cumul)."""
+    years = run.ref.actions[action_code].annees
+    return run.result.annee in years and run.result.annee != max(years)
 
 
 def parse_in_unit(raw: Any, unit: str | None) -> cells.Parsed:
