@@ -60,15 +60,14 @@ def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
     if len(os.fsencode(target.name)) > NAME_MAX:
         raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    private = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=target.parent))
+    try:
+        private = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=target.parent))
+    except OSError as exc:  # a read-only folder: the error names the output asked for
+        raise name_output(exc, target) from None
     tmp_path = private / "f"
     try:
         yield tmp_path
-        try:
-            fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError as exc:  # a link in its place (ELOOP): the error names the output asked for
-            exc.filename = str(target)
-            raise
+        fd = os.open(tmp_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise NotRegularFile(str(target))
@@ -80,8 +79,41 @@ def _atomic_path(target: Path, *, replace: bool = True) -> Iterator[Path]:
             os.replace(tmp_path, target)
         else:
             publish_new(tmp_path, target)
+    except OSError as exc:  # a link in its place (ELOOP), a full disk, a refused rename…
+        if names_hidden(exc):  # …speak of the output asked for, never of its temporary
+            name_output(exc, target)
+        raise
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+def name_output(exc: OSError, path: Path) -> OSError:
+    """`exc`, now naming `path` (the output or folder the user asked for) in place of the
+    hidden temporary it named; returned, so that it can be raised at once."""
+    exc.filename, exc.filename2 = str(path), None
+    return exc
+
+
+def names_hidden(exc: OSError) -> bool:
+    """Whether `exc` names a hidden working file of cess (or names none)."""
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    return not names or any(public_path(os.fsdecode(n)) != os.fsdecode(n) for n in names)
+
+
+# cess's hidden working folders: the writers' private `.cess-XXXXXXXX.tmp` and the batch's
+# `.2016-03-01_093000.partial` run folder, renamed once finished
+_HIDDEN = re.compile(r"\.cess-[^/]*\.tmp|\.\d{4}-\d{2}-\d{2}_\d{6}(?:_\d+)?\.partial")
+
+
+def public_path(name: str) -> str:
+    """`name` as a message may show it: cut before cess's first hidden working folder (what
+    lies there has no name yet the user knows), i.e. the folder the user asked cess to write
+    into; `name` itself when it lies in none (README *What a run leaves*)."""
+    parts = Path(name).parts
+    for i, part in enumerate(parts):
+        if _HIDDEN.fullmatch(part):
+            return str(Path(*parts[:i])) if i else "."
+    return name
 
 
 def publish_new(tmp: Path, target: Path) -> None:
@@ -234,4 +266,4 @@ def os_error_text(exc: OSError) -> str:
         name = os.fsdecode(name)
     if name is None:
         return what
-    return f"{display_name(name)} : {what}"
+    return f"{display_name(public_path(name))} : {what}"

@@ -36,6 +36,8 @@ from cess_cli.findings import FileResult, Finding, Severity
 from cess_cli.outputs.atomic import (
     TMP_PREFIX,
     TMP_SUFFIX,
+    name_output,
+    names_hidden,
     os_error_text,
     publish_new,
     save_workbook,
@@ -138,6 +140,8 @@ def stage_feedback(
     except OSError as exc:
         with contextlib.suppress(OSError):
             book_path.unlink()
+        if names_hidden(exc):  # the name the text would have had, never the staging folder
+            name_output(exc, staging.parent / text_path.name)
         return Feedback(result.file, None, None, f"retour non écrit : {os_error_text(exc)}")
     return Feedback(result.file, text_path, book, note)
 
@@ -148,15 +152,18 @@ def publish_feedback(staged: Feedback, folder: Path) -> Feedback:
     if staged.text is None:
         return staged
     published: list[Path] = []
+    target = folder
     try:
         for path in staged.paths[::-1]:
             target = folder / path.name
             publish_new(path, target)
             published.append(target)
     except OSError as exc:
-        for target in published:
+        if names_hidden(exc):
+            name_output(exc, target)
+        for done in published:
             with contextlib.suppress(OSError):
-                target.unlink()
+                done.unlink()
         return Feedback(staged.file, None, None, f"retour non écrit : {os_error_text(exc)}")
     text = folder / staged.text.name
     book = folder / staged.workbook.name if staged.workbook is not None else None

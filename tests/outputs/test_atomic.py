@@ -9,7 +9,14 @@ import stat
 
 import pytest
 
-from cess_cli.outputs.atomic import atomic_path, file_sha256, os_error_text, save_workbook, write_text_atomic
+from cess_cli.outputs.atomic import (
+    atomic_file,
+    atomic_path,
+    file_sha256,
+    os_error_text,
+    save_workbook,
+    write_text_atomic,
+)
 
 
 def test_a_planted_link_is_replaced_never_written_through(tmp_path):
@@ -383,3 +390,36 @@ def test_a_saved_workbook_has_fixed_dates_and_drawingml_declared_on_its_chart_ro
     for name, body in parts.items():
         root = re.search(rb"<(wsDr|chartSpace) [^>]*>", body)
         assert root is not None and b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"' in root[0], name
+
+
+@pytest.mark.parametrize("where", ["rename", "write"])
+def test_an_error_while_writing_names_the_output_not_its_temporary(tmp_path, monkeypatch, where):
+    """A refused rename names both the temporary and the target; a full disk names nothing:
+    either way the message names the output asked for."""
+    target = tmp_path / "evaluation_2015.csv"
+    if where == "rename":
+
+        def refuse(src, dst, **kwargs):
+            raise PermissionError(errno.EACCES, "Permission denied", src, None, dst)
+
+        monkeypatch.setattr(os, "replace", refuse)
+        with pytest.raises(OSError) as caught:
+            write_text_atomic(target, "x")
+    else:
+        with pytest.raises(OSError) as caught, atomic_file(target):
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert os_error_text(caught.value) == f"{target} : " + (
+        "droits insuffisants : donnez à cess le droit d'écrire dans ce dossier, ou choisissez-en un autre"
+        if where == "rename"
+        else "plus de place sur le disque : libérez de la place, puis relancez"
+    )
+
+
+def test_a_message_never_names_a_hidden_working_folder():
+    from cess_cli.outputs.atomic import public_path
+
+    assert public_path("/srv/sorties/.cess-72ec27xf.tmp") == "/srv/sorties"
+    assert public_path("/srv/sorties/.cess-72ec27xf.tmp/f") == "/srv/sorties"
+    assert public_path("/srv/sorties/runs/.2016-03-01_093000_2.partial/batch.log") == "/srv/sorties/runs"
+    assert public_path("/srv/sorties/.cess-batch.lock") == "/srv/sorties/.cess-batch.lock"  # not a temporary
+    assert public_path("/srv/mes.notes.partial/x.xlsx") == "/srv/mes.notes.partial/x.xlsx"  # the user's own
