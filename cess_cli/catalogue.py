@@ -6,6 +6,7 @@ A code always means the same thing and reads the same way; `make` builds a
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from cess_cli.catalogue_runs import RUN_CODES
@@ -397,6 +398,9 @@ class _Blank(dict[str, str]):
 
 
 def _fmt(value: Any) -> str:
+    """A field as a French message shows it: numbers in French form, dates JJ/MM/AAAA."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return typed_number(value)
+    if isinstance(value, date):  # a datetime too: the day is what a finding speaks of
+        return value.strftime("%d/%m/%Y")
     return str(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import math
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from cess_cli.wording import count
@@ -219,6 +220,8 @@ def _shown(value: Any) -> str:
         return f"{value:,}".replace(",", "\u202f").replace(".", ",")
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u202f")
+    if isinstance(value, date):  # a date a user reads is JJ/MM/AAAA
+        return value.strftime("%d/%m/%Y")
     return str(value)
 
 

@@ -123,6 +123,18 @@ def test_pydantic_counts_agree_in_number():
     ]
 
 
+def test_a_date_in_a_pydantic_message_is_shown_day_first():
+    """A TOML date where a text is expected (« bilans = 2016-03-31 ») is echoed JJ/MM/AAAA."""
+    import datetime as dt
+
+    class Model(BaseModel):
+        bilans: str
+
+    with pytest.raises(ValidationError) as caught:
+        Model.model_validate({"bilans": dt.date(2016, 3, 31)})
+    assert [pydantic_message(e) for e in caught.value.errors()] == ["un texte est attendu (trouvé : 31/03/2016)."]
+
+
 def test_os_errors_in_french():
     assert os_error_message(FileNotFoundError(2, "No such file or directory")) == "introuvable"
     assert os_error_message(PermissionError(13, "Permission denied")) == "droits insuffisants"

@@ -411,3 +411,25 @@ def test_a_cumul_typed_before_the_last_year_is_said_to_be_ignored(ref, tmp_path)
     assert (finding.code, finding.sheet, finding.cell) == ("cumul.ignore", "Indicateurs", "F3")
     assert finding.severity is Severity.AVERTISSEMENT and result.valid
     assert "bilan 2015, qui n'est pas la dernière année de l'action (2016)" in finding.message
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [dt.datetime(2099, 3, 1), "01/03/2099", "2099-03-01", "1er mars 2099"],
+    ids=["excel date", "typed JJ/MM/AAAA", "typed ISO", "in words"],
+)
+def test_a_future_date_is_shown_day_first(ref, tmp_path, typed):
+    """Every date a user reads is JJ/MM/AAAA, whatever form the operator gave it in."""
+    path = make_bilan(ref, tmp_path, edit=lambda wb: set_ident(wb, "date_transmission", typed))
+    future = [f for f in validate_workbook(path, ref).findings if f.code == "identification.date_future"]
+    today = dt.date.today().strftime("%d/%m/%Y")
+    assert [f.message for f in future] == [
+        f"La date de transmission 01/03/2099 est dans le futur (aujourd'hui : {today})."
+    ]
+
+
+def test_catalogue_fields_show_dates_day_first():
+    from cess_cli.catalogue import make
+
+    late = make("transmission.retard", "b.xlsx", trouve=dt.date(2016, 4, 2), attendu=dt.datetime(2016, 3, 31, 12))
+    assert late.message == "Bilan transmis le 02/04/2016, après l'échéance du 31/03/2016."
