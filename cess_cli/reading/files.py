@@ -11,13 +11,15 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cess_cli.findings import CessError
 
-_SPREADSHEET = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+_T = TypeVar("_T")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")  # a name that claims a workbook
 MAX_DEPTH = 32  # sub-folder levels walked under a bilans folder
 
 _INVISIBLE = re.compile(  # control characters (Cc) and every format character (Cf: soft hyphen,
@@ -69,7 +71,11 @@ def scan_bilan_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> Sca
     reader can list each one as read, refused or ignored with its reason. Only the
     `exclude` folders (cess's own output folder, recognised by identity, not by name)
     are left out; a folder that cannot be read (permissions, deeper than `MAX_DEPTH`, a
-    name too long) is in `Scan.unreadable`, never skipped in silence."""
+    name too long) is in `Scan.unreadable`, never skipped in silence.
+
+    A file reached twice (named twice, named and found in a folder named too, found
+    through a folder and a link to it) is listed once, under the name it was first
+    reached by: it is the same file (same device and inode, the link itself for a link)."""
     skip = {key for p in exclude if (key := _identity(p)) is not None}
     scan = Scan()
     for path in paths:
@@ -79,7 +85,31 @@ def scan_bilan_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> Sca
             scan.files += [(f, display_name(f)) for f in sorted(found)]
         else:
             scan.files.append((path, display_name(path)))
+    scan.files = _once(scan.files, lambda entry: _same_file(entry[0]))
+    scan.unreadable = _once(scan.unreadable, lambda entry: _same_file(entry[0]))
     return scan
+
+
+def _once(entries: list[_T], key: Callable[[_T], object]) -> list[_T]:
+    """`entries` without the later ones whose key was already seen, in order."""
+    seen: set[object] = set()
+    kept = []
+    for entry in entries:
+        k = key(entry)
+        if k not in seen:
+            seen.add(k)
+            kept.append(entry)
+    return kept
+
+
+def _same_file(path: Path) -> object:
+    """What makes two paths one file: its device and inode (a link's own, never followed);
+    where it cannot be read, its absolute path with `..` and links of its folder resolved."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return os.path.join(os.path.realpath(path.parent), path.name)
+    return st.st_dev, st.st_ino
 
 
 def iter_bilan_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> Iterator[tuple[Path, str]]:
@@ -116,7 +146,7 @@ def _walk(top: Path, skip: set[tuple[int, int]], found: list[Path], scan: Scan) 
                 continue
             if key in skip:
                 continue
-            if not is_dir or entry.name.startswith(".") or entry.name.lower().endswith(_SPREADSHEET):
+            if not is_dir or entry.name.startswith(".") or entry.name.lower().endswith(SPREADSHEET_SUFFIXES):
                 found.append(path)  # a file, or an entry listed (ignored, with its reason), never walked
             elif depth + 1 > MAX_DEPTH:
                 why = f"plus de {MAX_DEPTH} niveaux de sous-dossiers, non parcouru"

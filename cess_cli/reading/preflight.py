@@ -22,6 +22,7 @@ from xml.etree.ElementTree import ParseError
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
+from cess_cli.reading.files import SPREADSHEET_SUFFIXES
 from cess_cli.reading.limits import Limits
 from cess_cli.reading.package import workbook_part
 from cess_cli.reading.zip_parts import check_methods, check_sheet_parts
@@ -64,7 +65,9 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes | None:
     return _read_regular(path, max_bytes)
 
 
-def _sniff(head: bytes) -> str:
+def _sniff(head: bytes, name: str) -> str:
+    """What a file that is neither a zip nor an OLE file holds, from its first bytes; a
+    renaming is suspected only of a file whose name (`name`) claims a workbook."""
     low = head.lower()
     if low.startswith((b"<html", b"<!doc", b"<?xml")):
         return "c'est une page HTML ou un fichier XML"
@@ -76,7 +79,9 @@ def _sniff(head: bytes) -> str:
         head.decode("utf-8")
     except UnicodeDecodeError:
         return "contenu binaire non reconnu"
-    return "c'est un fichier texte, par exemple un CSV renommé en .xlsx"
+    if name.lower().endswith(SPREADSHEET_SUFFIXES):
+        return f"c'est un fichier texte, par exemple un CSV renommé en {Path(name).suffix}"
+    return "c'est un fichier texte"
 
 
 def _check_zip(data: bytes, display: str, limits: Limits) -> Checked:
@@ -239,7 +244,7 @@ def _preflight(path: Path, display: str, limits: Limits) -> Checked:
     elif head.startswith(ZIP_MAGIC):
         checked = _check_zip(data, display, limits)
     else:
-        detail = _sniff(data[:16])
+        detail = _sniff(data[:16], path.name)
         checked = Checked(None, make("fichier.pas_un_classeur", display, detail=detail), None, not_spreadsheet=detail)
     if checked.finding is not None:
         return Checked(None, checked.finding, sha, not_spreadsheet=checked.not_spreadsheet)

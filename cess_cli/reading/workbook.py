@@ -29,13 +29,12 @@ from cess_cli.catalogue import make
 from cess_cli.findings import Finding
 from cess_cli.reading import kinds
 from cess_cli.reading.cells import PERCENT_FORMAT, CellError, PercentValue, normalize
+from cess_cli.reading.files import SPREADSHEET_SUFFIXES
 from cess_cli.reading.kinds import Marks, Merge
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.package import sheet_parts
 from cess_cli.reading.preflight import Checked, preflight, short_reason
 from cess_cli.reading.zip_parts import archive
-
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 
 
 class Sheet:

@@ -136,3 +136,27 @@ def test_feedback_never_written_where_bilans_are_read(tmp_path):
             check_not_in_bilans(bilans, folder, out)
     check_not_in_bilans(bilans, out / "retours", out)  # the output folder is left out of every walk
     check_not_in_bilans(bilans, tmp_path / "retours", out)
+
+
+def test_a_file_reached_twice_is_listed_once_under_its_first_name(ref, tmp_path):
+    """Named twice, named and inside a folder named too, reached through a link to its
+    folder: one file, read and counted once, shown as it was first reached."""
+    from typer.testing import CliRunner
+
+    from cess_cli.cli.app import app
+    from cess_cli.reading.files import scan_bilan_files
+
+    from ..helpers import make_bilan
+
+    folder = tmp_path / "bilans"
+    folder.mkdir()
+    a = make_bilan(ref, folder, "ANIM", 2015)
+    b = make_bilan(ref, folder, "ANIM", 2016)
+    (tmp_path / "lien").symlink_to(folder, target_is_directory=True)
+    named = [a, folder, a, tmp_path / "lien", folder / ".." / "bilans" / b.name, folder / "absent.xlsx"]
+    named.append(folder / "absent.xlsx")
+    scan = scan_bilan_files(named)
+    assert [shown for _, shown in scan.files] == [str(a), str(b), str(folder / "absent.xlsx")]
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["validate", str(a), str(folder), str(tmp_path / "lien")])
+    said = " ".join(result.output.split())
+    assert "2 fichiers : 2 valides, 0 invalide ;" in said, said

@@ -144,3 +144,30 @@ def test_every_peer_workbook_gets_one_clear_finding(ref):
         assert "Traceback" not in finding.message and "Error" not in finding.message, (name, finding.message)
     xlsb = [r for r in report.files if r.file.endswith(".xlsb")]
     assert len(xlsb) == 12 and all(r.findings[0].code != "fichier.pas_un_bilan" for r in xlsb)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("notes.csv", "Fichier ignoré : ce n'est pas un classeur (c'est un fichier texte)."),
+        ("note.txt", "Fichier ignoré : ce n'est pas un classeur (c'est un fichier texte)."),
+        (
+            "export.xlsx",
+            "Le fichier n'est pas un classeur (.xlsx, .ods ou .xls) : c'est un fichier texte, "
+            "par exemple un CSV renommé en .xlsx.",
+        ),
+        (
+            "export.ODS",
+            "Le fichier n'est pas un classeur (.xlsx, .ods ou .xls) : c'est un fichier texte, "
+            "par exemple un CSV renommé en .ODS.",
+        ),
+    ],
+)
+def test_a_renaming_is_suspected_only_of_a_file_named_as_a_workbook(ref, tmp_path, name, said):
+    folder = tmp_path / "bilans"
+    folder.mkdir()
+    make_bilan(ref, folder)
+    (folder / name).write_text("code;valeur\nparticipants;12\n", encoding="utf-8")
+    report = validate_paths([folder], ref)
+    [finding] = next(r for r in report.files if Path(r.file).name == name).findings
+    assert finding.message == said
