@@ -127,10 +127,13 @@ def refuse_existing(targets: list[Path], replace: bool) -> None:
         return
     names = ", ".join(f"« {t.name} »" for t in existing[:5])
     more = f" et {count(len(existing) - 5, 'autre')}" if len(existing) > 5 else ""
-    what = "existe déjà" if len(existing) == 1 else "existent déjà"
+    one = len(existing) == 1  # the words agree with the number of files
+    what = "existe déjà" if one else "existent déjà"
     parent = existing[0].parent
     where = "le dossier courant" if str(parent) in {"", "."} else f"« {parent} »"
+    maybe = "Ce peut être un bilan déjà rempli" if one else "Ce peuvent être des bilans déjà remplis"
+    them = "l'écraser" if one else "les écraser"
     raise CessError(
-        f"{names}{more} {what} dans {where} : rien n'a été écrit. Ce peut être un bilan déjà "
-        "rempli ; choisissez un autre chemin pour -o, ou ajoutez --remplacer pour l'écraser."
+        f"{names}{more} {what} dans {where} : rien n'a été écrit. {maybe} ; choisissez un autre "
+        f"chemin pour -o, ou ajoutez --remplacer pour {them}."
     )

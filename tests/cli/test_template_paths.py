@@ -116,3 +116,24 @@ def test_replacing_a_link_replaces_the_link_never_its_target(tmp_path):
     result = invoke("template", "III_1.1.3", "2015", "-o", str(link), "--remplacer")
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8") == "garder" and not link.is_symlink()
+
+
+@pytest.mark.parametrize("existing", [1, 2, 7])
+def test_the_refusal_agrees_with_the_number_of_files(tmp_path, existing):
+    out = tmp_path / "modeles"
+    out.mkdir()
+    codes = ["ANIM", "I_1.1.1", "I_1.1.2", "I_1.2", "II_2.1.1", "II_2.1.2", "III_1.1.1"][:existing]
+    for code in codes:
+        (out / f"bilan_{code}_2015.xlsx").write_bytes(b"rempli")
+    said = " ".join(invoke("template", "--all", "2015", "-o", str(out)).output.split())
+    if existing == 1:
+        tail = (
+            "existe déjà dans « {out} » : rien n'a été écrit. Ce peut être un bilan déjà rempli ; choisissez "
+            "un autre chemin pour -o, ou ajoutez --remplacer pour l'écraser."
+        )
+    else:
+        tail = (
+            "existent déjà dans « {out} » : rien n'a été écrit. Ce peuvent être des bilans déjà remplis ; "
+            "choisissez un autre chemin pour -o, ou ajoutez --remplacer pour les écraser."
+        )
+    assert tail.format(out=out) in said, said
