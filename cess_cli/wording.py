@@ -95,14 +95,28 @@ def nearest(typed: str, choices: Iterable[str], *, names: Mapping[str, str] | No
     return list(dict.fromkeys(found))[:limit]
 
 
-def suggestion(typed: str, choices: Iterable[str], names: Mapping[str, str] | None = None) -> str:
+def suggestion(
+    typed: str,
+    choices: Iterable[str],
+    names: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
     """The `{suggestion}` of a finding's hint: « Vouliez-vous dire « REGION » ? » and a space,
     or "" when no code is close."""
-    text = did_you_mean(typed, choices, names)
+    text = did_you_mean(typed, choices, names, labels)
     return f"{text} " if text else ""
 
 
-def did_you_mean(typed: str, choices: Iterable[str], names: Mapping[str, str] | None = None) -> str:
-    """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close."""
+def did_you_mean(
+    typed: str,
+    choices: Iterable[str],
+    names: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close; with `labels`
+    (code -> label), the code's label follows it: « « CG38 » (Le Conseil Général de l'Isère) »."""
     best = nearest(typed, choices, names=names)
-    return f"Vouliez-vous dire « {best[0]} » ?" if best else ""
+    if not best:
+        return ""
+    label = (labels or {}).get(best[0])
+    return f"Vouliez-vous dire « {best[0]} »{f' ({label})' if label else ''} ?"

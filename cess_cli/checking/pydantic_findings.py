@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -61,11 +62,14 @@ def _classify(
         typed = str(run.typed.get(tuple(err["loc"]), err.get("input")))
         if name == "financeur":
             codes = run.ref.codes_financeurs
-            return "financeur.inconnu", {"attendu": ", ".join(codes), "suggestion": suggestion(typed, codes)}
+            labels = {code: run.ref.libelle_financeur(code) for code in codes}
+            found = suggestion(typed, codes, _funder_names(labels), labels)
+            return "financeur.inconnu", {"attendu": ", ".join(codes), "suggestion": found}
         if name == "departement":
             deps = run.ref.departements
             names = {d.libelle: d.code for d in run.ref.contrat.departements}
-            return "departement.inconnu", {"attendu": ", ".join(deps), "suggestion": suggestion(typed, deps, names)}
+            found = suggestion(typed, deps, names, {code: label for label, code in names.items()})
+            return "departement.inconnu", {"attendu": ", ".join(deps), "suggestion": found}
         if name == "indicateur":
             territorial = [ind.code for _, ind in run.ref.typed_indicators(action_code) if ind.territorial]
             return "territoire.indicateur_inconnu", {
@@ -77,6 +81,22 @@ def _classify(
     if etype.startswith("date"):
         return "date.invalide", {}
     return "valeur.invalide", {"detail": err.get("msg", etype)}
+
+
+_ARTICLE = re.compile(r"^(?:les?\s+|la\s+|l['’]\s*)", re.I)
+_GENERAL = re.compile(r"conseil\s+g[ée]n[ée]ral", re.I)
+
+
+def _funder_names(labels: dict[str, str]) -> dict[str, str]:
+    """Other names an operator types for a funder (name -> code): its label, without its
+    article, and a « Conseil Général » under its name since 2015, « Conseil départemental »
+    (README *Reading the feedback*: compared without case nor accents)."""
+    names: dict[str, str] = {}
+    for code, label in labels.items():
+        for name in (label, _GENERAL.sub("Conseil départemental", label)):
+            names.setdefault(name, code)
+            names.setdefault(_ARTICLE.sub("", name), code)
+    return names
 
 
 def _sheet_of(run: FileCheck, section: str) -> str | None:
