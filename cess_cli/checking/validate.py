@@ -25,7 +25,7 @@ from cess_cli.checking.structure import locate_sheets
 from cess_cli.findings import FileResult, Finding
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.preflight import short_reason
-from cess_cli.reading.workbook import Book, open_book
+from cess_cli.reading.workbook import Book, DamagedSheet, open_book
 from cess_cli.referential.loading import Referential
 
 
@@ -57,6 +57,9 @@ def read_bilan(
     run.book = book
     try:
         bilan = _validate_book(run, book, limits)
+    except DamagedSheet as exc:
+        run.add("fichier.illisible", exc.sheet, None, detail=exc.reason)
+        bilan = None
     except Exception as exc:  # a reader surprise must never become a traceback
         run.add("fichier.illisible", None, None, detail=short_reason(exc))
         bilan = None

@@ -34,7 +34,7 @@ from cess_cli.reading.kinds import Marks, Merge
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.package import sheet_parts
 from cess_cli.reading.preflight import Checked, preflight, short_reason
-from cess_cli.reading.zip_parts import archive
+from cess_cli.reading.zip_parts import archive, malformed
 
 
 class Sheet:
@@ -86,20 +86,26 @@ class CalamineBook(Book):
         self._percent: frozenset[int] | None = None
 
     def sheet(self, name: str) -> Sheet:
-        cal = self._wb.get_sheet_by_name(name)
-        rows = cal.to_python(skip_empty_area=False)
+        try:
+            cal = self._wb.get_sheet_by_name(name)
+            rows = cal.to_python(skip_empty_area=False)
+        except Exception:  # calamine refused the part: say which sheet, and why when it is damaged
+            reason = malformed([self._part(name)]) if self._kind != "ods" else None
+            if reason is not None:
+                raise DamagedSheet(name, reason) from None
+            raise
         if self._kind == "ods":
             marks, merged = self._ods_kinds().get(name, ({}, []))
         else:
-            marks = self._xlsx_marks(name)
+            xml = self._part(name)
+            _check_all_read(name, xml, rows)
+            marks = kinds.xlsx_marks(xml, self._percent_styles())
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (cal.merged_cell_ranges or [])]
         _apply(rows, marks)
         return Sheet(name, rows, merged)
 
-    def _xlsx_marks(self, name: str) -> Marks:
-        """The kinds of one sheet's cells: error cells and formulas without a result,
-        parsed from the sheet's part only when a byte test finds one (most bilans have
-        none). The part and its bytes are those the pre-flight found and inflated."""
+    def _part(self, name: str) -> bytes:
+        """The bytes of one sheet's part: those the pre-flight found and inflated."""
         record = archive(self._zip)
         if record.sheet_parts is None:
             record.sheet_parts = dict(sheet_parts(self._zip))
@@ -110,14 +116,13 @@ class CalamineBook(Book):
         if xml is None:
             info = self._info(part)
             xml = kinds.entry_bytes(self._zip, info, self._data)
-        return kinds.xlsx_marks(xml, self._percent_styles())
+        return xml
 
     def _percent_styles(self) -> frozenset[int]:
         """The percentage formats of the workbook's styles part (none in the templates)."""
         if self._percent is None:
             info = next((i for i in self._zip.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
-            styles = kinds.entry_bytes(self._zip, info, self._data) if info is not None else b""
-            self._percent = kinds.percent_styles(styles) if styles else frozenset()
+            self._percent = frozenset() if info is None else _percent_of(self._zip, info, self._data)
         return self._percent
 
     def _info(self, part: str) -> zipfile.ZipInfo:
@@ -135,6 +140,46 @@ class CalamineBook(Book):
     def close(self) -> None:
         self._wb.close()
         self._zip.close()
+
+
+_STYLES: dict[tuple[int, int], frozenset[int]] = {}  # (CRC-32, size) of a styles part -> its percent formats
+
+
+def _percent_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> frozenset[int]:
+    """The percentage formats of a styles part, known by its CRC-32 and size from the zip
+    directory (bilans made from one template share it byte for byte): inflated once."""
+    key = (info.CRC, info.file_size)
+    found = _STYLES.get(key)
+    if found is None:
+        if len(_STYLES) > 256:
+            _STYLES.clear()
+        found = _STYLES[key] = kinds.percent_styles(kinds.entry_bytes(zf, info, data))
+    return found
+
+
+class DamagedSheet(Exception):
+    """A sheet's part is not well-formed XML: `sheet` and the French `reason`."""
+
+    def __init__(self, sheet: str, reason: str) -> None:
+        super().__init__(reason)
+        self.sheet, self.reason = sheet, reason
+
+
+def _check_all_read(name: str, xml: bytes, rows: list[list[Any]]) -> None:
+    """Every value the part holds is in the grid python-calamine returned, else the part is
+    checked for damage: calamine reads a part that is not well-formed XML leniently, and a
+    cell whose tag is broken (`<c r="C2" t="n"00</v></c>`) vanished with its figure. The
+    count of closing `</v>` and `</is>` tags (a cell's value, shared or inline) against the
+    cells calamine filled decides in a few microseconds; when they differ (error cells and
+    empty formula results, which calamine leaves blank, damage, a prefixed `</x:v>`), expat
+    decides. Raises `DamagedSheet`."""
+    expected = xml.count(b"</v>") + xml.count(b"</is>")
+    filled = sum(len(row) - row.count("") for row in rows)  # in C: a sheet has hundreds of empty cells
+    if filled == expected:
+        return
+    reason = malformed([xml])
+    if reason is not None:
+        raise DamagedSheet(name, reason)
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:

@@ -265,10 +265,34 @@ def test_an_xlsm_is_read_for_its_values(ref, tmp_path, good):
     assert _codes(path, ref) == []
 
 
+C00 = Path(__file__).parents[1] / "fixtures" / "field_cases" / "C00_control_excel.xlsx"
+DAMAGED = {  # one '>' and '<v>' lost in a cell Excel wrote: python-calamine reads on, the figure gone
+    "Financements": (
+        SHEETS["Financements"],
+        b'<c r="C2" s="11" t="n"><v>78000</v></c>',
+        b'<c r="C2" s="11" t="n"00</v></c>',
+    ),
+    "Indicateurs": (SHEETS["Indicateurs"], b'<c r="E5" s="5" t="n"><v>7</v></c>', b'<c r="E5" s="5" t="n"7</v></c>'),
+}
+
+
+@pytest.mark.parametrize("sheet", sorted(DAMAGED))
+def test_a_damaged_cell_is_refused_not_read_as_a_blank(ref, tmp_path, sheet):
+    # calamine gives no error here: the count of values in the part against the cells it
+    # filled tells the damage (workbook._check_all_read), then expat names it
+    part, before, after = DAMAGED[sheet]
+    assert before in zipfile.ZipFile(C00).read(part)
+    path = tmp_path / "bilan_III_1.1.3_2015.xlsx"
+    path.write_bytes(
+        rezip(C00.read_bytes(), lambda name, data: data.replace(before, after, 1) if name == part else data)
+    )
+    [result] = validate_paths([path], ref).files
+    assert [(f.code, f.sheet) for f in result.findings] == [("fichier.illisible", sheet)]
+    assert "XML mal formé (ligne " in result.findings[0].message and not result.valid
+
+
 @pytest.mark.parametrize("sheet", sorted(ERROR_AT))
-def test_a_damaged_sheet_part_is_refused_not_read_leniently(ref, tmp_path, good, sheet):
-    # a cell's tag damaged (`<c r="C2" t="n"00</v></c>`): calamine read the part anyway and the
-    # figure vanished, the bilan valid; Excel refuses such a file, and so does cess
+def test_a_damaged_sheet_part_calamine_refuses_names_its_sheet(ref, tmp_path, good, sheet):
     part, cell = SHEETS[sheet], ERROR_AT[sheet]
 
     def patch(name: str, data: bytes) -> bytes:
@@ -279,6 +303,13 @@ def test_a_damaged_sheet_part_is_refused_not_read_leniently(ref, tmp_path, good,
     [result] = validate_paths([path], ref).files
     assert [(f.code, f.sheet) for f in result.findings] == [("fichier.illisible", sheet)]
     assert "XML mal formé (ligne " in result.findings[0].message and not result.valid
+
+
+def test_error_cells_and_empty_formula_results_are_no_damage(ref):
+    # calamine leaves them blank, so the quick count differs; expat then finds the part sound
+    for name in ("C08_error_cells_fin_ter.xlsx", "C07_lo_empty_string_formula.xlsx"):
+        [result] = validate_paths([C00.with_name(name)], ref).files
+        assert "fichier.illisible" not in {f.code for f in result.findings}, name
 
 
 def test_a_damaged_part_too_large_to_inflate_whole_is_refused_too(ref, tmp_path, good, monkeypatch):
