@@ -23,6 +23,7 @@ from cess_cli.checking.sheets import read_financements, read_indicators, read_qu
 from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.checking.structure import locate_sheets
 from cess_cli.findings import FileResult, Finding
+from cess_cli.reading.kinds import column_number
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.preflight import short_reason
 from cess_cli.reading.workbook import Book, DamagedSheet, open_book
@@ -79,20 +80,13 @@ def _reading_order(sheet_names: list[str]) -> Callable[[Finding], tuple[int, int
         if f.sheet is None:
             return (-1, 0, 0)
         where = _CELL.fullmatch(f.cell or "")
-        row, col = (int(where.group(2)), _column(where.group(1))) if where else (0, 0)
+        row, col = (int(where.group(2)), column_number(where.group(1))) if where else (0, 0)
         return (rank.get(f.sheet, len(rank)), row, col)
 
     return key
 
 
 _CELL = re.compile(r"([A-Z]{1,3})([0-9]+)")
-
-
-def _column(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:

@@ -41,7 +41,8 @@ _ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=", b'value-type="p
 _MAX_MARKED_ROWS = 1_048_576
 
 
-def _col_number(letters: str) -> int:
+def column_number(letters: str) -> int:
+    """A column's number from its letters: A -> 1, Z -> 26, AA -> 27."""
     n = 0
     for ch in letters:
         n = n * 26 + (ord(ch) - 64)
@@ -80,7 +81,7 @@ def percent_styles(styles: bytes) -> frozenset[int]:
     root = DET.fromstring(styles)
     percent_ids = {9, 10}
     for el in root.iter():
-        if local(el.tag) == "numFmt" and "%" in _PLAIN.sub("", el.get("formatCode") or ""):
+        if local(el.tag) == "numFmt" and shows_percent(el.get("formatCode") or ""):
             percent_ids.add(int(el.get("numFmtId") or -1))
     xfs = next((el for el in root if local(el.tag) == "cellXfs"), None)
     if xfs is None:
@@ -92,6 +93,12 @@ def percent_styles(styles: bytes) -> frozenset[int]:
 
 
 _PLAIN = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters of a number format
+
+
+def shows_percent(format_code: str) -> bool:
+    """Whether a number format shows its number as a percentage: a `%` outside quoted text
+    and escapes (`0%`, `0.0" "%`; not `0" %"`), in Excel's and LibreOffice's format codes."""
+    return "%" in _PLAIN.sub("", format_code)
 
 
 def xlsx_marks(xml: bytes, percent: frozenset[int] = frozenset()) -> Marks:
@@ -120,7 +127,7 @@ def xlsx_marks(xml: bytes, percent: frozenset[int] = frozenset()) -> Marks:
             continue
         ref = _REF.fullmatch(el.get("r") or "")
         if ref and ref.group(1):
-            col = _col_number(ref.group(1)) - 1
+            col = column_number(ref.group(1)) - 1
             row = int(ref.group(2)) - 1 if ref.group(2) else row
         else:
             col += 1

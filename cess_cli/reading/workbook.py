@@ -17,7 +17,6 @@ dates, codes). README: *The bilan workbook*, *Untrusted workbooks*.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import datetime, time
 from pathlib import Path
@@ -208,7 +207,7 @@ class XlsBook(Book):
         self._book = book
         formats = book.format_map  # the cell formats that show a number as a percentage
         self._percent_xf = frozenset(
-            i for i, xf in enumerate(book.xf_list) if "%" in _PLAIN.sub("", formats[xf.format_key].format_str)
+            i for i, xf in enumerate(book.xf_list) if kinds.shows_percent(formats[xf.format_key].format_str)
         )
 
     def sheet(self, name: str) -> Sheet:
@@ -226,9 +225,6 @@ class XlsBook(Book):
 
     def close(self) -> None:
         self._book.release_resources()
-
-
-_PLAIN = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters of a number format
 
 
 def _xls_value(cell: Any, datemode: int, xlrd: Any, percent_xf: frozenset[int] = frozenset()) -> Any:
