@@ -42,6 +42,15 @@ def set_ind(wb: Workbook, code: str, value: Any, column: int = 5) -> None:
     wb["Indicateurs"].cell(row=row_of(wb, "Indicateurs", code), column=column).value = value
 
 
+# what fill_valid types in the Indicateurs of III_1.1.3 (make_bilan's default action), by hand
+FILLED_III_1_1_3 = {
+    "entreprises_reprises": 10,
+    "emplois_consolides": 180,
+    "structures_accompagnees": 30,
+    "evenements": 12,
+}
+
+
 def fill_valid(wb: Workbook, ref: Referential, action: str, year: int, values: dict[str, Any] | None = None) -> None:
     for key, value in IDENT.items():
         if key == "date_transmission":

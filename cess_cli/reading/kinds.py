@@ -24,7 +24,6 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import IO, Any
 
 from defusedxml import ElementTree as DET
@@ -70,12 +69,11 @@ def entry_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> byte
     return zf.read(info)
 
 
-@lru_cache(maxsize=64)
 def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell formats (indexes into `cellXfs` of `xl/styles.xml`) that show a number as a
     percentage: the built-in formats 9 and 10 (`0%`, `0.00%`) and any custom format with
     a `%` outside quotes. Excel stores « 12 % » typed in a cell as 0.12 in such a format.
-    Cached by content: bilans made from one template share their styles part."""
+    The reader keeps the result per styles part (workbook._percent_of)."""
     if b"%" not in styles and b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles:
         return frozenset()  # the common case: the templates use none
     root = DET.fromstring(styles)

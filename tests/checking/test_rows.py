@@ -21,7 +21,7 @@ from openpyxl.workbook import Workbook
 from cess_cli.checking.validate import read_bilan
 from cess_cli.findings import Severity
 
-from ..helpers import make_bilan, where
+from ..helpers import FILLED_III_1_1_3, make_bilan, where
 
 E, W = Severity.ERREUR, Severity.AVERTISSEMENT
 
@@ -105,12 +105,7 @@ def test_a_merge_in_a_column_cess_does_not_read_changes_nothing(ref, tmp_path):
     result, bilan = _read(ref, tmp_path, lambda wb: wb["Indicateurs"].merge_cells("B4:B5"))
     assert result.findings == []
     assert bilan is not None
-    assert bilan.valeurs == {
-        "entreprises_reprises": 10,
-        "emplois_consolides": 180,
-        "structures_accompagnees": 30,
-        "evenements": 12,
-    }
+    assert bilan.valeurs == FILLED_III_1_1_3
 
 
 def test_a_merged_key_is_given_only_to_rows_that_hold_data(ref, tmp_path):

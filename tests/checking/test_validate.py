@@ -15,7 +15,7 @@ from cess_cli.findings import Severity
 from cess_cli.pipeline import validate_paths
 from cess_cli.referential.loading import load_referential
 
-from ..helpers import make_bilan, set_ident, set_ind
+from ..helpers import FILLED_III_1_1_3, make_bilan, set_ident, set_ind
 
 
 def findings(ref, path: Path) -> list[tuple[str, str | None, str | None]]:
@@ -27,12 +27,7 @@ def test_valid_bilan_has_no_finding(ref, tmp_path):
     result, bilan = read_bilan(path, ref)
     assert result.findings == []
     assert bilan is not None
-    assert bilan.valeurs == {
-        "entreprises_reprises": 10,
-        "emplois_consolides": 180,
-        "structures_accompagnees": 30,
-        "evenements": 12,
-    }
+    assert bilan.valeurs == FILLED_III_1_1_3
     assert bilan.cellules["structures_accompagnees"] == "Indicateurs!E4"
 
 
