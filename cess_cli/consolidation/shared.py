@@ -8,6 +8,9 @@ from typing import Any
 from cess_cli.wording import count
 
 PERIODE = "période"
+# The Excel number format of a rate: « 87,3 % » as French writes it (a space before the
+# sign), in Excel and LibreOffice alike; the report prints the same (report/french.py).
+PERCENT_FORMAT = "0.0 %"
 
 
 def period_label(years: list[int]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cess_cli.consolidation.financing import NOT_FIXED, partial_mark
-from cess_cli.consolidation.shared import PERIODE, coverage
+from cess_cli.consolidation.shared import PERCENT_FORMAT, PERIODE, coverage
 from cess_cli.referential.loading import Referential
 
 KEY_COLUMNS = ["groupe", "libelle", "valeur", "format", "couverture"]
@@ -184,7 +184,7 @@ def key_figures_table(
             "",
         ),
         ("bilans", "Bilans manquants", summary["manquant"], "#,##0", ""),
-        ("bilans", "Taux de complétude (bilans comptés / attendus)", summary["taux_valide"], "0.0%", ""),
+        ("bilans", "Taux de complétude (bilans comptés / attendus)", summary["taux_valide"], PERCENT_FORMAT, ""),
     ]
     fin = tables["financements"]
     sig = signatories(fin, ref, years)
@@ -201,7 +201,7 @@ def key_figures_table(
             "signataires",
             rate_label,
             rate,
-            "0.0%",
+            PERCENT_FORMAT,
             partial_mark(rate, n, m) or (coverage(n, m) if rate is not None else ""),
         ),
     ]
@@ -236,7 +236,7 @@ def _label_and_format(label: str, unit: str) -> tuple[str, str]:
     if unit == "euros":
         return label, "#,##0 €"
     if unit == "%":
-        return label, "0.0%"
+        return label, PERCENT_FORMAT
     return label, "#,##0"
 
 

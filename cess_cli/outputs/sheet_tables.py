@@ -18,6 +18,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cess_cli.consolidation.shared import PERCENT_FORMAT
 from cess_cli.outputs.safety import set_cell
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -38,7 +39,7 @@ DEC = "#,##0.0"
 EUR = "#,##0 €"
 
 
-PCT = "0.0%"
+PCT = PERCENT_FORMAT  # « 87,3 % »
 
 
 UNIT_FORMAT = {"nombre": INT, "ETP": DEC, "euros": EUR, "%": PCT}
@@ -73,6 +74,15 @@ def cell_value(v: Any) -> Any:
         if isinstance(v, float) and math.isnan(v):
             return None
     return v
+
+
+def year_value(value: Any) -> Any:
+    """A year of an « Année » column as a number (« 2015 » -> 2015: Excel sorts and filters
+    it as one, and marks no « nombre stocké sous forme de texte »); a period
+    (« Période 2014-2016 ») stays text. The column keeps the alignment of its text."""
+    if isinstance(value, str) and len(value) == 4 and value.isascii() and value.isdigit():
+        return int(value)
+    return value
 
 
 def shown_length(value: Any, fmt: str | None) -> int:
@@ -122,10 +132,10 @@ def write_table(
         for j, col in enumerate(cols, start=1):
             cell = ws.cell(row=i, column=j)
             line.append(cell)
-            value = cell_value(row.get(col.key))
+            value = year_value(cell_value(row.get(col.key))) if col.key == "annee" else cell_value(row.get(col.key))
             set_cell(cell, value)
             fmt = unit_fmt if col.fmt == "unit" else col.fmt
-            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            is_number = isinstance(value, int | float) and not isinstance(value, bool) and col.key != "annee"
             if is_number:
                 numeric[j - 1] = True
             styles.apply(cell, RIGHT if is_number or isinstance(value, date) else None, fmt)  # dates top, too
@@ -135,6 +145,8 @@ def write_table(
         lines = 1  # column; rows as tall as their lines
         for j, col in enumerate(cols):
             value = row.get(col.key)
+            if col.key == "annee" and isinstance(value, int):
+                value = str(value)  # a year is aligned as the period text of its column
             if isinstance(value, str) and not numeric[j]:
                 per_line = max(widths[j] - 2, 1) * CHARS_PER_WIDTH
                 n = sum(max(1, math.ceil(len(p) / per_line)) for p in value.splitlines() or [""])

@@ -88,7 +88,7 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     q3 = [c.value for r in wb["Q3 Territoires"].iter_rows() for c in r]
     assert "Couverture" in q3 and "1 / 4 bilans" in q3
     q4 = [tuple(c.value for c in r) for r in wb["Q4 Gouvernance"].iter_rows()]
-    assert any(r[:4] == ("Réunions des instances tenues", "2015", None, "0 / 1 bilan") for r in q4)
+    assert any(r[:4] == ("Réunions des instances tenues", 2015, None, "0 / 1 bilan") for r in q4)
 
 
 def test_synthese_prints_the_coverage_of_its_charts(ref, tmp_path):
@@ -127,8 +127,8 @@ def test_financing_totals_stand_out_and_carry_the_signatories_period(ref, tmp_pa
     assert period["Montant obtenu"] == 1_000_000 and period["Enveloppe du contrat"] == 1_085_200
     assert period["Taux obtenu / enveloppe"] == pytest.approx(100_000 / 1_085_200)  # 2014 only: like with like
     assert period["Statut de l'enveloppe"] == "confirmée en 2014 ; non fixée par le contrat en 2015, 2016"
-    assert rows[("2015", "CDC", "Tous axes")]["Statut de l'enveloppe"] == "non fixée par le contrat"
-    assert rows[("2015", "CDC", "Tous axes")]["Taux obtenu / enveloppe"] is None
+    assert rows[(2015, "CDC", "Tous axes")]["Statut de l'enveloppe"] == "non fixée par le contrat"
+    assert rows[(2015, "CDC", "Tous axes")]["Taux obtenu / enveloppe"] is None
     # a funder's totals are bold, its lines by axis are not, and a note says not to add both
     for row in ws.iter_rows(min_row=2):
         if row[1].value == "CDC":

@@ -104,6 +104,7 @@ def test_french_forms_by_hand():
     assert _plain(french.by_unit(11.0, "nombre")) == "11"
     assert _plain(french.by_unit(4352.14, "ETP")) == "4 352,1"
     assert _plain(french.by_excel_format(0.5, "0.0%")) == "50,0 %"
+    assert _plain(french.by_excel_format(0.873, "0.0 %")) == "87,3 %"  # the workbook's format, with its space
 
 
 def test_report_rounds_half_up_like_the_workbook():

@@ -4,6 +4,7 @@ titles, page width, the qualitative sheet, and charts that Gnumeric reads too.""
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,6 +108,8 @@ def test_columns_fit_their_content_and_headers_their_titles(workbook):
         letter = col[0].column_letter
         width = ws.column_dimensions[letter].width
         for cell in col:
+            if header_of(ws, cell).value == "Année":
+                continue  # a year is a number aligned like the period below it (test_years_…)
             if isinstance(cell.value, int | float):
                 shown = f"{cell.value:,.1f}" if "0.0" in cell.number_format else f"{cell.value:,.0f}"
                 assert len(shown) + 1 <= width, (letter, cell.value, width)
@@ -180,6 +183,8 @@ def test_whole_counts_have_no_decimals(workbook, ref):
                 ref.indicateurs[c].unite for c in ref.indicateurs if c in labels or ref.indicateurs[c].libelle in labels
             }
             for cell in row:
+                if _column_title(ws, cell) == "Année":
+                    continue  # a year: a number in the General format (« 2015 », never « 2 015 »)
                 if isinstance(cell.value, int | float) and units == {"nombre"} and "%" not in cell.number_format:
                     assert cell.number_format == "#,##0", (title, cell.coordinate, cell.number_format)
 
@@ -211,3 +216,33 @@ def test_a_financing_rate_prints_on_the_page_of_its_partial_mark(ref, tmp_path):
     ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Financements"]
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert _scale_on_one_page(ws) >= 0.55
+
+
+def test_years_are_numbers_and_rates_print_with_a_space(workbook, tmp_path):
+    """A year of an « Année » column is a number (no « nombre stocké sous forme de texte »
+    triangle in Excel, sorted as a number), aligned like the period beside it; a rate
+    prints « 80,0 % » (a space before the sign, as in the report), in LibreOffice's PDF."""
+    wb = load_workbook(workbook)
+    years = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "Année":
+                    for below in ws.iter_rows(min_row=cell.row + 1, min_col=cell.column, max_col=cell.column):
+                        value = below[0].value
+                        if value is None:
+                            break  # the end of this table
+                        if isinstance(value, str) and not value.isdigit():
+                            continue
+                        years.append((ws.title, below[0].coordinate, value, below[0].alignment.horizontal))
+    assert years and {y[2] for y in years} <= {2014, 2015, 2016}, years[:5]
+    assert all(isinstance(y[2], int) and y[3] == "left" for y in years), [y for y in years if y[3] != "left"][:5]
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice (soffice) or poppler (pdftotext) is not installed (.ci/run installs them)")
+    lo = f"-env:UserInstallation=file://{tmp_path}/lo"
+    cmd = ["soffice", lo, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(workbook)]
+    subprocess.run(cmd, capture_output=True, timeout=180, check=True)
+    pdf = tmp_path / (workbook.stem + ".pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    assert re.search(r"\d[.,]\d %", text), "no rate printed"
+    assert re.findall(r"\S*\d%", text) == []
