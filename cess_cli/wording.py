@@ -1,14 +1,11 @@
-"""How cess words things for people, beneath every step: numbers in French form
-(`1 234`, `2,38 s`, `12 %`), and the nearest valid code to what someone typed (what was
-typed is echoed as typed, the closest valid code is suggested).
+"""How cess words numbers for people, beneath every step: French forms (`1 234`,
+`2,38 s`, `12 %`), counts with their noun. The nearest valid code to what someone typed
+is in suggestions.py.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
-import unicodedata
-from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, and before « % »
@@ -71,52 +68,3 @@ def french_percent(ratio: float, decimals: int = 1) -> str:
     if not math.isfinite(ratio):
         return french_number(ratio)
     return f"{half_up(ratio, decimals, scale=2):,.{decimals}f}".replace(",", NNBSP).replace(".", ",") + f"{NNBSP}%"
-
-
-def fold(text: str) -> str:
-    """Compare form: no case, no accents, spaces and hyphens as `_` (« Région » -> `region`)."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return plain.replace(" ", "_").replace("-", "_")
-
-
-def nearest(typed: str, choices: Iterable[str], *, names: Mapping[str, str] | None = None, limit: int = 1) -> list[str]:
-    """The valid codes closest to `typed` (at most `limit`, best first), compared with
-    `fold`; an exact match after folding comes first. Empty when nothing is close
-    (difflib ratio below 0.6). `names` maps other names to codes ({"Isère": "38"}): they
-    are compared too, and their code returned."""
-    by_fold: dict[str, str] = {}
-    for name, code in [*((c, c) for c in choices), *(names or {}).items()]:
-        by_fold.setdefault(fold(name), code)
-    key = fold(typed)
-    if key in by_fold:
-        return [by_fold[key]]
-    found = [by_fold[k] for k in difflib.get_close_matches(key, list(by_fold), n=limit * 2)]
-    return list(dict.fromkeys(found))[:limit]
-
-
-def suggestion(
-    typed: str,
-    choices: Iterable[str],
-    names: Mapping[str, str] | None = None,
-    labels: Mapping[str, str] | None = None,
-) -> str:
-    """The `{suggestion}` of a finding's hint: « Vouliez-vous dire « REGION » ? » and a space,
-    or "" when no code is close."""
-    text = did_you_mean(typed, choices, names, labels)
-    return f"{text} " if text else ""
-
-
-def did_you_mean(
-    typed: str,
-    choices: Iterable[str],
-    names: Mapping[str, str] | None = None,
-    labels: Mapping[str, str] | None = None,
-) -> str:
-    """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close; with `labels`
-    (code -> label), the code's label follows it: « « CG38 » (Le Conseil Général de l'Isère) »."""
-    best = nearest(typed, choices, names=names)
-    if not best:
-        return ""
-    label = (labels or {}).get(best[0])
-    return f"Vouliez-vous dire « {best[0]} »{f' ({label})' if label else ''} ?"

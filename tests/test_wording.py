@@ -1,9 +1,9 @@
-"""French numbers and the nearest valid code (cess_cli/wording.py)."""
+"""French numbers (cess_cli/wording.py)."""
 
 from __future__ import annotations
 
 from cess_cli.consolidation.shared import coverage
-from cess_cli.wording import count, did_you_mean, french_number, french_percent, half_up, nearest
+from cess_cli.wording import count, french_number, french_percent, half_up
 
 N = "\u202f"
 
@@ -47,12 +47,3 @@ def test_counts_agree_in_number():
         "1 / 21 bilans",
         "0 / 0 bilan",
     ]
-
-
-def test_nearest_code_ignores_case_accents_and_spaces():
-    assert nearest("Région", ["REGION", "ETAT"]) == ["REGION"]
-    assert nearest("grand lyon", ["GRAND_LYON", "VILLE_LYON"]) == ["GRAND_LYON"]
-    assert nearest("Isere", ["38", "69"], names={"Isère": "38", "Rhône": "69"}) == ["38"]
-    assert nearest("zzz", ["REGION", "ETAT"]) == []
-    assert did_you_mean("valdiate", ["validate", "template"]) == "Vouliez-vous dire « validate » ?"
-    assert did_you_mean("zzz", ["validate"]) == ""

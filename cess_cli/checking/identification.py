@@ -12,7 +12,7 @@ from cess_cli.reading import cells
 from cess_cli.reading.cells import normalize
 from cess_cli.reading.workbook import Sheet, col_letter
 from cess_cli.referential.bilan_format import IDENTIFICATION, IDENTIFICATION_KEYS
-from cess_cli.wording import suggestion
+from cess_cli.suggestions import suggestion
 
 KNOWN_KEYS = {k for k, _, _ in IDENTIFICATION_KEYS}
 

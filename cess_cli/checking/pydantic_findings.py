@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.referential.action_models import MAX_VALUE
 from cess_cli.referential.bilan_format import FINANCEMENTS, IDENTIFICATION, INDICATEURS, QUALITATIF, TERRITOIRES
-from cess_cli.wording import suggestion, typed_number
+from cess_cli.suggestions import NO_CODE, nearest, suggestion
+from cess_cli.wording import typed_number
+
+if TYPE_CHECKING:
+    from cess_cli.referential.loading import Referential
 
 
 def findings_from_pydantic(run: FileCheck, exc: ValidationError, action_code: str) -> None:
@@ -63,13 +67,13 @@ def _classify(
         if name == "financeur":
             codes = run.ref.codes_financeurs
             labels = {code: run.ref.libelle_financeur(code) for code in codes}
-            found = suggestion(typed, codes, _funder_names(labels), labels)
+            found = suggestion(typed, codes, _funder_names(run.ref, labels), labels)
             return "financeur.inconnu", {"attendu": ", ".join(codes), "suggestion": found}
         if name == "departement":
-            deps = run.ref.departements
-            names = {d.libelle: d.code for d in run.ref.contrat.departements}
-            found = suggestion(typed, deps, names, {code: label for label, code in names.items()})
-            return "departement.inconnu", {"attendu": ", ".join(deps), "suggestion": found}
+            return "departement.inconnu", {
+                "attendu": ", ".join(run.ref.departements),
+                "suggestion": _dep_hint(run, typed),
+            }
         if name == "indicateur":
             territorial = [ind.code for _, ind in run.ref.typed_indicators(action_code) if ind.territorial]
             return "territoire.indicateur_inconnu", {
@@ -87,16 +91,30 @@ _ARTICLE = re.compile(r"^(?:les?\s+|la\s+|l['’]\s*)", re.I)
 _GENERAL = re.compile(r"conseil\s+g[ée]n[ée]ral", re.I)
 
 
-def _funder_names(labels: dict[str, str]) -> dict[str, str]:
-    """Other names an operator types for a funder (name -> code): its label, without its
-    article, and a « Conseil Général » under its name since 2015, « Conseil départemental »
-    (README *Reading the feedback*: compared without case nor accents)."""
-    names: dict[str, str] = {}
+def _funder_names(ref: Referential, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Other names an operator types for a funder ((name, code) pairs): its label, without
+    its article, a « Conseil Général » under its name since 2015, « Conseil départemental »,
+    and the referential's `autres_noms` (README *Reading the feedback*: compared without
+    case nor accents; a name given to several funders suggests them all)."""
+    names: list[tuple[str, str]] = []
     for code, label in labels.items():
         for name in (label, _GENERAL.sub("Conseil départemental", label)):
-            names.setdefault(name, code)
-            names.setdefault(_ARTICLE.sub("", name), code)
+            names += [(name, code), (_ARTICLE.sub("", name), code)]
+        names += [(other, code) for other in ref.autres_noms_financeur(code)]
     return names
+
+
+def _dep_hint(run: FileCheck, typed: str) -> str:
+    """The `{suggestion}` of `departement.inconnu`: the département meant, or, for the whole
+    region (« Rhône-Alpes »), that its figure is to be split by département."""
+    contrat = run.ref.contrat
+    names = [(d.libelle, d.code) for d in contrat.departements]
+    names += [(other, d.code) for d in contrat.departements for other in d.autres_noms]
+    names += [(region, NO_CODE) for region in contrat.noms_de_la_region]
+    if nearest(typed, run.ref.departements, names=names) == [NO_CODE]:
+        return "Un chiffre de toute la région se répartit par département, une ligne pour chacun. "
+    labels = {d.code: d.libelle for d in contrat.departements}
+    return suggestion(typed, run.ref.departements, names, labels)
 
 
 def _sheet_of(run: FileCheck, section: str) -> str | None:

@@ -14,7 +14,7 @@ from cess_cli.reading import cells
 from cess_cli.reading.cells import normalize
 from cess_cli.reading.workbook import Sheet, col_letter
 from cess_cli.referential.bilan_format import FINANCEMENTS, INDICATEURS, QUALITATIF, TERRITOIRES
-from cess_cli.wording import suggestion
+from cess_cli.suggestions import suggestion
 
 
 def read_indicators(

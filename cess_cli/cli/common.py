@@ -141,7 +141,7 @@ def action_code(typed: str, ref: Referential) -> str:
     """The action code the user meant: exact, or equal once case and accents are set aside;
     CessError (exit 2) naming what was typed and the nearest code otherwise."""
     from cess_cli.findings import CessError
-    from cess_cli.wording import did_you_mean, fold
+    from cess_cli.suggestions import did_you_mean, fold
 
     if typed in ref.actions:
         return typed

@@ -91,6 +91,12 @@ class Referential:
             return self.financeurs[code].libelle
         return self.collectivites[code].libelle
 
+    def autres_noms_financeur(self, code: str) -> list[str]:
+        """The other names operators type for a funder (`autres_noms`), for suggestions only."""
+        if code in self.financeurs:
+            return self.financeurs[code].autres_noms
+        return self.collectivites[code].autres_noms
+
     def typed_indicators(self, action_code: str) -> list[tuple[IndicateurAction, Indicateur]]:
         """The indicators an operator types for this action (ratios are computed)."""
         action = self.actions[action_code]

@@ -37,6 +37,7 @@ class Axe(_Model):
 class Departement(_Model):
     code: str
     libelle: str
+    autres_noms: list[str] = []  # what operators type for it: only ever suggested, never read as it
 
 
 class Zone(_Model):
@@ -61,6 +62,7 @@ class Contrat(_Model):
     periode: list[int] = Field(min_length=1)
     themes_transversaux: list[str] = []
     departements: list[Departement] = Field(min_length=1)
+    noms_de_la_region: list[str] = []  # typed as a département: no code, the figure is to split
     zones_prioritaires: list[Zone] = []
     echeances: dict[int, date] = {}
     versions_modele: list[VersionModele] = Field(min_length=1)
@@ -111,12 +113,14 @@ class Financeur(_Model):
     libelle: str
     signataire: bool = False
     enveloppes: list[Enveloppe] = []
+    autres_noms: list[str] = []  # what operators type for it: only ever suggested, never read as it
 
 
 class Collectivite(_Model):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     libelle: str
     departement: str
+    autres_noms: list[str] = []  # what operators type for it: only ever suggested, never read as it
 
 
 class Effet(_Model):

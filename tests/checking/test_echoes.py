@@ -68,3 +68,64 @@ def test_operator_hints_carry_no_markdown(ref):
 
     for code, (_, message, hint) in CATALOGUE.items():
         assert "`" not in message + hint, code
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        # the review of 30 November: each of these suggested another funder, or nothing
+        ("Conseil Régional RA", "« REGION » (Région Rhône-Alpes)"),  # was CG38, on « Conseil »
+        ("Conseil régional", "« REGION » (Région Rhône-Alpes)"),  # the contract's own words: nothing was said
+        ("DIRECCTE Rhône-Alpes", "« ETAT » (Etat)"),  # was REGION, on « Rhône-Alpes »
+        ("CDC Rhône-Alpes", "« CDC » (Caisse des Dépôts et Consignations)"),  # was REGION
+        ("Métropole de Lyon", "« GRAND_LYON » (La Communauté urbaine de Lyon Grand Lyon)"),  # was VILLE_LYON
+        ("Porte de l'Isère", "« CAPI » (La Communauté d'Agglomération Porte de l'Isère)"),  # was CG38
+        ("Subvention Région", "« REGION » (Région Rhône-Alpes)"),
+        ("fonds propres", "« AUTOFINANCEMENT » (Autofinancement)"),
+        (
+            "fonds européens",  # one name, three funds: each is named, none is picked
+            "« FEDER » (FEDER (fonds européen de développement régional)), « FSE » (FSE (fonds social européen))"
+            " ou « FEADER » (FEADER (fonds européen agricole pour le développement rural))",
+        ),
+        (
+            "Conseil départemental",
+            "« CG07 » (Le Conseil Général de l'Ardèche) ou « CG38 » (Le Conseil Général de l'Isère)",
+        ),
+    ],
+)
+def test_a_funder_known_by_another_name_is_suggested_and_never_another(ref, tmp_path, typed, said):
+    found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Financements"].__setitem__("A2", typed)))
+    assert found["financeur.inconnu"].hint.startswith(f"Vouliez-vous dire {said} ? Codes acceptés : ")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Département de la Drôme",  # was CG07: most of the two names is the same
+        "Conseil départemental du Rhône",  # was CG38: not a partner of the contract
+        "Ville de Saint-Etienne",  # was VILLE_VILLEURBANNE
+        "Ville de Chambéry",  # was VILLE_LYON
+        "CG69",
+    ],
+)
+def test_a_funder_that_is_not_a_partner_gets_no_suggestion(ref, tmp_path, typed):
+    found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Financements"].__setitem__("A2", typed)))
+    assert found["financeur.inconnu"].hint.startswith("Codes acceptés : ")
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("Haute-Loire", "Codes acceptés : "),  # was « 74 » (Haute-Savoie): outside Rhône-Alpes
+        ("Saône-et-Loire", "Codes acceptés : "),  # « Loire » is a word of it, not the département
+        ("Aisne", "Codes acceptés : "),  # was « 01 » (Ain)
+        ("Hte-Savoie", "Vouliez-vous dire « 74 » (Haute-Savoie) ? "),  # was « 73 » (Savoie)
+        ("Lyon", "Vouliez-vous dire « 69 » (Rhône) ? "),
+        ("Hors RA (Auvergne)", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),
+        ("Rhône-Alpes", "Un chiffre de toute la région se répartit par département, une ligne pour chacun. "),
+        ("Région Rhône Alpes", "Un chiffre de toute la région se répartit par département"),  # was « HORS_RA »
+    ],
+)
+def test_a_departement_typed_by_name_or_for_the_whole_region(ref, tmp_path, typed, hint):
+    found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Territoires"].__setitem__("A2", typed)))
+    assert found["departement.inconnu"].hint.startswith(hint)

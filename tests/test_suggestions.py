@@ -1,0 +1,73 @@
+"""The nearest valid code to what someone typed (cess_cli/suggestions.py): each rule, and
+that a doubt gives no suggestion rather than a wrong one. Expected codes are by hand."""
+
+from __future__ import annotations
+
+from cess_cli.suggestions import NO_CODE, did_you_mean, fold, nearest
+
+
+def test_codes_compare_without_case_accents_spaces_hyphens_or_dots():
+    assert nearest("Région", ["REGION", "ETAT"]) == ["REGION"]
+    assert nearest("grand lyon", ["GRAND_LYON", "VILLE_LYON"]) == ["GRAND_LYON"]
+    assert nearest("Isere", ["38", "69"], names={"Isère": "38", "Rhône": "69"}) == ["38"]
+    assert fold("III.1.1.1") == fold("III_1.1.1") == fold("iii 1-1-1")
+    assert nearest("zzz", ["REGION", "ETAT"]) == []
+    assert did_you_mean("valdiate", ["validate", "template"]) == "Vouliez-vous dire « validate » ?"
+    assert did_you_mean("zzz", ["validate"]) == ""
+
+
+NAMES = [("Conseil général de l'Isère", "CG38"), ("Conseil général de l'Ardèche", "CG07"), ("Europe", "FEDER")]
+NAMES += [("Europe", "FSE"), ("Ville de Lyon", "VILLE_LYON"), ("Communauté urbaine Grand Lyon", "GRAND_LYON")]
+CODES = ["CG38", "CG07", "FEDER", "FSE", "VILLE_LYON", "GRAND_LYON", "CDC"]
+
+
+def test_a_name_given_to_several_codes_names_them_all():
+    assert nearest("europe", CODES, names=NAMES) == ["FEDER", "FSE"]
+    assert did_you_mean("Europe", CODES, NAMES) == "Vouliez-vous dire « FEDER » ou « FSE » ?"
+    many = [("Europe", code) for code in "ABCD"]
+    assert nearest("Europe", "ABCD", names=many) == []  # four candidates say nothing useful
+
+
+def test_every_word_of_a_name_typed_among_others():
+    assert nearest("CDC Rhône-Alpes", CODES, names=NAMES) == ["CDC"]
+    assert nearest("Subvention Ville de Lyon 2015", CODES, names=NAMES) == ["VILLE_LYON"]
+    # « europe » is one name of two codes; « FSE » is one code's own: the single one wins
+    assert nearest("Europe FSE", CODES, names=NAMES) == ["FSE"]
+
+
+def test_every_typed_word_in_the_names_of_one_code_or_of_several():
+    assert nearest("Grand Lyon", CODES, names=NAMES) == ["GRAND_LYON"]
+    assert nearest("Lyon", CODES, names=NAMES) == ["VILLE_LYON", "GRAND_LYON"]
+    assert nearest("Conseil général", CODES, names=NAMES) == ["CG38", "CG07"]
+
+
+DEPS = ["42", "74", "73", "HORS_RA"]
+DEP_NAMES = [("Loire", "42"), ("Haute-Savoie", "74"), ("Savoie", "73"), ("Hors Rhône-Alpes", "HORS_RA")]
+DEP_NAMES += [("Rhône-Alpes", NO_CODE), ("Toute la région", NO_CODE)]
+
+
+def test_a_hyphenated_name_is_one_word_and_hors_negates():
+    assert nearest("Haute-Loire", DEPS, names=DEP_NAMES) == []  # not « Loire », not « Haute-Savoie »
+    assert nearest("Loire (42)", DEPS, names=DEP_NAMES) == ["42"]
+    assert nearest("Haute-Savoie (74)", DEPS, names=DEP_NAMES) == ["74"]
+    assert nearest("Rhône-Alpes", DEPS, names=DEP_NAMES) == [NO_CODE]  # never « Hors Rhône-Alpes »
+    assert nearest("Rhône-Alpes (toute la région)", DEPS, names=DEP_NAMES) == [NO_CODE]
+    assert nearest("hors Rhône-Alpes (Auvergne)", DEPS, names=DEP_NAMES) == ["HORS_RA"]
+    assert did_you_mean("Rhône-Alpes", DEPS, DEP_NAMES) == ""  # no code to suggest
+    # « hors » on one side only: no match either way
+    assert nearest("Rhône-Alpes", DEPS, names=DEP_NAMES[:4]) == []  # its words are in « Hors Rhône-Alpes »
+    region = [*DEP_NAMES, ("Région Rhône-Alpes", NO_CODE)]  # as many words as « Hors Rhône-Alpes »
+    assert nearest("Hors région Rhône-Alpes", DEPS, names=region) == ["HORS_RA"]
+
+
+def test_a_typing_error_only_when_near_clearly_ahead_and_alike_where_different():
+    assert nearest("REGON", ["REGION", "ETAT"]) == ["REGION"]  # ratio 0.91
+    assert nearest("CG7", CODES) == ["CG07"]  # 0.86
+    assert nearest("ETTA", ["ETAT", "REGION"]) == []  # 0.75: below 0.8
+    # « III_1.1 »: II_1.1 at 12/13 = 0.923, III_1.1.1 at 14/16 = 0.875, not clearly ahead
+    assert nearest("III_1.1", ["II_1.1", "III_1.1.1", "III_1.1.2"]) == []
+    assert nearest("III_1.1", ["II_1.1", "I_1.2"]) == ["II_1.1"]  # alone near enough
+    names = [("Département de l'Ardèche", "CG07")]
+    # 0.87 by spelling, but « drome » and « ardeche » differ (0.5): no suggestion
+    assert nearest("Département de la Drôme", ["CG07"], names=names) == []
+    assert nearest("Departement de l'Ardeche", ["CG07"], names=names) == ["CG07"]
