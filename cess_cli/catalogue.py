@@ -356,6 +356,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "La rubrique « {trouve} » apparaît plusieurs fois (aussi en {detail}) : cess ne choisit pas entre les textes.",
         "Gardez une seule ligne par rubrique : réunissez les textes dans une même cellule.",
     ),
+    "qualitatif.rubrique_libelle": (
+        W,
+        "Rubrique « {trouve} » lue comme « {attendu} ».",
+        "Écrivez le code de la rubrique ({attendu}) dans la colonne rubrique.",
+    ),
     "qualitatif.rubrique_inconnue": (
         W,
         "Rubrique « {trouve} » inconnue ; elle est ignorée.",

@@ -236,6 +236,7 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
         run.reported.add(("qualitatif", "realisations"))
         return out
     known = {r.code for r in run.ref.contrat.rubriques_qualitatives}
+    by_label = {normalize(r.libelle).replace(" ", "_"): r.code for r in run.ref.contrat.rubriques_qualitatives}
     seen: dict[str, str] = {}
     for r, row in data_rows(sheet):
         rcell = f"{col_letter(cols['rubrique'])}{r}"
@@ -244,6 +245,9 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
             keyless_row(run, sheet, row, r, cols["rubrique"], "rubrique")
             continue
         key = normalize(rub).replace(" ", "_")
+        if key not in known and key in by_label:  # its label, as the template shows it: unambiguous
+            key = by_label[key]
+            run.add("qualitatif.rubrique_libelle", sheet.name, rcell, trouve=rub, attendu=key)
         if key not in known:
             run.add(
                 "qualitatif.rubrique_inconnue",
