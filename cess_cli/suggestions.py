@@ -5,15 +5,18 @@ A suggestion an operator follows must never name another funder or département:
 in doubt, cess suggests nothing (the hint still lists the valid codes) or names every
 candidate. In order:
 
-1. the typed text, compared without case, accents, spaces or hyphens (`fold`), is a code,
-   a label or one of the other names the referential gives (`autres_noms`): its code, or
-   every code that name is given to (« fonds européens »: FEDER, FSE, FEADER);
-2. the significant words of a name are all in the typed text (« Subvention Région »,
-   « Isère (38) », « CDC Rhône-Alpes »): the code of the name with the most such words,
-   when one code has it; or the typed words are all in one code's names (« Pilat »),
-   never in a name that says « hors » unless the typed text says it too;
-3. a typing error (« REGON », « CG7 »): difflib's ratio of at least 0.8, clearly ahead
-   (by 0.05) of the nearest other code.
+1. the typed text, compared without case, accents, spaces, dashes or dots (`fold`), is a
+   code, a label or one of the other names the referential gives (`autres_noms`): its
+   code, or every code that name is given to (« fonds européens »: FEDER, FSE, FEADER);
+2. by whole words (small words aside): every word of a name, or of a one-word code, is
+   typed, and every other typed word is a year, a filler (« Subvention », « Aide »…) or
+   a word of another name of the same code typed whole (« Isère (38) », « Subvention
+   Région », « Etat - DIRECCTE »; never « Haute Loire » for the Loire, « Région Auvergne »
+   for the Région, « Rhône-Alpes » for « Hors Rhône-Alpes »): every code so named;
+3. a typing error (« REGON », « III_1.1.33 »): four characters or more, difflib's ratio
+   of at least 0.85, 0.1 ahead of the nearest other code, the words where the two
+   differ alike (0.8: « Drôme » is not « Ardèche », « Villefranche » not « Villeurbanne »;
+   a word only one of them has is no typing error).
 
 Some names stand for no code at all (a figure for the whole region typed as a
 département): `names` maps them to `NO_CODE`, and `nearest` returns [NO_CODE].
@@ -24,37 +27,61 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 NO_CODE = ""  # a name that stands for no code (the whole region, for a département)
-CUTOFF = 0.8  # difflib ratio of a typing error: « REGON » / « region » 0.91, « cg7 » / « cg07 » 0.86
-MARGIN = 0.05  # how far ahead of any other code the nearest must be
-WORDS_CUTOFF = 0.6  # the words where two names differ: « regon » / « region » 0.91, « drome » / « ardeche » 0.5
+CUTOFF = 0.85  # difflib ratio of a typing error: « REGON » / « region » 0.91, « cg7 » / « cg07 » 0.86
+MARGIN = 0.1  # how far ahead of any other code the nearest must be (« II_1.1.1 »: III_1.1.1 0.94, II_1.1 0.86)
+WORDS_CUTOFF = 0.8  # the words where two names differ: « villefranche » / « villeurbanne » 0.75
+MIN_TYPED = 4  # « CD » is no typing error of « CDC », nor « CRA » of « CRRA »
 MAX_NAMED = 3  # more candidates than this say nothing useful: none is named
 _STOP = frozenset({"a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les"})
-_NEGATION = "hors"
+# words that say nothing of which body is meant, typed beside its name
+_FILLER = frozenset({"subvention", "subventions", "aide", "aides", "financement", "financements"})
+_FILLER |= {"participation", "dotation", "association"}
 Names = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
-def fold(text: str) -> str:
-    """Compare form: no case, no accents, spaces, hyphens and dots as `_` (« Région » ->
-    `region`, « III.1.1.1 » -> `iii_1_1_1`, as `III_1.1.1`)."""
+def _plain(text: str) -> str:
+    """No case, no accents, every dash (en dash, non-breaking hyphen…) a hyphen."""
     decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return plain.replace(" ", "_").replace("-", "_").replace(".", "_")
+    return "".join("-" if unicodedata.category(c) == "Pd" else c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Compare form: no case, no accents, spaces, dashes and dots as `_` (« Région » ->
+    `region`, « III.1.1.1 » -> `iii_1_1_1`, as `III_1.1.1`)."""
+    return re.sub(r"[\s.-]", "_", _plain(text))
 
 
 def _word_list(text: str) -> list[str]:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = (w.strip("-.") for w in re.split(r"[^0-9a-z.-]+", plain))
-    return [w for w in words if w and w not in _STOP]
+    return [w for w in re.split(r"[^0-9a-z]+", _plain(text)) if w and w not in _STOP]
 
 
 def _words(text: str) -> frozenset[str]:
-    """The significant words of a name: no case, no accents, a hyphenated compound one word
-    (« Haute-Loire » is not « Loire », « Rhône-Alpes » not « Rhône »), small words dropped."""
+    """The significant words of a name: no case, no accents, small words dropped."""
     return frozenset(_word_list(text))
+
+
+class _Table:
+    """The names of the valid codes, as `nearest` compares them."""
+
+    def __init__(self, choices: Iterable[str], names: Names | None) -> None:
+        pairs = list(names.items() if isinstance(names, Mapping) else names or ())
+        codes = [(c, c) for c in choices]
+        self.by_fold: dict[str, list[str]] = defaultdict(list)
+        self.code_keys = {fold(c) for c, _ in codes}  # a code's figures are compared by the ratio
+        self.by_words: dict[frozenset[str], list[str]] = defaultdict(list)  # names, one-word codes
+        for name, code in [*codes, *pairs]:
+            _add(self.by_fold[fold(name)], code)
+        for name, code in [*((n, c) for n, c in codes if re.fullmatch(r"[A-Za-z0-9]+", n)), *pairs]:
+            _add(self.by_words[_words(name)], code)
+
+
+def _add(codes: list[str], code: str) -> None:
+    if code not in codes:
+        codes.append(code)
 
 
 def nearest(typed: str, choices: Iterable[str], *, names: Names | None = None) -> list[str]:
@@ -63,73 +90,72 @@ def nearest(typed: str, choices: Iterable[str], *, names: Names | None = None) -
     close or the nearest is not clearly ahead. `choices` are the valid codes; `names`
     gives other names (label -> code, or (name, code) pairs when a name has several
     codes); a name given `NO_CODE` stands for no code."""
-    pairs = list(names.items() if isinstance(names, Mapping) else names or ())
-    by_fold: dict[str, list[str]] = {}
-    by_words: dict[frozenset[str], list[str]] = {}
-    for name, code in [*((c, c) for c in choices), *pairs]:
-        for codes in (by_fold.setdefault(fold(name), []), by_words.setdefault(_words(name), [])):
-            if code not in codes:
-                codes.append(code)
+    table = _Table(choices, names)
     key = fold(typed)
-    if key in by_fold:
-        return _named(by_fold[key])
-    found = _by_words(_words(typed), by_words)
-    return found if found is not None else _by_spelling(key, by_fold)
+    if key in table.by_fold:
+        return _named(table.by_fold[key])
+    found = _by_words(_words(typed), table)
+    return found if found is not None else _by_spelling(key, table)
 
 
 def _named(codes: list[str]) -> list[str]:
     return list(codes) if len(codes) <= MAX_NAMED else []
 
 
-def _by_words(typed: frozenset[str], by_words: dict[frozenset[str], list[str]]) -> list[str] | None:
-    """Rule 2: the codes of the names whose words are all typed (the most words win; a name
-    given to one code before a name given to several), else of the names that hold every
-    typed word; « hors » must be on both sides or neither. None when no name qualifies."""
-    if not typed:
-        return None
-    negated = _NEGATION in typed
-    names = [(words, codes) for words, codes in by_words.items() if words and (_NEGATION in words) == negated]
-    for single in (True, False):
-        best, found = 0, list[str]()
-        for words, codes in names:
-            if (len(codes) == 1) == single and words <= typed and len(words) >= best:
-                found = ([] if len(words) > best else found) + codes
-                best = len(words)
-        if found:
-            return _named(list(dict.fromkeys(found)))
-    holders = [c for words, codes in names if typed <= words for c in codes]
-    return _named(list(dict.fromkeys(holders))) if holders else None
+def _by_words(typed: frozenset[str], table: _Table) -> list[str] | None:
+    """Rule 2; None when no name qualifies."""
+    whole = [(words, codes) for words, codes in table.by_words.items() if words and words <= typed]
+    covered: dict[str, set[str]] = defaultdict(set)  # per code, the words of its names typed whole
+    for words, codes in whole:
+        for code in codes:
+            covered[code] |= words
+    found = [c for words, codes in whole for c in codes if _explained(typed - words, covered[c])]
+    return _named(list(dict.fromkeys(found))) if found else None
 
 
-def _by_spelling(key: str, by_fold: dict[str, list[str]]) -> list[str]:
+def _explained(left: frozenset[str], covered: set[str]) -> bool:
+    """Whether the typed words a name leaves are a year or a postal code (four figures or
+    more: never « 01 », a département), fillers, or words of the code's other names."""
+    return all((w.isdigit() and len(w) >= 4) or w in _FILLER or w in covered for w in left)
+
+
+def _by_spelling(key: str, table: _Table) -> list[str]:
     """Rule 3: the code of the name nearest in spelling, if near enough, clearly ahead, and
-    alike in the words where they differ (« Département de la Drôme » is not « Département
-    de l'Ardèche », however much of the two is the same)."""
-    best: dict[str, float] = {}
+    alike in the words where they differ."""
+    if len(key.replace("_", "")) < MIN_TYPED:
+        return []
+    best: dict[str, float] = {}  # every code near enough to stand in the way of the nearest
     matcher = difflib.SequenceMatcher(b=key)
-    for name, codes in by_fold.items():
+    floor = CUTOFF - MARGIN
+    for name, codes in table.by_fold.items():
         matcher.set_seq1(name)
-        if matcher.real_quick_ratio() < CUTOFF or matcher.quick_ratio() < CUTOFF:
+        if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
             continue
         ratio = matcher.ratio()
-        if ratio < CUTOFF or not _alike_where_different(key, name):
+        if ratio < floor or not _alike_where_different(key, name, figures=name not in table.code_keys):
             continue
         for code in codes:
             best[code] = max(best.get(code, 0.0), ratio)
     ranked = sorted(best.values(), reverse=True)
-    if not ranked or (len(ranked) > 1 and ranked[0] - ranked[1] < MARGIN):
+    if not ranked or ranked[0] < CUTOFF or (len(ranked) > 1 and ranked[0] - ranked[1] < MARGIN):
         return []
     return [code for code, ratio in best.items() if ratio == ranked[0]][:1]
 
 
-def _alike_where_different(typed: str, name: str) -> bool:
-    """Whether the words only one of the two has are themselves alike (difflib ratio 0.6,
-    spaces aside: « cd 38 » and « cd38 » are alike), and « hors » on both sides or neither."""
+def _alike_where_different(typed: str, name: str, *, figures: bool) -> bool:
+    """Whether the words only one of the two has are themselves alike (`WORDS_CUTOFF`,
+    spaces aside: « cd 38 » and « cd38 » are alike); against a code, their letters only
+    (`figures=False`: « III_1.1.33 » and « III_1.1.3 » are alike, the ratio judges them),
+    against a name, figures too (« Département 971 » is not « Département 07 »). A word
+    only one of them has is no typing error."""
     a, b = _word_list(typed.replace("_", " ")), _word_list(name.replace("_", " "))
-    if (_NEGATION in a) != (_NEGATION in b):
-        return False  # « Rhône-Alpes » is not « Hors Rhône-Alpes », however alike they are spelt
-    only_a, only_b = "".join(w for w in a if w not in b), "".join(w for w in b if w not in a)
-    return not only_a or not only_b or difflib.SequenceMatcher(a=only_a, b=only_b).ratio() >= WORDS_CUTOFF
+    common = Counter(a) & Counter(b)  # « iii_1_1_6 » and « iii_1_1_1 » differ in one word
+    only_a, only_b = ("".join((Counter(w) - common).elements()) for w in (a, b))
+    if not figures:  # a code's numbers are judged by the ratio (« III_1.1.33 »)
+        only_a, only_b = re.sub(r"[0-9]", "", only_a), re.sub(r"[0-9]", "", only_b)
+    if not only_a or not only_b:  # a word typed, or left out, is no typing error (« Métropole de La »)
+        return not only_a and not only_b
+    return difflib.SequenceMatcher(a=only_a, b=only_b).ratio() >= WORDS_CUTOFF
 
 
 def did_you_mean(

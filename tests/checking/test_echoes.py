@@ -106,6 +106,11 @@ def test_a_funder_known_by_another_name_is_suggested_and_never_another(ref, tmp_
         "Ville de Saint-Etienne",  # was VILLE_VILLEURBANNE
         "Ville de Chambéry",  # was VILLE_LYON
         "CG69",
+        "Conseil départemental de la Loire",  # was CG38 (« loire » and « isere »: 0.6)
+        "Rhône",  # was RHONE_PLURIEL, on a word of its code
+        "CD",  # was CDC
+        "Région Auvergne",  # was REGION, on a word of « Région Auvergne-Rhône-Alpes »
+        "Communauté d'agglomération du Pays Viennois",  # was PAYS_VOIRONNAIS
     ],
 )
 def test_a_funder_that_is_not_a_partner_gets_no_suggestion(ref, tmp_path, typed):
@@ -116,9 +121,12 @@ def test_a_funder_that_is_not_a_partner_gets_no_suggestion(ref, tmp_path, typed)
 @pytest.mark.parametrize(
     ("typed", "hint"),
     [
-        ("Haute-Loire", "Codes acceptés : "),  # was « 74 » (Haute-Savoie): outside Rhône-Alpes
-        ("Saône-et-Loire", "Codes acceptés : "),  # « Loire » is a word of it, not the département
-        ("Aisne", "Codes acceptés : "),  # was « 01 » (Ain)
+        ("Haute-Loire", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),  # was « 74 » (Haute-Savoie)
+        ("Saône-et-Loire", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),  # was « 42 » (Loire)
+        ("Aisne", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),  # was « 01 » (Ain)
+        ("Autre région", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),  # was the whole region
+        ("Région lyonnaise", "Codes acceptés : "),  # was the whole region
+        ("Bouches du Rhône", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),  # was « 69 »
         ("Hte-Savoie", "Vouliez-vous dire « 74 » (Haute-Savoie) ? "),  # was « 73 » (Savoie)
         ("Lyon", "Vouliez-vous dire « 69 » (Rhône) ? "),
         ("Hors RA (Auvergne)", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),
