@@ -66,8 +66,10 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
     """Funder x axis x year: planned and obtained (euros), with coverage; per funder and
     year, a « total » row with the contract envelope, its status (confirmée /
     prévisionnelle), the rate obtained / envelope and its mark `taux_partiel` (« partiel :
-    n / m bilans » when fewer bilans declare financing than are expected). Columns: COLUMNS (`signataire`:
-    the funder has envelopes in the contract; `lignes`: rows of bilans naming it)."""
+    n / m bilans » when fewer bilans declare financing than are expected). A funder that is no
+    signatory has rows only for the years a counted bilan names it (no invented « 0 € »); a
+    signatory has its total row every year, to set against its envelope. Columns: COLUMNS
+    (`signataire`: the funder has envelopes in the contract; `lignes`: rows of bilans naming it)."""
     # (funder, axis, year) -> [planned, obtained, rows]; an amount stays None while no row gives
     # it: a funder named with its obtained amount left blank has no obtained figure, not 0 €
     sums: dict[tuple[str, str, int], list[Any]] = defaultdict(lambda: [None, None, 0])
@@ -94,6 +96,8 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                 else None
             )
             axes = sorted({k[1] for k in sums if k[0] == funder and k[2] == y})
+            if not axes and not signatory:  # no bilan names it this year: no row, not « 0 € »
+                continue
             for a in axes:
                 prevu, obtenu, n = sums[(funder, a, y)]
                 n_decl, m = declaring[(a, y)], expected[(a, y)]
@@ -116,7 +120,8 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                         coverage(n_decl, m),
                     )
                 )
-            total_obtenu = _total([sums[(funder, a, y)][1] for a in axes]) if axes else 0.0  # none declared: 0
+            # a signatory no counted bilan names this year: 0 € declared, against its envelope
+            total_obtenu = _total([sums[(funder, a, y)][1] for a in axes]) if axes else 0.0
             n_decl = sum(v for (_, yy), v in declaring.items() if yy == y)
             m = sum(v for (_, yy), v in expected.items() if yy == y)
             rate = (total_obtenu / env.montant) if env and env.montant and total_obtenu is not None else None

@@ -145,15 +145,18 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
 
 def envelope_labels(sig: pd.DataFrame, ref: Referential, years: list[int]) -> tuple[str, str]:
     """The labels of the key figures « Enveloppes des signataires » and « Taux obtenu /
-    enveloppes des signataires »: the years some envelope is only prévisionnelle in, and the
+    enveloppes des signataires »: each signatory whose envelope is only prévisionnelle, with
+    its years (« Etat 2014, 2015, 2016 ; Région Rhône-Alpes 2015, 2016 »), and the
     signatories with years the contract fixes no amount for (their financing of those years
     is left out of the rate, which compares like with like)."""
-    provisional = sorted(
-        {e.annee for f in ref.financeurs.values() for e in f.enveloppes if e.previsionnel} & set(years)
-    )
+    provisional = [
+        f"{f.libelle} {_years(held)}"
+        for f in ref.financeurs.values()
+        if (held := [e.annee for e in f.enveloppes if e.previsionnel and e.annee in years])
+    ]
     notes = []
-    if provisional:
-        notes.append("prévisionnelles : " + _years(provisional))
+    if provisional:  # each signatory named: the Etat's 2014 is not the Région's
+        notes.append("prévisionnelles : " + " ; ".join(provisional))
     unfixed = [f"{r['libelle']} {r['annees_non_fixees']}" for _, r in sig.iterrows() if r["annees_non_fixees"]]
     if unfixed:
         notes.append("non fixées par le contrat : " + ", ".join(unfixed))
@@ -194,8 +197,11 @@ def key_figures_table(
     compared = float(sig["obtenu_compare"].sum())
     env_label, rate_label = envelope_labels(sig, ref, years)
     rate = compared / envelope if envelope else None
+    rows.append(("signataires", f"Financements obtenus des signataires ({names})", obtained, "#,##0 €", coverage(n, m)))
+    if compared != obtained:  # the rate's numerator, printed: a reader checks the rate against it
+        label = "dont obtenus les années à enveloppe fixée (comparés aux enveloppes)"
+        rows.append(("signataires", label, compared, "#,##0 €", coverage(n, m)))
     rows += [
-        ("signataires", f"Financements obtenus des signataires ({names})", obtained, "#,##0 €", coverage(n, m)),
         ("signataires", env_label, envelope, "#,##0 €", ""),
         (
             "signataires",

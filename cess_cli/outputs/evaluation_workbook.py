@@ -12,17 +12,25 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.atomic import save_workbook
-from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, anomaly_kind, governance_note, plain_words, present
+from cess_cli.outputs.labels import (
+    COMPLETUDE_SUMMARY,
+    anomaly_kind,
+    governance_note,
+    plain_words,
+    present,
+    year_label,
+)
 from cess_cli.outputs.print_pages import print_wide
 from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
-from cess_cli.outputs.sheet_tables import EUR, INT, PCT, Col, records, sheet_title, write_table
+from cess_cli.outputs.sheet_tables import BOLD_CHAR, EUR, INT, PCT, Col, records, sheet_title, write_table
 from cess_cli.outputs.synthese import synthese_sheet
 from cess_cli.referential.loading import Referential
 
@@ -115,10 +123,10 @@ def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
 
 def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
-        Col("Année", "annee", width=11),  # « 2014-2016 », in bold, on one line
+        Col("Année", "annee", width=18),  # « Période 2014-2016 », in bold, on one line
         Col("Financeur", "financeur", width=20),
-        Col("Libellé", "libelle", width=30),  # narrow enough (wrapped) that the sheet prints one page
-        Col("Axe", "axe", width=26),  # wide, a rate beside its « partiel » mark (README *Printing*)
+        Col("Libellé", "libelle", width=24),  # narrow enough (wrapped) that the sheet prints one page
+        Col("Axe", "axe", width=24),  # wide, a rate beside its « partiel » mark (README *Printing*)
         Col("Montant prévu", "montant_prevu", EUR, 16),
         Col("Montant obtenu", "montant_obtenu", EUR, 16),
         Col("Enveloppe du contrat", "enveloppe", EUR, 18),
@@ -126,19 +134,28 @@ def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("Taux obtenu / enveloppe", "taux_enveloppe", PCT, 14),
         Col("Taux partiel ?", "taux_partiel", width=16),
         Col("Lignes de bilans", "lignes", INT, 10),
-        Col("Couverture (bilans déclarant des financements)", "couverture", width=18),
+        Col("Couverture (bilans déclarant des financements)", "couverture", width=16),
     ]
     rows = present(records(ev.tables["financements"]) + _signatory_periods(ev), ref, ev.label)
     end = write_table(ws, rows, cols)
     bold = Font(bold=True)
     for i, r in enumerate(rows, start=2):  # a funder's totals stand out from its lines by axis
         if r["axe"] == "Tous axes":
-            for j in range(1, len(cols) + 1):
+            for j, col in enumerate(cols, start=1):
                 ws.cell(row=i, column=j).font = bold
+                _fit_bold_code(ws, j, r.get(col.key))
     set_cell(ws.cell(row=end, column=1), FINANCING_NOTE)
     ws.cell(row=end, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=6)
     ws.row_dimensions[end].height = 45
+
+
+def _fit_bold_code(ws: Worksheet, column: int, value: Any) -> None:
+    """Widen a column to a code printed in bold (`VILLE_VILLEURBANNE`): a code has no space
+    to wrap at, and bold letters are wider than the widths were measured for."""
+    if isinstance(value, str) and value and " " not in value:
+        dim = ws.column_dimensions[get_column_letter(column)]
+        dim.width = max(float(dim.width or 0), round(len(value) * BOLD_CHAR + 2, 1))
 
 
 FINANCING_NOTE = (
@@ -155,7 +172,7 @@ def _signatory_periods(ev: Evaluation) -> list[dict[str, Any]]:
         return []
     return [
         dict(
-            annee=ev.label,  # « 2014-2016 »: the sheet's year column stays narrow
+            annee=PERIODE,  # « Période 2014-2016 », as in every sheet
             financeur=r["financeur"],
             libelle=r["libelle"],
             axe="total",
@@ -265,6 +282,8 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         rows4 = records(ev.tables["q4"])
         for r in rows4:
             r["unite"] = {"%": "%", "décimal": "ETP"}.get(r["format"], "nombre")
+            if len(ev.years) > 1 and r["annee"] == ev.label:  # « Période 2014-2016 », as in every sheet
+                r["annee"] = year_label(PERIODE, ev.label)
         cols4 = [
             Col("Chiffre", "chiffre", width=50),
             Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line

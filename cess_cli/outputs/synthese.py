@@ -14,6 +14,7 @@ from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.safety import set_cell
 from cess_cli.outputs.sheet_tables import EUR, cell_value, print_setup, records, sheet_title
 from cess_cli.referential.loading import Referential
+from cess_cli.wording import french_number
 
 CENTER = Alignment(horizontal="center")
 CHART_ROWS = 18  # rows an 8-cm chart takes, and a blank one
@@ -152,18 +153,32 @@ def events_note(events: pd.DataFrame) -> str:
 
 
 def financing_note(sig: pd.DataFrame) -> str:
-    """The printed note under the financing chart: what « Obtenu » rests on."""
+    """The printed note under the financing chart: what « Obtenu » rests on, and what each
+    signatory obtained in years the contract fixes no envelope for (not in its bar)."""
     if not len(sig) or not any(sig["taux_partiel"]):
-        return "Obtenu : déclaré par tous les bilans attendus."
-    return (
-        f"Obtenu : déclaré par les bilans comptés qui déclarent des financements ({sig['couverture'].iloc[0]}) ; "
-        "le taux obtenu / enveloppe est partiel."
-    )
+        text = "Obtenu : déclaré par tous les bilans attendus."
+    else:
+        text = (
+            f"Obtenu : déclaré par les bilans comptés qui déclarent des financements ({sig['couverture'].iloc[0]}) ; "
+            "le taux obtenu / enveloppe est partiel."
+        )
+    for r in records(sig):
+        outside = (r["montant_obtenu"] or 0) - (r["obtenu_compare"] or 0)
+        if r["annees_non_fixees"] and outside:
+            text += (
+                f" {r['libelle']} : {french_number(outside)} € obtenus en {r['annees_non_fixees']}, "
+                "années sans enveloppe fixée par le contrat, hors de la barre."
+            )
+    return text
 
 
 def _chart_note(ws: Worksheet, row: int, text: str) -> None:
-    """A wrapped note across the printed columns A:C, two lines tall."""
+    """A wrapped note across the printed columns A:C (about 100 characters a line), as tall
+    as its lines, two at least."""
     set_cell(ws.cell(row=row, column=1), text)
     ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-    ws.row_dimensions[row].height = 30
+    ws.row_dimensions[row].height = 15 * max(2, -(-len(text) // NOTE_LINE)) + 2
+
+
+NOTE_LINE = 100  # characters of a note's line across A:C (101 width units)

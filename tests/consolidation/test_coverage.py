@@ -100,9 +100,9 @@ def test_key_figures_compare_signatories_with_their_own_envelopes(ref, ev2015):
     ]
     assert signatories["valeur"] == 800 + 500 and signatories["couverture"] == "2 / 21 bilans"
     # 2015: no CDC envelope (article 5), so neither its amount nor its financing is compared
-    envelopes = (
-        "Enveloppes des signataires (prévisionnelles : 2015 ; non fixées par le contrat : "
-        "Caisse des Dépôts et Consignations 2015)"
+    envelopes = (  # each signatory with its years: the Etat's provisional 2014 is not the Région's
+        "Enveloppes des signataires (prévisionnelles : Région Rhône-Alpes 2015 ; Etat 2015 ; non fixées par le "
+        "contrat : Caisse des Dépôts et Consignations 2015)"
     )
     assert key.loc[envelopes, "valeur"] == REGION + ETAT
     rate = key.loc["Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)", "valeur"]
@@ -129,8 +129,8 @@ def test_envelope_status_over_the_period(ref):
     assert sig.loc["CDC", "enveloppe"] == CDC and sig.loc["CDC", "annees_non_fixees"] == "2015, 2016"
     key = ev.tables["chiffres_cles"].set_index("libelle")
     envelopes = (
-        "Enveloppes des signataires (prévisionnelles : 2014, 2015, 2016 ; non fixées par le contrat : "
-        "Caisse des Dépôts et Consignations 2015, 2016)"
+        "Enveloppes des signataires (prévisionnelles : Région Rhône-Alpes 2015, 2016 ; Etat 2014, 2015, 2016 ; "
+        "non fixées par le contrat : Caisse des Dépôts et Consignations 2015, 2016)"
     )
     assert key.loc[envelopes, "valeur"] == 3 * REGION + 3 * ETAT + CDC
     assert set(ev.tables["chiffres_cles"]["couverture"]) >= {"0 / 63 bilans"}

@@ -75,8 +75,8 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     ] == (800, "1 / 21 bilans")
     assert rows["Financements obtenus, toutes sources (sans enveloppe à comparer)"] == (1800, "1 / 21 bilans")
     assert (
-        "Enveloppes des signataires (prévisionnelles : 2015 ; non fixées par le contrat : "
-        "Caisse des Dépôts et Consignations 2015)"
+        "Enveloppes des signataires (prévisionnelles : Région Rhône-Alpes 2015 ; Etat 2015 ; non fixées par le "
+        "contrat : Caisse des Dépôts et Consignations 2015)"
     ) in rows
     rate = rows["Taux obtenu / enveloppes des signataires (années dont l'enveloppe est fixée)"]
     assert rate[0] == pytest.approx(800 / (2_387_500 + 1_000_000)) and rate[1] == "partiel : 1 / 21 bilans"
@@ -123,7 +123,7 @@ def test_financing_totals_stand_out_and_carry_the_signatories_period(ref, tmp_pa
     ev = consolidate(collection(items), ref, [2014, 2015, 2016])
     ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Financements"]
     rows = {(r["Année"], r["Financeur"], r["Axe"]): r for r in _table(ws) if r["Financeur"]}
-    period = rows[("2014-2016", "CDC", "Tous axes")]
+    period = rows[("Période 2014-2016", "CDC", "Tous axes")]  # as every sheet names the period
     assert period["Montant obtenu"] == 1_000_000 and period["Enveloppe du contrat"] == 1_085_200
     assert period["Taux obtenu / enveloppe"] == pytest.approx(100_000 / 1_085_200)  # 2014 only: like with like
     assert period["Statut de l'enveloppe"] == "confirmée en 2014 ; non fixée par le contrat en 2015, 2016"
@@ -137,6 +137,37 @@ def test_financing_totals_stand_out_and_carry_the_signatories_period(ref, tmp_pa
         r[0].value for r in ws.iter_rows() if r[0].value and str(r[0].value).startswith("Les lignes « Tous axes »")
     ]
     assert len(notes) == 1 and "chaque euro compte deux fois" in notes[0]
+
+
+def test_the_signatories_rate_prints_its_numerator_and_a_funder_named_once_has_no_zero_years(ref, tmp_path):
+    """The evaluator's review: 1 000 000 € obtained against a 1 085 200 € envelope at 9,2 %
+    looked wrong, the 100 000 € compared (2014, the year with an envelope) printed nowhere;
+    and FEDER, named in 2014 only, had « 0 € » rows for 2015 and 2016 that no bilan gave."""
+    items = [
+        bilan("II_2.1.2", 2014, {"personnes_en_parcours": 1}, financements=[("CDC", None, 100_000, "Financements!C2")]),
+        bilan("II_2.1.2", 2015, {"personnes_en_parcours": 1}, financements=[("CDC", None, 900_000, "Financements!C2")]),
+        bilan("II_2.1.2", 2016, {"personnes_en_parcours": 1}, financements=[("FEDER", None, 5_000, "Financements!C2")]),
+    ]
+    ev = consolidate(collection(items), ref, [2014, 2015, 2016])
+    wb = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))
+    synth = {r[0].value: r[1].value for r in wb["Synthèse"].iter_rows(max_col=2) if r[0].value}
+    labels = list(synth)
+    signed = "Financements obtenus des signataires (Région Rhône-Alpes, Etat, Caisse des Dépôts et Consignations)"
+    compared = "dont obtenus les années à enveloppe fixée (comparés aux enveloppes)"
+    assert synth[signed] == 1_000_000 and synth[compared] == 100_000
+    assert labels.index(compared) == labels.index(signed) + 1  # between the total and the envelopes
+    envelopes = next(v for k, v in synth.items() if str(k).startswith("Enveloppes des signataires"))
+    rate = next(v for k, v in synth.items() if str(k).startswith("Taux obtenu / enveloppes"))
+    assert rate == pytest.approx(synth[compared] / envelopes)  # a reader can check it from the page
+    note = next(str(v) for v in synth if str(v).startswith("Obtenu"))
+    assert "Caisse des Dépôts et Consignations : 900\u202f000 € obtenus en 2015, 2016" in note
+    fin = [r for r in _table(wb["Financements"]) if r["Financeur"] == "FEDER"]
+    assert [(r["Année"], r["Axe"], r["Montant obtenu"]) for r in fin] == [
+        (2016, "Axe II — Innovation sociale", 5_000),
+        (2016, "Tous axes", 5_000),
+    ]
+    q4_years = {r[1].value for r in wb["Q4 Gouvernance"].iter_rows(min_row=30) if isinstance(r[1].value, str)}
+    assert "Période 2014-2016" in q4_years and "2014-2016" not in q4_years  # the period, named as elsewhere
 
 
 def test_governance_note_says_what_the_planned_meetings_add_up_to(ref, tmp_path):

@@ -216,6 +216,11 @@ def test_a_financing_rate_prints_on_the_page_of_its_partial_mark(ref, tmp_path):
     ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Financements"]
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert _scale_on_one_page(ws) >= 0.55
+    # a funder's code in a bold « Tous axes » row is not cut (« VILLE_VILLEURBAN », the review
+    # of 30 November): bold letters take 1.15 width units, and a code has no space to wrap at
+    bold = [r[1].value for r in ws.iter_rows(min_row=2) if r[1].font.b and isinstance(r[1].value, str)]
+    assert "ARDECHE_MERIDIONALE" in bold or "VILLE_VILLEURBANNE" in bold
+    assert ws.column_dimensions["B"].width >= max(len(code) * 1.15 + 1 for code in bold)
 
 
 def test_years_are_numbers_and_rates_print_with_a_space(workbook, tmp_path):
