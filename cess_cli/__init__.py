@@ -10,8 +10,8 @@ thin wrapper over it). The flow, one package per step:
                                              collect(paths, ref) -> Collection
     consolidation/ which bilans count, figures
                                              consolidate(collection, ref, years) -> Evaluation
-    outputs/       what people read          write_evaluation, write_tidy_csv, write_template,
-                                             write_feedback
+    outputs/       what people read          write_evaluation, write_tidy_csv, write_financing_csv,
+                                             write_template, write_feedback
     batch.py       the unattended run        run_batch(config, ref) -> BatchResult
 
 Names are imported on first use, so that `import cess_cli` (and `cess --help`) stays fast.
@@ -43,6 +43,7 @@ _API = {
     "Evaluation": "cess_cli.consolidation.evaluation",
     "write_evaluation": "cess_cli.outputs.evaluation_workbook",
     "write_tidy_csv": "cess_cli.outputs.tidy_csv",
+    "write_financing_csv": "cess_cli.outputs.tidy_csv",
     "write_template": "cess_cli.outputs.template",
     "write_feedback": "cess_cli.outputs.feedback",
     "run_batch": "cess_cli.batch",
@@ -71,6 +72,7 @@ __all__ = [
     "validate_workbook",
     "write_evaluation",
     "write_feedback",
+    "write_financing_csv",
     "write_template",
     "write_tidy_csv",
 ]
@@ -86,7 +88,7 @@ if TYPE_CHECKING:
     from cess_cli.outputs.evaluation_workbook import write_evaluation
     from cess_cli.outputs.feedback import write_feedback
     from cess_cli.outputs.template import write_template
-    from cess_cli.outputs.tidy_csv import write_tidy_csv
+    from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
     from cess_cli.pipeline import collect, validate_paths
     from cess_cli.referential.loading import Referential, check_referential, load_referential
 

@@ -41,7 +41,7 @@ from cess_cli.outputs.atomic import file_sha256, os_error_text, write_text_atomi
 from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.feedback import Feedback
 from cess_cli.outputs.report import write_report
-from cess_cli.outputs.tidy_csv import write_tidy_csv
+from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
 from cess_cli.pipeline import collect
 from cess_cli.reading.files import check_not_read_back, display_name, one_line
 from cess_cli.referential.loading import Referential
@@ -260,8 +260,8 @@ def _is_folder(findings: list[Any]) -> bool:
 
 # pragma: no mutate end
 def write_outputs(coll: Collection, ref: Referential, work: Path, log: Log) -> tuple[list[Path], bool]:
-    """Every output of the run, written into `work`: the workbook and CSV of each year and
-    of the period (more outputs of a run belong here). Returns the paths written and
+    """Every output of the run, written into `work`: the workbook and the two CSVs of each
+    year and of the period (more outputs of a run belong here). Returns the paths written and
     whether a bilan is not counted."""
     outputs: list[Path] = []
     periods = [[y] for y in ref.periode] + ([list(ref.periode)] if len(ref.periode) > 1 else [])
@@ -271,6 +271,7 @@ def write_outputs(coll: Collection, ref: Referential, work: Path, log: Log) -> t
         label = period_label(years)
         outputs.append(write_evaluation(ev, ref, work / f"evaluation_{label}.xlsx"))
         outputs.append(write_tidy_csv(ev, work / f"evaluation_{label}.csv"))
+        outputs.append(write_financing_csv(ev, work / f"evaluation_{label}_financements.csv"))
         if years == list(ref.periode):  # the COPIL report of the whole period, from the same evaluation
             outputs += write_report(ev, ref, work, log=log).paths
         df = ev.tables["completude"]

@@ -378,7 +378,7 @@ def test_a_contract_of_one_or_two_years_gets_each_year_and_its_period_once(ref, 
     result = run_batch(resolve(tmp_path / "cess.toml"), short, feedback=False)
     labels = [str(y) for y in periode] + (["2014-2015"] if len(periode) == 2 else [])
     written = {e["fichier"] for e in result.manifest["sorties"]}
-    expected = {f"evaluation_{label}.{ext}" for label in labels for ext in ("xlsx", "csv")}
+    expected = {f"evaluation_{label}{ext}" for label in labels for ext in (".xlsx", ".csv", "_financements.csv")}
     assert {f for f in written if f.startswith("evaluation_")} == expected
     assert f"rapport_{labels[-1]}.html" in written and len([f for f in written if f.endswith(".html")]) == 1
     log = (result.run_dir / "batch.log").read_text(encoding="utf-8")

@@ -111,7 +111,9 @@ def first_run(ref, tmp_path_factory):
 def test_the_publishing_steps_of_a_run(first_run):
     _, _, steps = first_run
     outputs = [
-        f"replace:evaluation_{p}.{ext}" for p in ("2014", "2015", "2016", "2014-2016") for ext in ("xlsx", "csv")
+        f"replace:evaluation_{p}{ext}"
+        for p in ("2014", "2015", "2016", "2014-2016")
+        for ext in (".xlsx", ".csv", "_financements.csv")
     ]
     assert steps == [
         "link:bilan_I_1.2_2015_corrections.xlsx",
@@ -228,7 +230,7 @@ def test_consolidate_killed_while_writing_leaves_the_previous_files_whole(ref, c
     shutil.copytree(consolidated, base, symlinks=True)
     make_bilan(ref, base / "bilans", "I_1.1.1", 2014)
     before = _hashes(base / "sortie")
-    assert set(before) == {"evaluation_2014.xlsx", "evaluation_2014.csv"}
+    assert set(before) == {"evaluation_2014.xlsx", "evaluation_2014.csv", "evaluation_2014_financements.csv"}
     assert in_child(_consolidate_again(base, die_in)) == KILLED
     after = {k: v for k, v in _hashes(base / "sortie").items() if not k.startswith(".cess-")}
     assert set(after) == set(before)  # nothing half-written beside them

@@ -47,8 +47,10 @@ def consolidate(
 ) -> None:
     """Consolider les bilans valides : classeur du COPIL et CSV.
 
-    Écrit le classeur d'évaluation et le CSV des données dans le dossier de
-    sortie (par exemple out/evaluation_2015.xlsx et out/evaluation_2015.csv).
+    Écrit le classeur d'évaluation et les CSV des données dans le dossier de
+    sortie (par exemple out/evaluation_2015.xlsx, out/evaluation_2015.csv : les
+    indicateurs, et out/evaluation_2015_financements.csv : les lignes de
+    financement), chaque chiffre avec la cellule du bilan d'où il vient.
     Les bilans invalides, remplacés ou manquants sont listés (feuilles Sources,
     Complétude, Anomalies), jamais comptés.
 
@@ -68,7 +70,7 @@ def consolidate(
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
         from cess_cli.outputs.atomic import remove_stale_temporaries
         from cess_cli.outputs.evaluation_workbook import write_evaluation
-        from cess_cli.outputs.tidy_csv import write_tidy_csv
+        from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
         from cess_cli.reading.files import check_not_read_back
 
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
@@ -80,9 +82,11 @@ def consolidate(
         remove_stale_temporaries(cfg.sortie)
         xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
         csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
+        fin_path = write_financing_csv(ev, cfg.sortie / f"evaluation_{ev.label}_financements.csv")
         incomplete = _print_completeness_summary(ev)
         out.print(f"Classeur d'évaluation : {xlsx}")
         out.print(f"Données (CSV) : {csv_path}")
+        out.print(f"Financements (CSV) : {fin_path}")
     raise typer.Exit(Exit.FINDINGS if strict and incomplete else Exit.OK)
 
 

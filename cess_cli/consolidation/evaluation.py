@@ -26,7 +26,7 @@ from cess_cli.consolidation.shared import period_label
 from cess_cli.consolidation.sources import Collection, Source, not_counted
 from cess_cli.consolidation.synthesis import events_chart, key_figures, key_figures_table, signatories
 from cess_cli.consolidation.territories import territories
-from cess_cli.consolidation.tidy import tidy_rows
+from cess_cli.consolidation.tidy import financing_rows, tidy_rows
 from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
 
@@ -73,6 +73,7 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     ev.tables["territoires"] = territories(retained, ref, years)
     ev.tables["completude"], summary = completeness(coll, ref, years)
     ev.tables["tidy"] = tidy_rows(retained, ref)
+    ev.tables["tidy_financements"] = financing_rows(retained, ref)
     ev.tables["qualitatif"] = qualitative(retained, ref)
     ev.sources = sorted(
         (s for s in coll.sources if s.annee is None or s.annee in years),

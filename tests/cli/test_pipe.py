@@ -35,4 +35,8 @@ def test_consolidate_into_a_closed_pipe_still_writes_its_outputs(tmp_path):
     args = ["consolidate", "2015", "--bilans", str(ROOT / "sample_reports"), "--out", str(tmp_path / "out")]
     done = _with_reader_gone(args, tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["evaluation_2015.csv", "evaluation_2015.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "evaluation_2015.csv",
+        "evaluation_2015.xlsx",
+        "evaluation_2015_financements.csv",
+    ]

@@ -6,6 +6,7 @@ import datetime as dt
 import random
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.consolidation.shared import PERIODE
 from cess_cli.outputs.evaluation_workbook import write_evaluation
-from cess_cli.outputs.tidy_csv import write_tidy_csv
+from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
 from cess_cli.pipeline import collect
 
 from ..helpers import make_bilan, set_ident, set_ind, shared
@@ -483,3 +484,38 @@ def test_a_ratio_rests_on_the_bilans_that_report_both_terms_and_no_target_is_bla
     assert pd.isna(formees["cible"]) and pd.isna(formees["taux_realisation"])
     columns = list(consolidate(coll, ref, [2015]).tables["par_action"].columns)
     assert list(consolidate(coll, ref, [2013]).tables["par_action"].columns) == columns
+
+
+def test_every_financing_figure_is_traced_to_its_cell(ref, tmp_path):
+    """The evaluator's review: no financing figure could be traced back to a bilan. The
+    financing CSV has one row per line of a counted bilan: each `source` cell, read again
+    from the file with openpyxl, holds the row's obtained amount, and the rows add up to
+    the workbook's « Tous axes » totals, funder by funder and year by year."""
+    samples = Path(__file__).resolve().parents[2] / "sample_reports"
+    ev = consolidate(collect([samples], ref), ref, [2015])
+    rows = pd.read_csv(write_financing_csv(ev, tmp_path / "f.csv"), dtype={"source": str})
+    assert list(rows.columns) == [
+        "annee",
+        "axe",
+        "code_action",
+        "financeur",
+        "montant_prevu",
+        "montant_obtenu",
+        "source",
+    ]
+    assert len(rows) > 20
+    books: dict[str, Any] = {}
+    for r in rows.itertuples(index=False):
+        name, sheet, cell = r.source.split("!")
+        book = books.setdefault(name, load_workbook(samples / name, read_only=False, data_only=True))
+        assert book[sheet][cell].value == pytest.approx(r.montant_obtenu), r.source
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Financements"]
+    header = [c.value for c in ws[1]]
+    totals = {
+        (row[header.index("Financeur")], row[header.index("Année")]): row[header.index("Montant obtenu")]
+        for row in ws.iter_rows(min_row=2, values_only=True)
+        if row[header.index("Axe")] == "Tous axes"
+    }
+    by_csv = rows.groupby(["financeur", "annee"])["montant_obtenu"].sum()
+    for (funder, year), amount in by_csv.items():
+        assert totals[(funder, year)] == pytest.approx(amount), (funder, year)
