@@ -25,6 +25,7 @@ département): `names` maps them to `NO_CODE`, and `nearest` returns [NO_CODE].
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -67,8 +68,7 @@ def _words(text: str) -> frozenset[str]:
 class _Table:
     """The names of the valid codes, as `nearest` compares them."""
 
-    def __init__(self, choices: Iterable[str], names: Names | None) -> None:
-        pairs = list(names.items() if isinstance(names, Mapping) else names or ())
+    def __init__(self, choices: tuple[str, ...], pairs: tuple[tuple[str, str], ...]) -> None:
         codes = [(c, c) for c in choices]
         self.by_fold: dict[str, list[str]] = defaultdict(list)
         self.code_keys = {fold(c) for c, _ in codes}  # a code's figures are compared by the ratio
@@ -77,6 +77,14 @@ class _Table:
             _add(self.by_fold[fold(name)], code)
         for name, code in [*((n, c) for n, c in codes if re.fullmatch(r"[A-Za-z0-9]+", n)), *pairs]:
             _add(self.by_words[_words(name)], code)
+        self.by_fold, self.by_words = dict(self.by_fold), dict(self.by_words)  # shared: never to grow
+
+
+@functools.lru_cache(maxsize=16)
+def _table(choices: tuple[str, ...], pairs: tuple[tuple[str, str], ...]) -> _Table:
+    """The table of a referential's codes and names, built once (a worker meets the same
+    funders, départements and actions in every bilan)."""
+    return _Table(choices, pairs)
 
 
 def _add(codes: list[str], code: str) -> None:
@@ -90,7 +98,8 @@ def nearest(typed: str, choices: Iterable[str], *, names: Names | None = None) -
     close or the nearest is not clearly ahead. `choices` are the valid codes; `names`
     gives other names (label -> code, or (name, code) pairs when a name has several
     codes); a name given `NO_CODE` stands for no code."""
-    table = _Table(choices, names)
+    pairs = tuple(names.items() if isinstance(names, Mapping) else names or ())
+    table = _table(tuple(choices), pairs)
     key = fold(typed)
     if key in table.by_fold:
         return _named(table.by_fold[key])
