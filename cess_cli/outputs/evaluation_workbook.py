@@ -75,6 +75,10 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
     _completude(wb.create_sheet("Complétude"), ev, ref)
     for q in ref.questions:
         _question(wb.create_sheet(_question_title(q.code, q.libelle)), ev, ref, q)
+        if q.code == "Q3":  # a second table has a sheet of its own: on paper, the first one's
+            _q3_departements(wb.create_sheet("Q3 Départements"), ev, ref, q)  # repeated header
+        if q.code == "Q4":  # would stand over it, with other columns
+            _q4_chiffres(wb.create_sheet("Q4 Chiffres calculés"), ev, ref, q)
     qualitative_sheet(wb.create_sheet("Bilans qualitatifs"), ev, ref)
     _anomalies(wb.create_sheet("Anomalies"), ev, ref)
     _sources(wb.create_sheet("Sources"), ev)
@@ -268,34 +272,39 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         Col("Couverture", "couverture", width=16),
         Col("Chiffres calculés par cess", "calcule", width=30),
     ]
-    nxt = write_table(ws, present(rows, ref, ev.label), cols, start=row, unit_key="unite")
-    if q.code == "Q3":
-        ter = ev.tables["territoires"]
-        last = PERIODE if len(ev.years) > 1 else str(ev.years[0])
-        sub = ter[ter["annee"] == last] if (ter["annee"] == last).any() else ter
-        set_cell(ws.cell(row=nxt, column=1), "Ventilation par département (dont QPV et ZRR)")
-        ws.cell(row=nxt, column=1).font = Font(bold=True)
-        _territory_block(ws, _with_units(present(records(sub), ref, ev.label), ref), nxt + 1)
-    if q.code == "Q4":
-        set_cell(ws.cell(row=nxt, column=1), "Gouvernance et suivi : chiffres calculés par cess")
-        ws.cell(row=nxt, column=1).font = Font(bold=True)
-        rows4 = records(ev.tables["q4"])
-        for r in rows4:
-            r["unite"] = {"%": "%", "décimal": "ETP"}.get(r["format"], "nombre")
-            if len(ev.years) > 1 and r["annee"] == ev.label:  # « Période 2014-2016 », as in every sheet
-                r["annee"] = year_label(PERIODE, ev.label)
-        cols4 = [
-            Col("Chiffre", "chiffre", width=50),
-            Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line
-            Col("Valeur", "valeur", "unit", 14),
-            Col("Couverture", "couverture", width=16),
-        ]
-        end = write_table(ws, rows4, cols4, start=nxt + 1, unit_key="unite", main=False)
-        note = ws.cell(row=end, column=1)
-        set_cell(note, governance_note(ref))
-        note.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=4)
-        ws.row_dimensions[end].height = 90
+    write_table(ws, present(rows, ref, ev.label), cols, start=row, unit_key="unite")
+
+
+def _q3_departements(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
+    """Q3's breakdown by département (dont QPV, dont ZRR), for the last year or the period."""
+    row = sheet_title(ws, f"{q.code} — ventilation par département (dont QPV et ZRR)", q.libelle)
+    ter = ev.tables["territoires"]
+    last = PERIODE if len(ev.years) > 1 else str(ev.years[0])
+    sub = ter[ter["annee"] == last] if (ter["annee"] == last).any() else ter
+    _territory_block(ws, _with_units(present(records(sub), ref, ev.label), ref), row)
+
+
+def _q4_chiffres(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
+    """Q4's figures computed by cess (meetings held against planned, completeness), and the
+    note on what the planned meetings add up to."""
+    row = sheet_title(ws, f"{q.code} — gouvernance et suivi : chiffres calculés par cess", q.libelle)
+    rows4 = records(ev.tables["q4"])
+    for r in rows4:
+        r["unite"] = {"%": "%", "décimal": "ETP"}.get(r["format"], "nombre")
+        if len(ev.years) > 1 and r["annee"] == ev.label:  # « Période 2014-2016 », as in every sheet
+            r["annee"] = year_label(PERIODE, ev.label)
+    cols4 = [
+        Col("Chiffre", "chiffre", width=50),
+        Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line
+        Col("Valeur", "valeur", "unit", 14),
+        Col("Couverture", "couverture", width=16),
+    ]
+    end = write_table(ws, rows4, cols4, start=row, unit_key="unite")
+    note = ws.cell(row=end, column=1)
+    set_cell(note, governance_note(ref))
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=end, start_column=1, end_row=end, end_column=4)
+    ws.row_dimensions[end].height = 90
 
 
 def _territory_block(ws: Worksheet, rows: list[dict[str, Any]], start: int) -> None:
@@ -312,7 +321,7 @@ def _territory_block(ws: Worksheet, rows: list[dict[str, Any]], start: int) -> N
         Col("Part ZRR", "part_zrr", PCT, 10),
         Col("Couverture", "couverture", width=16),
     ]
-    write_table(ws, rows, cols, start=start, unit_key="unite", main=False)
+    write_table(ws, rows, cols, start=start, unit_key="unite")
 
 
 def _anomalies(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:

@@ -85,9 +85,9 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
     chart_data = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
     assert {"Couverture 2015", "Statut de l'enveloppe", "prévisionnelle"} <= chart_data
 
-    q3 = [c.value for r in wb["Q3 Territoires"].iter_rows() for c in r]
+    q3 = [c.value for r in wb["Q3 Départements"].iter_rows() for c in r]
     assert "Couverture" in q3 and "1 / 4 bilans" in q3
-    q4 = [tuple(c.value for c in r) for r in wb["Q4 Gouvernance"].iter_rows()]
+    q4 = [tuple(c.value for c in r) for r in wb["Q4 Chiffres calculés"].iter_rows()]
     assert any(r[:4] == ("Réunions des instances tenues", 2015, None, "0 / 1 bilan") for r in q4)
 
 
@@ -166,13 +166,13 @@ def test_the_signatories_rate_prints_its_numerator_and_a_funder_named_once_has_n
         (2016, "Axe II — Innovation sociale", 5_000),
         (2016, "Tous axes", 5_000),
     ]
-    q4_years = {r[1].value for r in wb["Q4 Gouvernance"].iter_rows(min_row=30) if isinstance(r[1].value, str)}
+    q4_years = {r[1].value for r in wb["Q4 Chiffres calculés"].iter_rows(min_row=5) if isinstance(r[1].value, str)}
     assert "Période 2014-2016" in q4_years and "2014-2016" not in q4_years  # the period, named as elsewhere
 
 
 def test_governance_note_says_what_the_planned_meetings_add_up_to(ref, tmp_path):
     ev = consolidate(collection([]), ref, [2015])
-    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Q4 Gouvernance"]
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Q4 Chiffres calculés"]
     [note] = [c.value for r in ws.iter_rows() for c in r if str(c.value or "").startswith("Réunions prévues :")]
     # section 4.1 of the contract: COPIL 1, Assemblée 1, dialogue social 2, comités techniques 3, rencontre 1
     assert "soit 8 par an" in note and "Comités techniques (un par axe) 3" in note

@@ -251,3 +251,20 @@ def test_years_are_numbers_and_rates_print_with_a_space(workbook, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     assert re.search(r"\d[.,]\d %", text), "no rate printed"
     assert re.findall(r"\S*\d%", text) == []
+
+
+def test_a_printed_page_never_shows_another_tables_header(workbook):
+    """The evaluator's review: Q3's breakdown and Q4's computed figures were printed under the
+    repeated header row of the question's table, whose columns are not theirs. A sheet whose
+    header row is repeated on every page holds one table (one header row) only."""
+    wb = load_workbook(workbook)
+    checked = 0
+    for ws in wb.worksheets:
+        if not ws.print_title_rows:
+            continue
+        title_row = int(ws.print_title_rows.replace("$", "").split(":")[0])
+        fill = ws.cell(row=title_row, column=1).fill.fgColor.rgb
+        headers = [c.row for c in ws["A"] if c.fill.fgColor.rgb == fill and c.fill.fill_type == "solid"]
+        assert headers == [title_row], (ws.title, headers)
+        checked += 1
+    assert checked >= 12 and {"Q3 Départements", "Q4 Chiffres calculés"} <= set(wb.sheetnames)
