@@ -37,6 +37,7 @@ MARGIN = 0.1  # how far ahead of any other code the nearest must be (« II_1.1.1
 WORDS_CUTOFF = 0.8  # the words where two names differ: « villefranche » / « villeurbanne » 0.75
 MIN_TYPED = 4  # « CD » is no typing error of « CDC », nor « CRA » of « CRRA »
 MAX_NAMED = 3  # more candidates than this say nothing useful: none is named
+MAX_TYPED = 200  # characters: the longest name of the referential has about 90
 _STOP = frozenset({"a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les"})
 # words that say nothing of which body is meant, typed beside its name
 _FILLER = frozenset({"subvention", "subventions", "aide", "aides", "financement", "financements"})
@@ -51,9 +52,9 @@ def _plain(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Compare form: no case, no accents, spaces, dashes and dots as `_` (« Région » ->
-    `region`, « III.1.1.1 » -> `iii_1_1_1`, as `III_1.1.1`)."""
-    return re.sub(r"[\s.-]", "_", _plain(text))
+    """Compare form: no case, no accents, spaces, dashes and dots as `_`, Excel's ’ as '
+    (« Région » -> `region`, « III.1.1.1 » -> `iii_1_1_1`, as `III_1.1.1`)."""
+    return re.sub(r"[\s.-]", "_", _plain(text)).replace("’", "'")
 
 
 def _word_list(text: str) -> list[str]:
@@ -63,6 +64,13 @@ def _word_list(text: str) -> list[str]:
 def _words(text: str) -> frozenset[str]:
     """The significant words of a name: no case, no accents, small words dropped."""
     return frozenset(_word_list(text))
+
+
+def same_words(typed: str, name: str) -> bool:
+    """Whether `typed` says `name` in the same significant words, whatever its case, accents,
+    apostrophes (’ or '), spacing or punctuation (« Réalisations de l’année : » says
+    « Réalisations de l'année »): a name so typed is unambiguous."""
+    return bool(_words(name)) and _words(typed) == _words(name)
 
 
 class _Table:
@@ -98,6 +106,8 @@ def nearest(typed: str, choices: Iterable[str], *, names: Names | None = None) -
     close or the nearest is not clearly ahead. `choices` are the valid codes; `names`
     gives other names (label -> code, or (name, code) pairs when a name has several
     codes); a name given `NO_CODE` stands for no code."""
+    if len(typed) > MAX_TYPED:  # no code nor name is this long: a paragraph pasted in a cell
+        return []
     pairs = tuple(names.items() if isinstance(names, Mapping) else names or ())
     table = _table(tuple(choices), pairs)
     key = fold(typed)

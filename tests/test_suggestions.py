@@ -6,6 +6,12 @@ from __future__ import annotations
 from cess_cli.suggestions import NO_CODE, did_you_mean, fold, nearest
 
 
+def test_a_paragraph_pasted_in_a_code_cell_gets_no_suggestion():
+    names = [("Région", "REGION")]
+    assert nearest("Région" + " subvention" * 17, ["REGION"], names=names) == ["REGION"]  # 193 characters
+    assert nearest("Région" + " subvention" * 18, ["REGION"], names=names) == []  # 204: not searched
+
+
 def test_codes_compare_without_case_accents_spaces_hyphens_or_dots():
     assert nearest("Région", ["REGION", "ETAT"]) == ["REGION"]
     assert nearest("grand lyon", ["GRAND_LYON", "VILLE_LYON"]) == ["GRAND_LYON"]

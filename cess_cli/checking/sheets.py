@@ -14,7 +14,7 @@ from cess_cli.reading import cells
 from cess_cli.reading.cells import normalize
 from cess_cli.reading.workbook import Sheet, col_letter
 from cess_cli.referential.bilan_format import FINANCEMENTS, INDICATEURS, QUALITATIF, TERRITOIRES
-from cess_cli.suggestions import suggestion
+from cess_cli.suggestions import same_words, suggestion
 
 
 def read_indicators(
@@ -236,7 +236,7 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
         run.reported.add(("qualitatif", "realisations"))
         return out
     known = {r.code for r in run.ref.contrat.rubriques_qualitatives}
-    by_label = {normalize(r.libelle).replace(" ", "_"): r.code for r in run.ref.contrat.rubriques_qualitatives}
+    labels = [(r.libelle, r.code) for r in run.ref.contrat.rubriques_qualitatives]
     seen: dict[str, str] = {}
     for r, row in data_rows(sheet):
         rcell = f"{col_letter(cols['rubrique'])}{r}"
@@ -245,8 +245,9 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
             keyless_row(run, sheet, row, r, cols["rubrique"], "rubrique")
             continue
         key = normalize(rub).replace(" ", "_")
-        if key not in known and key in by_label:  # its label, as the template shows it: unambiguous
-            key = by_label[key]
+        label = next((code for name, code in labels if same_words(rub, name)), None) if key not in known else None
+        if label is not None:  # its label (« Réalisations de l’année »), as the template shows it
+            key = label
             run.add("qualitatif.rubrique_libelle", sheet.name, rcell, trouve=rub, attendu=key)
         if key not in known:
             run.add(

@@ -7,7 +7,17 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from cess_cli.cli.common import BilansOpt, ConfigOpt, OutOpt, SchemasOpt, guard, load_config, load_referential, out
+from cess_cli.cli.common import (
+    BilansOpt,
+    ConfigOpt,
+    OutOpt,
+    SchemasOpt,
+    guard,
+    load_config,
+    load_referential,
+    out,
+    shown,
+)
 
 
 def batch(
@@ -63,10 +73,12 @@ def batch(
                 # the bar shows each file; the other lines of the log (counts, feedback,
                 # consolidations, what does not count) are printed above it
                 result = run_batch(cfg, ref, progress=progress, say=lambda line: bar.console.print(Text(line)))
-            out.print(f"Exécution terminée : {result.run_dir}")
+            out.print(f"Exécution terminée : {shown(result.run_dir)}")
         else:
-            plain = Console(no_color=True, highlight=False, force_terminal=False, soft_wrap=True)
+            plain = Console(no_color=True, highlight=False, force_terminal=False, soft_wrap=True, markup=False)
             result = run_batch(cfg, ref, say=lambda line: plain.print(Text(line)))
         summary = result.manifest["resume"]
-        out.print(f"{files_summary(summary)} ; {count(summary['retenus'], 'retenu')}. Dossier : {result.run_dir}")
+        out.print(
+            f"{files_summary(summary)} ; {count(summary['retenus'], 'retenu')}. Dossier : {shown(result.run_dir)}"
+        )
     raise typer.Exit(result.exit_code)

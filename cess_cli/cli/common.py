@@ -31,8 +31,19 @@ class Exit(IntEnum):
     USAGE = 2  # usage or configuration error
 
 
-out = Console(highlight=False, soft_wrap=True)  # lines whole in a pipe or a log; tables fit the width
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # a message is one line in a log
+# no markup: a path or a name holding « [bold] » prints as it is (styles are given as Text)
+out = Console(highlight=False, soft_wrap=True, markup=False)  # lines whole in a pipe or a log; tables fit
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # a message is one line in a log
+
+
+def shown(path: object) -> str:
+    """A path as a terminal line shows it: on one line, its invisible and control
+    characters escaped (`reading.files.display_name`)."""
+    from cess_cli.reading.files import display_name
+
+    return display_name(str(path))
+
+
 state = {"debug": False}
 
 ConfigOpt = Annotated[

@@ -20,6 +20,7 @@ from cess_cli.cli.common import (
     load_referential,
     out,
     period_years,
+    shown,
 )
 from cess_cli.wording import EXPECTED, EXPECTEDS, count, french_number, french_percent
 
@@ -84,9 +85,9 @@ def consolidate(
         csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
         fin_path = write_financing_csv(ev, cfg.sortie / f"evaluation_{ev.label}_financements.csv")
         incomplete = _print_completeness_summary(ev)
-        out.print(f"Classeur d'évaluation : {xlsx}")
-        out.print(f"Données (CSV) : {csv_path}")
-        out.print(f"Financements (CSV) : {fin_path}")
+        out.print(f"Classeur d'évaluation : {shown(xlsx)}")
+        out.print(f"Données (CSV) : {shown(csv_path)}")
+        out.print(f"Financements (CSV) : {shown(fin_path)}")
     raise typer.Exit(Exit.FINDINGS if strict and incomplete else Exit.OK)
 
 

@@ -20,6 +20,7 @@ from cess_cli.cli.common import (
     load_referential,
     out,
     period_years,
+    shown,
 )
 from cess_cli.cli.consolidate import PeriodArg
 from cess_cli.wording import EXPECTED, EXPECTEDS, count
@@ -72,9 +73,9 @@ def rapport(
         comp = ev.tables["completude"]
         counted = int(comp["valide"].sum()) if len(comp) else 0
         out.print(Text(f"Période {ev.label} : {counted} / {count(len(comp), EXPECTED, EXPECTEDS)}.", style="bold"))
-        out.print(f"Rapport (HTML) : {files.html}")
+        out.print(f"Rapport (HTML) : {shown(files.html)}")
         if files.pdf is not None:
-            out.print(f"Rapport (PDF) : {files.pdf}")
+            out.print(f"Rapport (PDF) : {shown(files.pdf)}")
         else:
             err.print(Text(files.pdf_problem or "Rapport PDF non écrit.", style="yellow"))
     raise typer.Exit(Exit.OK)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cess_cli.cli.common import ConfigOpt, SchemasOpt, action_code, config_and_referential, guard, out
+from cess_cli.cli.common import ConfigOpt, SchemasOpt, action_code, config_and_referential, guard, out, shown
 from cess_cli.wording import count
 
 
@@ -83,12 +83,12 @@ def template(
             refuse_existing(list(targets.values()), replace)
             for code, target in targets.items():
                 write_template(ref, code, year, target)
-            out.print(f"{count(len(codes), 'modèle écrit', 'modèles écrits')} dans {output}")
+            out.print(f"{count(len(codes), 'modèle écrit', 'modèles écrits')} dans {shown(output)}")
         else:
             code = action_code(args[0], ref)
             refuse_existing([output], replace)
             write_template(ref, code, year, output)
-            out.print(f"Modèle écrit : {output}")
+            out.print(f"Modèle écrit : {shown(output)}")
 
 
 def check_output(output: Path, *, folder: bool) -> None:

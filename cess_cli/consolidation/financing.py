@@ -120,9 +120,10 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                         coverage(n_decl, m),
                     )
                 )
-            # a signatory no counted bilan names this year: 0 € declared, against its envelope
-            total_obtenu = _total([sums[(funder, a, y)][1] for a in axes]) if axes else 0.0
             n_decl = sum(v for (_, yy), v in declaring.items() if yy == y)
+            # a signatory no counted bilan names this year: 0 € declared, against its envelope,
+            # when some bilan declares financing; none does (none counted): no figure, not 0 €
+            total_obtenu = _total([sums[(funder, a, y)][1] for a in axes]) if axes else (0.0 if n_decl else None)
             m = sum(v for (_, yy), v in expected.items() if yy == y)
             rate = (total_obtenu / env.montant) if env and env.montant and total_obtenu is not None else None
             rows.append(
@@ -132,7 +133,7 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                     label,
                     signatory,
                     "total",
-                    _total([sums[(funder, a, y)][0] for a in axes]) if axes else 0.0,
+                    _total([sums[(funder, a, y)][0] for a in axes]) if axes else (0.0 if n_decl else None),
                     total_obtenu,
                     env.montant if env else None,
                     envelope_status(env.previsionnel) if env else (NOT_FIXED if signatory else ""),

@@ -12,12 +12,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.outputs.safety import set_cell
-from cess_cli.outputs.sheet_tables import EUR, cell_value, print_setup, records, sheet_title
+from cess_cli.outputs.sheet_tables import EUR, cell_value, header_lines, print_setup, records, sheet_title
 from cess_cli.referential.loading import Referential
 from cess_cli.wording import french_number
 
 CENTER = Alignment(horizontal="center")
 CHART_ROWS = 18  # rows an 8-cm chart takes, and a blank one
+LABEL_LINE = 62  # characters of a key figure's label on one line of column A (60 width units)
 NOTE = (
     "Couverture « n / m bilans » : n bilans comptés (valides, dans leur version retenue) sur m bilans attendus, "
     "et non les bilans reçus ; un total partiel n'est pas un total complet. Les financements obtenus des "
@@ -41,9 +42,10 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         i += 1 if r["groupe"] == group or group is None else 2  # a blank row between groups
         group = r["groupe"]
         set_cell(ws.cell(row=i, column=1), r["libelle"])
-        if len(str(r["libelle"])) > 62:  # a long label wraps, its row as tall as its two lines
+        lines = header_lines(str(r["libelle"]), LABEL_LINE)
+        if lines > 1:  # a long label wraps, its row as tall as its lines
             ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[i].height = 30
+            ws.row_dimensions[i].height = 15 * lines
         cell = ws.cell(row=i, column=2)
         set_cell(cell, cell_value(r["valeur"]))
         cell.number_format = r["format"]
@@ -126,7 +128,7 @@ def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
     _grey_safe(chart2, fills=("1F3B63", "FFFFFF"))  # obtained dark, the envelope white: as in the report
     chart2.height, chart2.width = 8, 15
     ws.add_chart(chart2, f"A{anchor_row + CHART_ROWS}")  # below the first: both print in A:C
-    _chart_note(ws, anchor_row + 2 * CHART_ROWS - 2, financing_note(sig))
+    _chart_note(ws, anchor_row + 2 * CHART_ROWS - 2, financing_note(sig, ev.tables["financements"]))
     for c, w in (("H", 34), ("I", 16), ("J", 30), ("K", 30), ("L", 16), ("M", 16), ("N", 16)):
         ws.column_dimensions[c].width = w
 
@@ -152,9 +154,10 @@ def events_note(events: pd.DataFrame) -> str:
     return f"Barres partielles (bilans comptés / attendus) : {listed}. Un total partiel n'est pas un total complet."
 
 
-def financing_note(sig: pd.DataFrame) -> str:
+def financing_note(sig: pd.DataFrame, fin: pd.DataFrame) -> str:
     """The printed note under the financing chart: what « Obtenu » rests on, and what each
-    signatory obtained in years the contract fixes no envelope for (not in its bar)."""
+    signatory obtained in the years the contract fixes no envelope for (not in its bar),
+    naming the years it was obtained in (`fin`: the *Financements* table)."""
     if not len(sig) or not any(sig["taux_partiel"]):
         text = "Obtenu : déclaré par tous les bilans attendus."
     else:
@@ -163,11 +166,15 @@ def financing_note(sig: pd.DataFrame) -> str:
             "le taux obtenu / enveloppe est partiel."
         )
     for r in records(sig):
-        outside = (r["montant_obtenu"] or 0) - (r["obtenu_compare"] or 0)
-        if r["annees_non_fixees"] and outside:
+        unfixed = {y.strip() for y in str(r["annees_non_fixees"] or "").split(",") if y.strip()}
+        rows = fin[(fin["financeur"] == r["financeur"]) & (fin["axe"] == "total") & fin["annee"].isin(unfixed)]
+        rows = rows[rows["montant_obtenu"].fillna(0) > 0]
+        if len(rows):
+            years = sorted(str(y) for y in rows["annee"])
+            when = f"en {years[0]}, année" if len(years) == 1 else f"en {', '.join(years)}, années"
+            amount = french_number(float(rows["montant_obtenu"].sum()))
             text += (
-                f" {r['libelle']} : {french_number(outside)} € obtenus en {r['annees_non_fixees']}, "
-                "années sans enveloppe fixée par le contrat, hors de la barre."
+                f" {r['libelle']} : {amount} € obtenus {when} sans enveloppe fixée par le contrat, hors de la barre."
             )
     return text
 

@@ -144,14 +144,14 @@ def test_a_rubrique_typed_as_its_label_is_read_with_a_warning(ref, tmp_path):
     read as it, with an avertissement; a rubrique no code nor label names stays unknown."""
 
     def edit(wb):
-        wb["Bilan qualitatif"]["A2"] = "Réalisations de l'année"
+        wb["Bilan qualitatif"]["A2"] = "Réalisations de l’année :"  # Excel's apostrophe, a colon
         wb["Bilan qualitatif"]["A4"] = "Difficultés rencontrées"
         wb["Bilan qualitatif"]["A5"] = "Perspectives 2016"
 
     result = validate_workbook(make_bilan(ref, tmp_path, edit=edit), ref)
     read = [(f.code, f.cell, f.message) for f in result.findings if f.code.startswith("qualitatif.")]
     assert read == [
-        ("qualitatif.rubrique_libelle", "A2", "Rubrique « Réalisations de l'année » lue comme « realisations »."),
+        ("qualitatif.rubrique_libelle", "A2", "Rubrique « Réalisations de l’année : » lue comme « realisations »."),
         ("qualitatif.rubrique_libelle", "A4", "Rubrique « Difficultés rencontrées » lue comme « difficultes »."),
         ("qualitatif.rubrique_inconnue", "A5", "Rubrique « Perspectives 2016 » inconnue ; elle est ignorée."),
     ]

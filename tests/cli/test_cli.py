@@ -293,3 +293,17 @@ def test_a_period_typed_wrong_is_told_what_is_wrong(tmp_path, typed, said):
     result = invoke("status", typed, "--bilans", str(tmp_path))
     assert result.exit_code == 2
     assert said in " ".join(result.output.split())
+
+
+def test_a_path_is_printed_as_it_is_never_as_markup(ref, tmp_path):
+    """A folder named « o[bold red]x[/] » with a line break (the hostile review of 30
+    November): rich read its brackets as markup (« ox » was printed) and the break split the
+    line. Paths print whole, on one line, their break escaped."""
+    bilans = tmp_path / "bilans"
+    make_bilan(ref, bilans, "ANIM", 2015)
+    out = tmp_path / "o[bold red]x[/]\nnl"
+    result = runner.invoke(app, ["consolidate", "2015", "--bilans", str(bilans), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    shown = str(out).replace("\n", "\\x0a")
+    for line in ("Classeur d'évaluation", "Données (CSV)", "Financements (CSV)"):
+        assert any(ln.startswith(f"{line} : {shown}/evaluation_2015") for ln in result.output.splitlines()), line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -160,7 +161,14 @@ def test_the_signatories_rate_prints_its_numerator_and_a_funder_named_once_has_n
     rate = next(v for k, v in synth.items() if str(k).startswith("Taux obtenu / enveloppes"))
     assert rate == pytest.approx(synth[compared] / envelopes)  # a reader can check it from the page
     note = next(str(v) for v in synth if str(v).startswith("Obtenu"))
-    assert "Caisse des Dépôts et Consignations : 900\u202f000 € obtenus en 2015, 2016" in note
+    # the year it was obtained in, not every year without an envelope (none in 2016)
+    assert "Caisse des Dépôts et Consignations : 900\u202f000 € obtenus en 2015, année sans enveloppe" in note
+    # a signatory named by no line: 0 € in a year some bilan declares financing (2016, FEDER),
+    # no figure in a year none does
+    only_2015 = consolidate(collection(items[1:2]), ref, [2014, 2015])
+    fin_rows = only_2015.tables["financements"]
+    region = fin_rows[(fin_rows["financeur"] == "REGION") & (fin_rows["axe"] == "total")].set_index("annee")
+    assert region.loc["2015", "montant_obtenu"] == 0 and pd.isna(region.loc["2014", "montant_obtenu"])
     fin = [r for r in _table(wb["Financements"]) if r["Financeur"] == "FEDER"]
     assert [(r["Année"], r["Axe"], r["Montant obtenu"]) for r in fin] == [
         (2016, "Axe II — Innovation sociale", 5_000),
