@@ -69,7 +69,7 @@ def consolidate(
     """
     with guard():
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
-        from cess_cli.outputs.atomic import remove_stale_temporaries
+        from cess_cli.outputs.atomic import atomic_paths, remove_stale_temporaries
         from cess_cli.outputs.evaluation_workbook import write_evaluation
         from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
         from cess_cli.reading.files import check_not_read_back
@@ -81,9 +81,12 @@ def consolidate(
         coll = collect_bilans(cfg, ref)
         ev = run_consolidation(coll, ref, years)
         remove_stale_temporaries(cfg.sortie)
-        xlsx = write_evaluation(ev, ref, cfg.sortie / f"evaluation_{ev.label}.xlsx")
-        csv_path = write_tidy_csv(ev, cfg.sortie / f"evaluation_{ev.label}.csv")
-        fin_path = write_financing_csv(ev, cfg.sortie / f"evaluation_{ev.label}_financements.csv")
+        names = (f"evaluation_{ev.label}.xlsx", f"evaluation_{ev.label}.csv", f"evaluation_{ev.label}_financements.csv")
+        xlsx, csv_path, fin_path = (cfg.sortie / name for name in names)
+        with atomic_paths([xlsx, csv_path, fin_path]) as tmp:  # the three together, or none
+            write_evaluation(ev, ref, tmp[0])
+            write_tidy_csv(ev, tmp[1])
+            write_financing_csv(ev, tmp[2])
         incomplete = _print_completeness_summary(ev)
         out.print(f"Classeur d'évaluation : {shown(xlsx)}")
         out.print(f"Données (CSV) : {shown(csv_path)}")

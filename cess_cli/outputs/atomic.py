@@ -137,6 +137,19 @@ def publish_new(tmp: Path, target: Path) -> None:
 atomic_path = contextlib.contextmanager(_atomic_path)
 
 
+def _atomic_paths(targets: list[Path]) -> Iterator[list[Path]]:
+    """Yield a temporary path for each of `targets`, written together: none takes its name
+    until every one is written, so that a failure while writing (a full disk, a file
+    that cannot be made) leaves every previous output as it was, never a new workbook
+    beside an old CSV. Each is then moved into place as `atomic_path` does, the last
+    first; a move refused there (an immutable file) still stops the ones before it."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(atomic_path(target)) for target in targets]
+
+
+atomic_paths = contextlib.contextmanager(_atomic_paths)
+
+
 def _atomic_file(target: Path, *, replace: bool = True) -> Iterator[io.BufferedWriter]:
     """`atomic_path`, opened: yield a binary file created with `O_EXCL | O_NOFOLLOW`."""
     with atomic_path(target, replace=replace) as tmp:

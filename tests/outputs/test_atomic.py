@@ -423,3 +423,24 @@ def test_a_message_never_names_a_hidden_working_folder():
     assert public_path("/srv/sorties/runs/.2016-03-01_093000_2.partial/batch.log") == "/srv/sorties/runs"
     assert public_path("/srv/sorties/.cess-batch.lock") == "/srv/sorties/.cess-batch.lock"  # not a temporary
     assert public_path("/srv/mes.notes.partial/x.xlsx") == "/srv/mes.notes.partial/x.xlsx"  # the user's own
+
+
+def test_files_written_together_take_their_names_together(tmp_path):
+    """`consolidate` writes a workbook and two CSVs, `rapport` an HTML and its PDF: a
+    failure while writing any (here the last) leaves every previous file as it was, and no
+    temporary behind (the hostile review of 30 November: a new workbook beside an old CSV)."""
+    from cess_cli.outputs.atomic import atomic_paths
+
+    targets = [tmp_path / "evaluation_2015.xlsx", tmp_path / "evaluation_2015.csv", tmp_path / "f.csv"]
+    for t in targets:
+        t.write_text("avant", encoding="utf-8")
+    with pytest.raises(OSError), atomic_paths(targets) as tmp:
+        tmp[0].write_text("après", encoding="utf-8")
+        tmp[1].write_text("après", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+    assert [t.read_text(encoding="utf-8") for t in targets] == ["avant"] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(t.name for t in targets)
+    with atomic_paths(targets) as tmp:
+        for p in tmp:
+            p.write_text("après", encoding="utf-8")
+    assert [t.read_text(encoding="utf-8") for t in targets] == ["après"] * 3

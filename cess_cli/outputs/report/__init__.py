@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from cess_cli.consolidation.evaluation import Evaluation
-from cess_cli.outputs.atomic import atomic_path, write_text_atomic
+from cess_cli.outputs.atomic import atomic_paths
 from cess_cli.outputs.report.charts import build_chart_fonts
 from cess_cli.outputs.report.render import PdfUnavailable, render_html, render_pdf
 from cess_cli.outputs.report.view import build_report
@@ -66,16 +66,17 @@ def write_report(
     report = build_report(ev, ref, today or date.today())
     html = render_html(report)
     html_path = folder / f"rapport_{ev.label}.html"
-    write_text_atomic(html_path, html)
     pdf_path = folder / f"rapport_{ev.label}.pdf"
     try:
-        pdf = render_pdf(html)
+        pdf: bytes | None = render_pdf(html)
     except PdfUnavailable as exc:
-        files = ReportFiles(html_path, None, f"Rapport PDF non écrit : {exc}")
+        pdf, files = None, ReportFiles(html_path, None, f"Rapport PDF non écrit : {exc}")
     else:
-        with atomic_path(pdf_path) as tmp:
-            tmp.write_bytes(pdf)
         files = ReportFiles(html_path, pdf_path)
+    with atomic_paths(list(files.paths)) as tmp:  # the HTML and its PDF together, or neither
+        tmp[0].write_bytes(html.encode("utf-8"))
+        if pdf is not None:
+            tmp[1].write_bytes(pdf)
     if log is not None:
         log(f"Rapport {ev.label} : {', '.join(p.name for p in files.paths)}")
         if files.pdf_problem:
