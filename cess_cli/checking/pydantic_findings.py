@@ -67,7 +67,7 @@ def _classify(
         if name == "financeur":
             codes = run.ref.codes_financeurs
             labels = {code: run.ref.libelle_financeur(code) for code in codes}
-            found = suggestion(typed, codes, _funder_names(run.ref, labels), labels)
+            found = suggestion(typed, codes, _funder_names(run.ref, labels), labels) or _others_hint(run.ref)
             return "financeur.inconnu", {"attendu": ", ".join(codes), "suggestion": found}
         if name == "departement":
             return "departement.inconnu", {
@@ -102,6 +102,16 @@ def _funder_names(ref: Referential, labels: dict[str, str]) -> list[tuple[str, s
             names += [(name, code), (_ARTICLE.sub("", name), code)]
         names += [(other, code) for other in ref.autres_noms_financeur(code)]
     return names
+
+
+def _others_hint(ref: Referential) -> str:
+    """For a funder no code is near: the code a funder outside the contract takes
+    (`hors_contrat` in financeurs.yaml), « Un financeur qui n'est pas partenaire du contrat
+    s'inscrit « AUTRES » (Autres financements). », or "" when the referential has none."""
+    code = next((c for c, f in ref.financeurs.items() if f.hors_contrat), None)
+    if code is None:
+        return ""
+    return f"Un financeur qui n'est pas partenaire du contrat s'inscrit « {code} » ({ref.libelle_financeur(code)}). "
 
 
 def _dep_hint(run: FileCheck, typed: str) -> str:

@@ -114,6 +114,7 @@ class Financeur(_Model):
     signataire: bool = False
     enveloppes: list[Enveloppe] = []
     autres_noms: list[str] = []  # what operators type for it: only ever suggested, never read as it
+    hors_contrat: bool = False  # the code for a funder that is no partner of the contract (AUTRES)
 
 
 class Collectivite(_Model):

@@ -58,9 +58,14 @@ def test_unknown_action_suggests_the_nearest(ref, tmp_path):
     assert action.hint.startswith("Vouliez-vous dire « III_1.1.3 » ? ")
 
 
-def test_nothing_close_gives_no_suggestion(ref, tmp_path):
+OTHERS = "Un financeur qui n'est pas partenaire du contrat s'inscrit « AUTRES » (Autres financements). "
+
+
+def test_nothing_close_gives_no_suggestion_but_says_where_other_funders_go(ref, tmp_path):
+    """No code near « XYZW »: no « Vouliez-vous dire », but the operator is told the code of
+    a funder outside the contract (`hors_contrat` in financeurs.yaml: AUTRES), then the list."""
     found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Financements"].__setitem__("A2", "XYZW")))
-    assert found["financeur.inconnu"].hint.startswith("Codes acceptés : ")
+    assert found["financeur.inconnu"].hint.startswith(OTHERS + "Codes acceptés : REGION, ETAT")
 
 
 def test_operator_hints_carry_no_markdown(ref):
@@ -115,7 +120,7 @@ def test_a_funder_known_by_another_name_is_suggested_and_never_another(ref, tmp_
 )
 def test_a_funder_that_is_not_a_partner_gets_no_suggestion(ref, tmp_path, typed):
     found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Financements"].__setitem__("A2", typed)))
-    assert found["financeur.inconnu"].hint.startswith("Codes acceptés : ")
+    assert found["financeur.inconnu"].hint.startswith(OTHERS + "Codes acceptés : ")
 
 
 @pytest.mark.parametrize(
