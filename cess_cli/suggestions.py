@@ -186,12 +186,14 @@ def did_you_mean(
     """« Vouliez-vous dire « III_1.1.3 » ? », or "" when no code is close; with `labels`
     (code -> label), the code's label follows it: « « CG38 » (Le Conseil Général de l'Isère) »;
     several candidates: « Vouliez-vous dire « FEDER », « FSE » ou « FEADER » ? »."""
-    best = [c for c in nearest(typed, choices, names=names) if c != NO_CODE]
-    if not best:
-        return ""
-    shown = [f"« {code} »" + (f" ({labels[code]})" if labels and code in labels else "") for code in best]
-    said = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " ou " + shown[-1]
-    return f"Vouliez-vous dire {said} ?"
+    return _question(nearest(typed, choices, names=names), labels)
+
+
+def said(codes: list[str], labels: Mapping[str, str] | None = None) -> str:
+    """The `{suggestion}` of a finding's hint for the codes `nearest` found (NO_CODE left
+    out): « Vouliez-vous dire « 38 » (Isère) ? » and a space, or ""."""
+    text = _question(codes, labels)
+    return f"{text} " if text else ""
 
 
 def suggestion(
@@ -202,5 +204,13 @@ def suggestion(
 ) -> str:
     """The `{suggestion}` of a finding's hint: « Vouliez-vous dire « REGION » ? » and a space,
     or "" when no code is close."""
-    text = did_you_mean(typed, choices, names, labels)
-    return f"{text} " if text else ""
+    return said(nearest(typed, choices, names=names), labels)
+
+
+def _question(codes: list[str], labels: Mapping[str, str] | None) -> str:
+    best = [c for c in codes if c != NO_CODE]
+    if not best:
+        return ""
+    shown = [f"« {code} »" + (f" ({labels[code]})" if labels and code in labels else "") for code in best]
+    named = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " ou " + shown[-1]
+    return f"Vouliez-vous dire {named} ?"

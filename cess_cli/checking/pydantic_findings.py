@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.referential.action_models import MAX_VALUE
 from cess_cli.referential.bilan_format import FINANCEMENTS, IDENTIFICATION, INDICATEURS, QUALITATIF, TERRITOIRES
-from cess_cli.suggestions import NO_CODE, nearest, suggestion
+from cess_cli.suggestions import NO_CODE, nearest, said, suggestion
 from cess_cli.wording import typed_number
 
 if TYPE_CHECKING:
@@ -121,10 +121,11 @@ def _dep_hint(run: FileCheck, typed: str) -> str:
     names = [(d.libelle, d.code) for d in contrat.departements]
     names += [(other, d.code) for d in contrat.departements for other in d.autres_noms]
     names += [(region, NO_CODE) for region in contrat.noms_de_la_region]
-    if nearest(typed, run.ref.departements, names=names) == [NO_CODE]:
+    found = nearest(typed, run.ref.departements, names=names)
+    if found == [NO_CODE]:
         return "Un chiffre de toute la région se répartit par département, une ligne pour chacun. "
     labels = {d.code: d.libelle for d in contrat.departements}
-    return suggestion(typed, run.ref.departements, names, labels)
+    return said(found, labels)
 
 
 def _sheet_of(run: FileCheck, section: str) -> str | None:

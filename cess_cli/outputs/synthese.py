@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.consolidation.financing import NOT_FIXED
 from cess_cli.outputs.safety import set_cell
 from cess_cli.outputs.sheet_tables import EUR, cell_value, header_lines, print_setup, records, sheet_title
 from cess_cli.referential.loading import Referential
@@ -165,10 +166,11 @@ def financing_note(sig: pd.DataFrame, fin: pd.DataFrame) -> str:
             f"Obtenu : déclaré par les bilans comptés qui déclarent des financements ({sig['couverture'].iloc[0]}) ; "
             "le taux obtenu / enveloppe est partiel."
         )
+    outside = fin[
+        (fin["axe"] == "total") & (fin["statut_enveloppe"] == NOT_FIXED) & (fin["montant_obtenu"].fillna(0) > 0)
+    ]
     for r in records(sig):
-        unfixed = {y.strip() for y in str(r["annees_non_fixees"] or "").split(",") if y.strip()}
-        rows = fin[(fin["financeur"] == r["financeur"]) & (fin["axe"] == "total") & fin["annee"].isin(unfixed)]
-        rows = rows[rows["montant_obtenu"].fillna(0) > 0]
+        rows = outside[outside["financeur"] == r["financeur"]]
         if len(rows):
             years = sorted(str(y) for y in rows["annee"])
             when = f"en {years[0]}, année" if len(years) == 1 else f"en {', '.join(years)}, années"
