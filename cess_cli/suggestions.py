@@ -16,7 +16,10 @@ candidate. In order:
 3. a typing error (« REGON », « III_1.1.33 »): four characters or more, difflib's ratio
    of at least 0.85, 0.1 ahead of the nearest other code, the words where the two
    differ alike (0.8: « Drôme » is not « Ardèche », « Villefranche » not « Villeurbanne »;
-   a word only one of them has is no typing error).
+   a word only one of them has is no typing error); or two neighbouring letters swapped
+   (« ETTA » for « ETAT », four characters or more; never two figures: « CG83 » is the
+   Var's council, not the Isère's), when the swaps name one code only and the spelling
+   names no other.
 
 Some names stand for no code at all (a figure for the whole region typed as a
 département): `names` maps them to `NO_CODE`, and `nearest` returns [NO_CODE].
@@ -41,7 +44,7 @@ MAX_TYPED = 200  # characters: the longest name of the referential has about 90
 _STOP = frozenset({"a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les"})
 # words that say nothing of which body is meant, typed beside its name
 _FILLER = frozenset({"subvention", "subventions", "aide", "aides", "financement", "financements"})
-_FILLER |= {"participation", "dotation", "association"}
+_FILLER |= {"participation", "dotation", "association", "agglo"}
 Names = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
@@ -114,7 +117,10 @@ def nearest(typed: str, choices: Iterable[str], *, names: Names | None = None) -
     if key in table.by_fold:
         return _named(table.by_fold[key])
     found = _by_words(_words(typed), table)
-    return found if found is not None else _by_spelling(key, table)
+    if found is not None:
+        return found
+    spelt, swapped = _by_spelling(key, table), _by_swap(key, table)
+    return spelt if not swapped else swapped if spelt in ([], swapped) else []
 
 
 def _named(codes: list[str]) -> list[str]:
@@ -161,12 +167,30 @@ def _by_spelling(key: str, table: _Table) -> list[str]:
     return [code for code, ratio in best.items() if ratio == ranked[0]][:1]
 
 
+def _by_swap(key: str, table: _Table) -> list[str]:
+    """Rule 3's other typing error: the one code a name or code spelt with two neighbouring
+    letters swapped stands for (« etta » -> « etat »), or [] (figures are never swapped:
+    « cg83 » is no « cg38 »)."""
+    if len(key.replace("_", "")) < MIN_TYPED:
+        return []
+    found: list[str] = []
+    for i in range(len(key) - 1):
+        a, b = key[i], key[i + 1]
+        if a != b and a.isalpha() and b.isalpha():
+            for code in table.by_fold.get(key[:i] + b + a + key[i + 2 :], ()):
+                _add(found, code)
+    return found if len(found) == 1 else []
+
+
 def _alike_where_different(typed: str, name: str, *, figures: bool) -> bool:
     """Whether the words only one of the two has are themselves alike (`WORDS_CUTOFF`,
     spaces aside: « cd 38 » and « cd38 » are alike); against a code, their letters only
     (`figures=False`: « III_1.1.33 » and « III_1.1.3 » are alike, the ratio judges them),
-    against a name, figures too (« Département 971 » is not « Département 07 »). A word
-    only one of them has is no typing error."""
+    against a name, its figures must be the same (« Département 971 » is not
+    « Département 07 », « CD74 » not « CD7 »). A word only one of them has is no typing
+    error."""
+    if figures and re.sub(r"[^0-9]", "", typed) != re.sub(r"[^0-9]", "", name):
+        return False  # another number is another body (« CD74 » is not « CD7 »)
     a, b = _word_list(typed.replace("_", " ")), _word_list(name.replace("_", " "))
     common = Counter(a) & Counter(b)  # « iii_1_1_6 » and « iii_1_1_1 » differ in one word
     only_a, only_b = ("".join((Counter(w) - common).elements()) for w in (a, b))

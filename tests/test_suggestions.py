@@ -70,7 +70,15 @@ def test_another_word_must_name_the_same_body():
 
 def test_a_typing_error_only_when_near_clearly_ahead_and_alike_where_different():
     assert nearest("REGON", ["REGION", "ETAT"]) == ["REGION"]  # ratio 10/11 = 0.91
-    assert nearest("ETTA", ["ETAT", "REGION"]) == []  # 0.75: below 0.85
+    assert nearest("ETTA", ["ETAT", "REGION"]) == ["ETAT"]  # 0.75, but two neighbouring letters swapped
+    assert nearest("RGEION", ["REGION", "ETAT"]) == ["REGION"]
+    assert nearest("CG83", ["CG38", "CG07"]) == []  # two figures swapped: another département
+    assert nearest("TEA", ["ETA"]) == []  # three letters: an acronym
+    assert nearest("ABDC", ["ABCD", "BADC"]) == []  # two swaps, two codes: no pick
+    # the swap names one code, the spelling another: no pick
+    assert nearest("ETTA", ["ETTAS"]) == ["ETTAS"]  # 0.89 by spelling
+    assert nearest("ETTA", ["ETAT", "ETTAS"]) == []
+    assert nearest("CD74", ["CG07"], names=[("CD7", "CG07")]) == []  # another number, another body
     assert nearest("CD", ["CDC", "CG38"]) == []  # 0.8
     assert nearest("CRA", ["REGION"], names=[("CRRA", "REGION")]) == []  # 0.86, but three letters: an acronym
     # « III_1.1 »: II_1.1 at 12/13 = 0.923, III_1.1.1 at 14/16 = 0.875, not clearly ahead

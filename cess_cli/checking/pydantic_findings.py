@@ -87,6 +87,7 @@ def _classify(
     return "valeur.invalide", {"detail": err.get("msg", etype)}
 
 
+_POSTAL = re.compile(r"(\d\d)\d{3}")  # a French postal code: its first two figures, the département
 _ARTICLE = re.compile(r"^(?:les?\s+|la\s+|l['’]\s*)", re.I)
 _GENERAL = re.compile(r"conseil\s+g[ée]n[ée]ral", re.I)
 
@@ -115,16 +116,20 @@ def _others_hint(ref: Referential) -> str:
 
 
 def _dep_hint(run: FileCheck, typed: str) -> str:
-    """The `{suggestion}` of `departement.inconnu`: the département meant, or, for the whole
-    region (« Rhône-Alpes »), that its figure is to be split by département."""
+    """The `{suggestion}` of `departement.inconnu`: the département meant (a postal code's
+    first two figures: « 69003 » -> 69, when they are one of the contract's), or, for the
+    whole region (« Rhône-Alpes »), that its figure is to be split by département."""
     contrat = run.ref.contrat
+    labels = {d.code: d.libelle for d in contrat.departements}
+    postal = _POSTAL.fullmatch(typed.strip())
+    if postal is not None and postal.group(1) in labels:
+        return said([postal.group(1)], labels)
     names = [(d.libelle, d.code) for d in contrat.departements]
     names += [(other, d.code) for d in contrat.departements for other in d.autres_noms]
     names += [(region, NO_CODE) for region in contrat.noms_de_la_region]
     found = nearest(typed, run.ref.departements, names=names)
     if found == [NO_CODE]:
         return "Un chiffre de toute la région se répartit par département, une ligne pour chacun. "
-    labels = {d.code: d.libelle for d in contrat.departements}
     return said(found, labels)
 
 

@@ -87,6 +87,14 @@ def test_operator_hints_carry_no_markdown(ref):
         ("Porte de l'Isère", "« CAPI » (La Communauté d'Agglomération Porte de l'Isère)"),  # was CG38
         ("Subvention Région", "« REGION » (Région Rhône-Alpes)"),
         ("fonds propres", "« AUTOFINANCEMENT » (Autofinancement)"),
+        # the operator's review, left unsaid on 30 November
+        ("ETTA", "« ETAT » (Etat)"),  # two letters swapped
+        ("CG7", "« CG07 » (Le Conseil Général de l'Ardèche)"),  # a name in financeurs.yaml
+        ("FSE IEJ", "« FSE » (FSE (fonds social européen))"),  # IEJ: a name of the FSE
+        ("Metro Grenoble", "« GRENOBLE_METRO » (La Communauté d'Agglomération Grenoble Alpes Métropole)"),
+        ("Agglo Porte de l'Isère", "« CAPI » (La Communauté d'Agglomération Porte de l'Isère)"),  # a filler
+        ("Fonds social européen", "« FSE » (FSE (fonds social européen))"),
+        ("Conseil régional Auvergne-Rhône-Alpes", "« REGION » (Région Rhône-Alpes)"),
         (
             "fonds européens",  # one name, three funds: each is named, none is picked
             "« FEDER » (FEDER (fonds européen de développement régional)), « FSE » (FSE (fonds social européen))"
@@ -111,6 +119,9 @@ def test_a_funder_known_by_another_name_is_suggested_and_never_another(ref, tmp_
         "Ville de Saint-Etienne",  # was VILLE_VILLEURBANNE
         "Ville de Chambéry",  # was VILLE_LYON
         "CG69",
+        "CG83",  # two figures swapped name another département: never « CG38 »
+        "CD74",  # was CG07, once « CD7 » became one of its names
+        "Rhône-Alpes Active",  # not the Région
         "Conseil départemental de la Loire",  # was CG38 (« loire » and « isere »: 0.6)
         "Rhône",  # was RHONE_PLURIEL, on a word of its code
         "CD",  # was CDC
@@ -137,6 +148,11 @@ def test_a_funder_that_is_not_a_partner_gets_no_suggestion(ref, tmp_path, typed)
         ("Hors RA (Auvergne)", "Vouliez-vous dire « HORS_RA » (Hors Rhône-Alpes) ? "),
         ("Rhône-Alpes", "Un chiffre de toute la région se répartit par département, une ligne pour chacun. "),
         ("Région Rhône Alpes", "Un chiffre de toute la région se répartit par département"),  # was « HORS_RA »
+        ("69003", "Vouliez-vous dire « 69 » (Rhône) ? "),  # a postal code
+        ("38000", "Vouliez-vous dire « 38 » (Isère) ? "),
+        ("75011", "Codes acceptés : "),  # a postal code outside the region: no département of the list
+        ("69M", "Vouliez-vous dire « 69 » (Rhône) ? "),  # INSEE's code of the Métropole de Lyon
+        ("Sud Drôme", "Vouliez-vous dire « 26 » (Drôme) ? "),
     ],
 )
 def test_a_departement_typed_by_name_or_for_the_whole_region(ref, tmp_path, typed, hint):
