@@ -44,7 +44,7 @@ def read_indicators(
             continue
         code = code_text.lower()
         if code in seen:
-            run.add("indicateur.duplique", sheet.name, code_cell, trouve=code, detail=seen[code])
+            run.add("indicateur.duplique", sheet.name, code_cell, trouve=code_text, detail=seen[code])
             run.reported.add(("indicateurs", code))
             values.pop(code, None)
             continue
@@ -132,10 +132,10 @@ def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any
         loc = ("financements", i, "financeur")
         funder = run.parsed(loc, cells.parse_code(cell_value(row, cols["financeur"])), sheet.name, fcell)
         if funder is not None:
-            run.typed[("financements", i, "financeur")] = funder  # echoed as typed in a finding
+            run.typed[("financements", i, "financeur")] = typed = funder  # echoed as typed in a finding
             funder = funder.upper().replace(" ", "_")
             if funder in seen:
-                run.add("financeur.duplique", sheet.name, fcell, trouve=funder, detail=seen[funder])
+                run.add("financeur.duplique", sheet.name, fcell, trouve=typed, detail=seen[funder])
             seen.setdefault(funder, fcell)
             line["financeur"] = funder
         for col in ("montant_prevu", "montant_obtenu"):
@@ -260,7 +260,7 @@ def read_qualitatif(run: FileCheck, sheet: Sheet | None) -> dict[str, Any]:
             )
             continue
         if key in seen:  # as a doubled indicator or funder: an erreur, cess picks neither text
-            run.add("qualitatif.duplique", sheet.name, rcell, trouve=key, detail=seen[key])
+            run.add("qualitatif.duplique", sheet.name, rcell, trouve=rub, detail=seen[key])
             run.reported.add(("qualitatif", key))
             continue
         seen[key] = rcell

@@ -199,6 +199,21 @@ def test_a_rubrique_given_twice_is_an_error_and_neither_text_is_kept(ref, tmp_pa
     assert bilan is None
 
 
+def test_a_doubled_key_is_echoed_as_typed(ref, tmp_path):
+    """The duplicate's message shows the cell as the operator typed it, not cess's
+    normalised key (« Réalisations de l'année », not « realisations »)."""
+    edit = _set("Bilan qualitatif", A6="Réalisations de l'année", B6="Deuxième texte")
+    result, _ = _read(ref, tmp_path, edit)
+    doubled = next(f for f in result.findings if f.code == "qualitatif.duplique")
+    assert doubled.message.startswith("La rubrique « Réalisations de l'année » apparaît plusieurs fois (aussi en A2)")
+    result, _ = _read(ref, tmp_path, _set("Financements", A3="Region", C3=5))
+    doubled = next(f for f in result.findings if f.code == "financeur.duplique")
+    assert doubled.message == "Le financeur « Region » apparaît plusieurs fois (aussi en A2)."
+    result, _ = _read(ref, tmp_path, _set("Indicateurs", A6="Evenements"))
+    doubled = next(f for f in result.findings if f.code == "indicateur.duplique")
+    assert doubled.message.startswith("L'indicateur « Evenements » apparaît plusieurs fois")
+
+
 # --- 3. a column header twice -------------------------------------------------------------
 
 
