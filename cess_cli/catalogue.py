@@ -77,6 +77,12 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Le classeur n'a pas pu être lu : {detail}.",
         "Ouvrez-le dans Excel, enregistrez-le à nouveau en .xlsx et renvoyez-le.",
     ),
+    "fichier.acces_refuse": (
+        E,
+        "cess n'a pas le droit de lire ce fichier ({detail}) : il n'est pas pris en compte.",
+        "Donnez à cess le droit de lire ce fichier (droits du dossier partagé), puis relancez. "
+        "Le porteur n'a rien à corriger : aucun retour ne lui est écrit.",
+    ),
     "dossier.illisible": (
         E,
         "Le dossier n'a pas pu être lu ({detail}) : les bilans qu'il contient ne sont pas pris en compte.",

@@ -20,7 +20,7 @@ import tomli
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cess_cli.findings import CessError
-from cess_cli.french_errors import pydantic_location, pydantic_message, syntax_message
+from cess_cli.french_errors import os_error_message, pydantic_location, pydantic_message, syntax_message
 from cess_cli.reading.limits import Limits
 from cess_cli.referential.loading import Referential, load_referential
 
@@ -123,7 +123,7 @@ def _read_toml(source: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise CessError(f"Configuration {source} illisible : le fichier n'est pas en UTF-8.") from None
     except OSError as exc:
-        raise CessError(f"Configuration {source} illisible ({exc.strerror or exc}).") from None
+        raise CessError(f"Configuration {source} illisible ({os_error_message(exc)}).") from None
     try:
         return tomli.loads(text)
     except tomli.TOMLDecodeError as exc:

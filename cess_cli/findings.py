@@ -57,6 +57,11 @@ class Finding:
         return data
 
 
+# findings only the CRESS can act on: the shared folder's rights, a link or a special file
+# cess does not follow, a file gone during the run; the operator gets no feedback for them
+FOR_THE_CRESS = frozenset({"fichier.acces_refuse", "fichier.ignore", "fichier.introuvable"})
+
+
 @dataclass(slots=True)
 class FileResult:
     """What validating one file found, plus what was learned about it."""
@@ -76,6 +81,13 @@ class FileResult:
     @property
     def warnings(self) -> int:
         return sum(f.count for f in self.findings if f.severity is Severity.AVERTISSEMENT)
+
+    @property
+    def for_the_operator(self) -> bool:
+        """Whether the operator who sent the file has something to correct (and feedback is
+        written for them, SPEC §8): it has findings, is no stray non-spreadsheet, and they
+        are not all of what only the CRESS can act on (`FOR_THE_CRESS`)."""
+        return not self.ignored and any(f.code not in FOR_THE_CRESS for f in self.findings)
 
     @property
     def ignored(self) -> bool:

@@ -56,7 +56,7 @@ def process_file(ref: Referential, limits: Limits, task: Task) -> Iterable[Outco
     path, display, target = task
     result, bilan = read_bilan(path, ref, display=display, limits=limits)
     cap_findings(result)
-    if target is None or not result.findings or result.ignored:
+    if target is None or not result.for_the_operator:
         return [(result, bilan, None)]
     return _with_feedback(result, bilan, path, target, limits)
 

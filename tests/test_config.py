@@ -160,3 +160,15 @@ def test_the_repository_configuration_reads_the_referential_staff_edit():
     cfg = resolve(cwd=root)
     assert cfg.referentiel == root / "schemas"
     assert (cfg.bilans, cfg.sortie) == (root / "sample_reports", root / "out")
+
+
+def test_a_configuration_cess_may_not_read_is_said_in_french(tmp_path, monkeypatch):
+    (tmp_path / "cess.toml").write_text('sortie = "x"\n', encoding="utf-8")
+
+    def refused(self, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    with pytest.raises(CessError) as caught:
+        resolve(cwd=tmp_path)
+    assert str(caught.value) == f"Configuration {tmp_path / 'cess.toml'} illisible (droits insuffisants)."

@@ -265,20 +265,20 @@ def summary_text(
     `workbook_name` when known. `annotated`: that workbook is their own workbook
     annotated (else it lists the findings)."""
     name = clean_text(Path(result.file).name)
-    what = f"de l'action {result.action} pour {result.annee}" if result.action and result.annee else ""
+    what = f"de l'action {result.action} pour {result.annee} " if result.action and result.annee else ""
     errors = [f for f in result.findings if f.severity is Severity.ERREUR]
     warnings = [f for f in result.findings if f.severity is Severity.AVERTISSEMENT]
     lines = ["Bonjour,", ""]
     if errors:
         verb = "est" if result.errors <= 1 else "sont"
         lines.append(
-            f"Nous avons bien reçu votre bilan {what} (fichier « {name} »). Il ne peut pas encore être pris en "
+            f"Nous avons bien reçu votre bilan {what}(fichier « {name} »). Il ne peut pas encore être pris en "
             f"compte : {count(result.errors, 'point')} {verb} à corriger."
         )
     else:
         verb = "mérite" if result.warnings <= 1 else "méritent"
         lines.append(
-            f"Nous avons bien reçu votre bilan {what} (fichier « {name} ») et il est pris en compte. "
+            f"Nous avons bien reçu votre bilan {what}(fichier « {name} ») et il est pris en compte. "
             f"{count(result.warnings, 'point').capitalize()} {verb} votre attention."
         )
     for title, items in (("À corriger", errors), ("À vérifier", warnings)):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from cess_cli.findings import CessError
+from cess_cli.french_errors import os_error_message
 
 _T = TypeVar("_T")
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")  # a name that claims a workbook
@@ -134,7 +135,7 @@ def _walk(top: Path, skip: set[tuple[int, int]], found: list[Path], scan: Scan) 
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError as exc:
-            scan.unreadable.append((folder, display_name(folder), _reason(exc)))
+            scan.unreadable.append((folder, display_name(folder), os_reason(exc)))
             continue
         for entry in entries:
             path = Path(entry.path)
@@ -142,7 +143,7 @@ def _walk(top: Path, skip: set[tuple[int, int]], found: list[Path], scan: Scan) 
                 is_dir = entry.is_dir(follow_symlinks=False)
                 key = _key(entry.stat(follow_symlinks=False)) if is_dir else None
             except OSError as exc:
-                scan.unreadable.append((path, display_name(path), _reason(exc)))
+                scan.unreadable.append((path, display_name(path), os_reason(exc)))
                 continue
             if key in skip:
                 continue
@@ -159,7 +160,9 @@ def _key(st: os.stat_result) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """What an `OSError` met while reading a file or a folder means, in French words
+    (« permission refusée », « disparu pendant la lecture »; else `os_error_message`'s)."""
     reasons = {
         errno.EACCES: "permission refusée",
         errno.EPERM: "permission refusée",
@@ -167,7 +170,7 @@ def _reason(exc: OSError) -> str:
         errno.ELOOP: "trop de liens symboliques",
         errno.ENOENT: "disparu pendant la lecture",
     }
-    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return reasons.get(exc.errno or 0) or os_error_message(exc)
 
 
 def check_not_read_back(bilans: Path, out: Path, written: Iterable[Path]) -> None:

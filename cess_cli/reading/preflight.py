@@ -11,6 +11,7 @@ README: *Untrusted workbooks*, *Limits*.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -22,7 +23,7 @@ from xml.etree.ElementTree import ParseError
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
-from cess_cli.reading.files import SPREADSHEET_SUFFIXES
+from cess_cli.reading.files import SPREADSHEET_SUFFIXES, os_reason
 from cess_cli.reading.limits import Limits
 from cess_cli.reading.package import workbook_part
 from cess_cli.reading.zip_parts import check_methods, check_sheet_parts
@@ -31,6 +32,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 ZIP_MAGIC = b"PK\x03\x04"
+_REFUSED = (errno.EACCES, errno.EPERM)  # permission refused: the CRESS's to grant
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -218,7 +220,9 @@ def preflight(path: Path, display: str, limits: Limits) -> Checked:
 def _preflight(path: Path, display: str, limits: Limits) -> Checked:
     try:
         st = os.lstat(path)
-    except OSError:
+    except OSError as exc:
+        if exc.errno in _REFUSED:  # a folder on its path cess may not enter
+            return _refused(make("fichier.acces_refuse", display, detail=os_reason(exc)))
         return _refused(make("fichier.introuvable", display, detail="aucun fichier à cet emplacement"))
     if stat.S_ISLNK(st.st_mode):
         return _special(display, "lien symbolique, non suivi")
@@ -233,8 +237,9 @@ def _preflight(path: Path, display: str, limits: Limits) -> Checked:
         return _refused(make("fichier.trop_gros", display, detail=detail))
     try:
         data = _read_regular(path, limits.max_file_bytes)
-    except OSError as exc:
-        return _refused(make("fichier.illisible", display, detail=exc.strerror or str(exc)))
+    except OSError as exc:  # the shared folder's rights, not the operator's file
+        code = "fichier.acces_refuse" if exc.errno in _REFUSED else "fichier.illisible"
+        return _refused(make(code, display, detail=os_reason(exc)))
     if data is None:
         return _special(display, "n'est plus un fichier ordinaire au moment de l'ouvrir")
     sha = hashlib.sha256(data).hexdigest()

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import errno
 import hashlib
+from pathlib import Path
 
 from openpyxl import load_workbook
 
 from cess_cli import pipeline
+from cess_cli.checking.validate import validate_workbook
 from cess_cli.outputs import feedback as feedback_mod
+from cess_cli.outputs.feedback import summary_text
 from cess_cli.pipeline import validate_files
+from cess_cli.reading import preflight as preflight_module
 
 from ..helpers import make_bilan, set_ind
 
@@ -102,3 +106,48 @@ def test_a_flood_of_findings_is_summed_up_everywhere(ref, tmp_path):
     assert "2\u202f999 points sont à corriger" in text and result.errors == 2999
     wb = load_workbook(fb.workbook) if fb.workbook else None
     assert wb is not None and wb["Corrections"].max_row < 200
+
+
+def test_a_file_cess_may_not_read_is_the_cress_s_to_fix_not_the_operator_s(ref, tmp_path, monkeypatch):
+    """A bilan the shared folder's rights forbid cess to read is refused in French
+    (`fichier.acces_refuse`, never the system's « Permission denied »), and no feedback
+    asks its operator to fix a file that is fine; nor for a link cess does not follow. A
+    file in the same run with findings still gets its feedback (README *Reading the feedback*)."""
+    folder = tmp_path / "bilans"
+    locked = make_bilan(ref, folder, name="bilan_I_1.1.1_2015.xlsx")
+    wrong = make_bilan(
+        ref, folder, name="bilan_I_1.1.2_2015.xlsx", edit=lambda wb: wb["Financements"].__setitem__("A2", "X")
+    )
+    (folder / "lien.xlsx").symlink_to(wrong)
+    real = preflight_module._read_regular
+
+    def refuse(path, max_bytes):
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, max_bytes)
+
+    monkeypatch.setattr(preflight_module, "_read_regular", refuse)
+    out = tmp_path / "retours"
+    report, feedback = validate_files([locked, folder / "lien.xlsx", wrong], ref, feedback_dir=out)
+    by_file = {Path(r.file).name: r for r in report.files}
+    refused = by_file[locked.name].findings
+    assert [(f.code, f.message) for f in refused] == [
+        (
+            "fichier.acces_refuse",
+            "cess n'a pas le droit de lire ce fichier (permission refusée) : il n'est pas pris en compte.",
+        )
+    ]
+    assert "Permission denied" not in str(report.to_dict())
+    assert [f.code for f in by_file["lien.xlsx"].findings] == ["fichier.ignore"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bilan_I_1.1.2_2015_corrections.xlsx",
+        "bilan_I_1.1.2_2015_retour.txt",
+    ]
+    assert [Path(fb.file).name for fb in feedback] == [wrong.name]
+
+
+def test_a_feedback_for_a_file_of_unknown_action_reads_without_a_gap(ref, tmp_path):
+    empty = tmp_path / "bilan.xlsx"
+    empty.write_bytes(b"")
+    result = validate_workbook(empty, ref)
+    assert "Nous avons bien reçu votre bilan (fichier « bilan.xlsx »). Il ne peut pas" in summary_text(result)
