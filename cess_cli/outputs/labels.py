@@ -114,7 +114,8 @@ def plain_words(text: str, ref: Referential) -> str:
     a snake_case code anywhere (« emplois_crees » -> « Emplois créés »); a code without an
     underscore, which may also be a plain French word (« participants »), where it names the
     indicator: before an action in brackets (« evenements (I_1.2) ») or alone in guillemets
-    (« « cooperations » »)."""
+    (« « cooperations » », « « evenements — Événements » »). A code followed by its own label
+    (a finding's « jeunes_sensibilises — Jeunes sensibilisés ») gives the label once."""
     if not ref.indicateurs:
         return text
     snake = sorted((c for c in ref.indicateurs if "_" in c), key=len, reverse=True)
@@ -127,11 +128,21 @@ def plain_words(text: str, ref: Referential) -> str:
         named = "|".join(map(re.escape, words))
         before_action = r"(?= \((?:" + "|".join(map(re.escape, actions)) + r")\b)"
         alternatives.append(r"(?<![\w.])(" + named + r")" + before_action)
-        alternatives.append(r"(?<=« )(" + named + r")(?= »)")
+        alternatives.append(r"(?<=« )(" + named + r")(?= »| — )")  # « participants — Participants »
     if not alternatives:
         return text
     pattern = re.compile("|".join(alternatives))
-    return pattern.sub(lambda m: ref.indicateurs[next(g for g in m.groups() if g)].libelle, text)
+    found: set[str] = set()
+
+    def label(match: re.Match[str]) -> str:
+        libelle = ref.indicateurs[next(g for g in match.groups() if g)].libelle
+        found.add(libelle)
+        return libelle
+
+    text = pattern.sub(label, text)
+    for libelle in found:  # « jeunes_sensibilises — Jeunes sensibilisés »: the label once
+        text = text.replace(f"{libelle} — {libelle}", libelle)
+    return text
 
 
 # the completeness totals, in the order every output gives them (workbook, report, cess status)

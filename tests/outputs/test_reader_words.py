@@ -27,6 +27,16 @@ def test_indicator_codes_without_underscore_become_labels(ref):
     assert plain_words("emplois_crees (II_3.1.1)", ref) == f"{ref.indicateurs['emplois_crees'].libelle} (II_3.1.1)"
 
 
+def test_a_code_given_with_its_label_is_named_once():
+    """A finding names a missing indicator « code — Libellé » (indicateur.manquant): read by
+    the COPIL, « Jeunes sensibilisés — Jeunes sensibilisés » was the label twice."""
+    ref = load_referential(default_schemas_dir())
+    message = "L'indicateur obligatoire « jeunes_sensibilises — Jeunes sensibilisés » n'a pas de valeur."
+    assert plain_words(message, ref) == "L'indicateur obligatoire « Jeunes sensibilisés » n'a pas de valeur."
+    message = "L'indicateur obligatoire « evenements — Événements organisés » n'a pas de valeur."
+    assert plain_words(message, ref) == "L'indicateur obligatoire « Événements organisés » n'a pas de valeur."
+
+
 def test_referential_named_for_a_reader(ref, tmp_path):
     assert referential_name(ref) == "référentiel livré avec cess"
     assert referential_name(ref, short=True) == "livré avec cess"
