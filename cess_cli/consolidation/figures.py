@@ -57,7 +57,8 @@ def figures(
     `keys` are the group columns (LEVELS). One row per group x indicator x year ("2015")
     and, over several years, for the period (PERIODE): valeur (indicator's unit; a ratio
     as a fraction), cible, taux_realisation (valeur / cible), taux_partiel (« partiel :
-    n / m bilans » when a rate rests on fewer bilans than expected, else ""), recus,
+    n / m bilans » when a rate, or a ratio's value, rests on fewer bilans than expected,
+    else ""), recus,
     attendus, couverture (« n / m bilans »: bilans counted out of expected), regle_cible.
     A ratio has a target only at action level (targets of ratios do not add up)."""
     agg = _Aggregator(facts, expect, keys)
@@ -167,7 +168,9 @@ def _row(
     keys: list[str], gkey: Key, ind: Any, annee: str, value: Any, n: int, m: int, target: Any, how: str
 ) -> dict[str, Any]:
     rate = value / target if value is not None and target else None
-    partial = f"partiel : {coverage(n, m)}" if rate is not None and n < m else ""
+    # a rate on part of the bilans is partial, and so is a ratio itself (70,7 % from one action of two)
+    rated = rate is not None or (ind.nature == "ratio" and value is not None)
+    partial = f"partiel : {coverage(n, m)}" if rated and n < m else ""
     row: dict[str, Any] = dict(zip(keys, gkey[:-1], strict=True))
     row.update(
         indicateur=ind.code,

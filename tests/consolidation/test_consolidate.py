@@ -521,3 +521,15 @@ def test_every_financing_figure_is_traced_to_its_cell(ref, tmp_path):
     by_csv = rows.groupby(["financeur", "annee"])["montant_obtenu"].sum()
     for (funder, year), amount in by_csv.items():
         assert totals[(funder, year)] == pytest.approx(amount), (funder, year)
+
+
+def test_a_ratio_on_part_of_its_bilans_is_marked_partial(ref, coll):
+    """A ratio has no target above its action (targets of ratios do not add up), but its
+    value resting on part of the bilans is partial as a rate is: the workbook's « Taux
+    partiel ? » says so, as the report does (« 70,7 % partiel »)."""
+    ev = consolidate(coll, ref, [2014, 2015, 2016])
+    row = _fig(ev, "contrat", PERIODE, "taux_sorties_positives")
+    assert pd.isna(row["cible"]) and row["recus"] < row["attendus"]
+    assert row["taux_partiel"] == f"partiel : {row['couverture']}"
+    whole = _fig(consolidate(coll, ref, [2014]), "contrat", "2014", "taux_sorties_positives")
+    assert whole["couverture"] == "2 / 2 bilans" and whole["taux_partiel"] == ""
