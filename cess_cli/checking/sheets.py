@@ -42,7 +42,7 @@ def read_indicators(
         if code_text is None:
             keyless_row(run, sheet, row, r, c_code, "code")
             continue
-        code = code_text.lower()
+        code = cells.without_accents(code_text).lower()
         if code in seen:
             run.add("indicateur.duplique", sheet.name, code_cell, trouve=code_text, detail=seen[code])
             run.reported.add(("indicateurs", code))
@@ -133,7 +133,7 @@ def read_financements(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any
         funder = run.parsed(loc, cells.parse_code(cell_value(row, cols["financeur"])), sheet.name, fcell)
         if funder is not None:
             run.typed[("financements", i, "financeur")] = typed = funder  # echoed as typed in a finding
-            funder = funder.upper().replace(" ", "_")
+            funder = cells.without_accents(funder).upper().replace(" ", "_")
             if funder in seen:
                 run.add("financeur.duplique", sheet.name, fcell, trouve=typed, detail=seen[funder])
             seen.setdefault(funder, fcell)
@@ -181,7 +181,7 @@ def read_territoires(run: FileCheck, sheet: Sheet | None) -> list[dict[str, Any]
         )
         if ind is not None:
             run.typed[("territoires", i, "indicateur")] = ind
-            line["indicateur"] = ind.lower()
+            line["indicateur"] = cells.without_accents(ind).lower()
         known = run.ref.indicateurs.get(line.get("indicateur", ""))
         for col in ("valeur", "dont_qpv", "dont_zrr"):
             idx = cols.get(col)

@@ -89,6 +89,14 @@ def normalize(name: str) -> str:
     return re.sub(r"[\s_]+", " ", text).strip().casefold()
 
 
+def without_accents(text: str) -> str:
+    """`text` with its accents dropped (« Région » -> « Region »): a code typed with the
+    accents of its word is the code, as one typed in another case is."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=4096)
 def clean(text: str) -> tuple[str, str | None, dict[str, Any]]:
     """Text without invisible format characters nor a leading "keep as text" apostrophe,

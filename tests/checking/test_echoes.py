@@ -15,13 +15,13 @@ def _findings(ref, path):
 
 def test_unknown_codes_echoed_as_typed_with_a_suggestion(ref, tmp_path):
     def edit(wb):
-        wb["Financements"]["A2"] = "Région"
+        wb["Financements"]["A2"] = "Région RA"
         wb["Territoires"]["A2"] = "Isère"
         wb["Territoires"]["B2"] = "structures_acompagnees"
 
     found = _findings(ref, make_bilan(ref, tmp_path, edit=edit))
     funder = found["financeur.inconnu"]
-    assert (funder.sheet, funder.cell, funder.message) == ("Financements", "A2", "Financeur « Région » inconnu.")
+    assert (funder.sheet, funder.cell, funder.message) == ("Financements", "A2", "Financeur « Région RA » inconnu.")
     assert funder.hint.startswith("Vouliez-vous dire « REGION » (Région Rhône-Alpes) ? Codes acceptés : REGION, ETAT")
     dep = found["departement.inconnu"]
     assert (dep.cell, dep.message) == ("A2", "Département « Isère » inconnu.")
@@ -49,6 +49,22 @@ def test_a_funder_typed_by_its_name_suggests_its_code(ref, tmp_path, typed, code
     the code with its label."""
     found = _findings(ref, make_bilan(ref, tmp_path, edit=lambda wb: wb["Financements"].__setitem__("A2", typed)))
     assert found["financeur.inconnu"].hint.startswith(f"Vouliez-vous dire « {code} » ({label}) ? Codes acceptés : ")
+
+
+def test_a_code_typed_with_accents_is_the_code(ref, tmp_path):
+    """« Région », « État », « Événements » are REGION, ETAT, evenements, as « region » is:
+    case and accents are no doubt on the code meant (README *Checks*)."""
+
+    def edit(wb):
+        wb["Financements"]["A2"] = "Région"
+        wb["Financements"]["A3"] = "État"
+        wb["Financements"]["C3"] = 5
+        [cell] = [c for c in wb["Indicateurs"]["A"] if c.value == "evenements"]
+        cell.value = "Événements"
+
+    result = validate_workbook(make_bilan(ref, tmp_path, "ANIM", 2014, edit=edit), ref)
+    assert [f.code for f in result.findings if f.code.startswith(("financeur", "indicateur"))] == []
+    assert result.valid
 
 
 def test_unknown_action_suggests_the_nearest(ref, tmp_path):
