@@ -25,8 +25,9 @@ RUN_CODES: dict[str, tuple[Severity, str, str]] = {
     # consolidation
     "bilan.conflit": (
         E,
-        "Deux bilans différents portent la même action {detail}, la même année et la même version {trouve} (aussi : {attendu}) : aucun des deux n'est compté.",
-        "Demandez au porteur lequel est le bon et renvoyez-le avec une version supérieure.",
+        "Même action {detail}, même année et même version {trouve} que {attendu}, avec un contenu différent : "
+        "aucun de ces bilans n'est compté.",
+        "Demandez au porteur lequel est le bon : il le renvoie avec une version supérieure.",
     ),
     "bilan.manquant": (E, "Bilan {detail} {trouve} attendu mais non reçu.", "Relancez le porteur."),
     "bilan.invalide": (

@@ -141,9 +141,10 @@ def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
                 s.motif += " : versions en conflit"
     if len(current) > 1:
         for s in current:
+            others = ", ".join(o.name for o in current if o is not s)  # never the file itself
             s.raison = "conflit"
-            s.motif = f"conflit : même version {top} que {names} ; aucun n'est compté"
-            coll.conflicts.append(make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=names))
+            s.motif = f"conflit : même version {top} que {others} ; aucun n'est compté"
+            coll.conflicts.append(make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=others))
         return
     [s] = current
     if s.statut == "valide":

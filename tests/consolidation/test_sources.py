@@ -286,15 +286,16 @@ def test_a_version_superseded_by_conflicting_versions_says_so_and_the_conflict_n
     assert (v1.raison, v1.retenu, b.retenu, a.retenu) == ("remplace", False, False, False)
     assert v1.motif == "remplacé par la version 2 (a.xlsx, b.xlsx) : versions en conflit"
     assert v1.remplace_par == "2 (a.xlsx, b.xlsx)"
-    assert b.motif == "conflit : même version 2 que a.xlsx, b.xlsx ; aucun n'est compté"
+    assert b.motif == "conflit : même version 2 que a.xlsx ; aucun n'est compté"  # never itself
     assert [(f.code, f.file, f.sheet, f.cell) for f in coll.conflicts] == [
         ("bilan.conflit", "a.xlsx", None, None),
         ("bilan.conflit", "b.xlsx", None, None),
     ]
     assert coll.conflicts[0].message == (
-        "Deux bilans différents portent la même action ANIM, la même année et la même version 2 "
-        "(aussi : a.xlsx, b.xlsx) : aucun des deux n'est compté."
+        "Même action ANIM, même année et même version 2 que b.xlsx, avec un contenu différent : "
+        "aucun de ces bilans n'est compté."
     )
+    assert coll.conflicts[1].message.startswith("Même action ANIM, même année et même version 2 que a.xlsx,")
 
 
 def test_an_unidentified_file_without_an_error_still_says_it_does_not_count(ref):
