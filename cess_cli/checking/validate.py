@@ -137,8 +137,9 @@ def _check_deadline(run: FileCheck, ident: Identification) -> None:
             "Votre premier envoi sera noté hors délai dans le suivi de la CRESS (et la version retenue aussi, "
             "si c'est celle-ci)."
             if version == 1
-            else f"Si cette version {version} est celle que la CRESS retient, elle sera notée hors délai ; votre "
-            "premier envoi reste jugé sur sa propre date."
+            # never « if the CRESS retains it » beside a feedback saying it counts (a user's review)
+            else f"Cette version {version} sera notée hors délai dans le suivi de la CRESS ; votre premier envoi "
+            "reste jugé sur sa propre date."
         )
         run.add(
             "transmission.retard",

@@ -144,7 +144,7 @@ def test_late_resubmission_message_says_which_fact_it_feeds(ref, tmp_path):
 
     v2 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v2, name="v2.xlsx")
     [f] = [f for f in validate_workbook(v2, ref).findings if f.code == "transmission.retard"]
-    assert "Si cette version 2 est celle que la CRESS retient, elle sera notée hors délai" in f.hint
+    assert "Cette version 2 sera notée hors délai dans le suivi de la CRESS" in f.hint
     assert "premier envoi reste jugé sur sa propre date" in f.hint and "premier envoi sera" not in f.hint
     v1 = make_bilan(ref, tmp_path, "ANIM", 2015, edit=late_v1, name="v1.xlsx")
     [f] = [f for f in validate_workbook(v1, ref).findings if f.code == "transmission.retard"]
