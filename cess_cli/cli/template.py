@@ -66,6 +66,9 @@ def template(
         expected = 1 if all_actions else 2
         if len(args) != expected:
             usage = "cess template --all ANNÉE -o DOSSIER" if all_actions else "cess template ACTION ANNÉE -o FICHIER"
+            alone = args[0] if len(args) == 1 else ""
+            if not all_actions and alone.isdigit() and len(alone) == 4:  # a year alone: one action, or all?
+                usage += f" ; pour le modèle de chaque action : cess template --all {alone} -o DOSSIER"
             raise CessError(f"Arguments attendus : {usage} (aide : cess template --help).")
         check_output(output, folder=all_actions)
         _, ref = config_and_referential(config, schemas)

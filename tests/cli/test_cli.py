@@ -147,6 +147,13 @@ def test_template_one_and_all(ref, tmp_path):
     written = {p.name: _identification(p) for p in (tmp_path / "all").iterdir()}
     assert written == {f"bilan_{code}_2016.xlsx": (code, 2016) for code, a in ref.actions.items() if 2016 in a.annees}
 
+    # a year alone: the action is missing, or --all was meant; nothing is written
+    result = invoke("template", "2015", "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
+    assert "pour le modèle de chaque action : cess template --all 2015 -o DOSSIER" in " ".join(result.output.split())
+    result = invoke("template", "ANIM", "-o", str(tmp_path / "x.xlsx"))
+    assert result.exit_code == 2 and "--all" not in result.output
+
 
 def test_schemas_commands(ref):
     result = invoke("schemas", "check")
