@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from cess_cli.consolidation.evaluation import Evaluation
+    from cess_cli.consolidation.sources import Source
 
 PeriodArg = Annotated[
     str,
@@ -106,9 +107,30 @@ def _print_completeness_summary(ev: Evaluation) -> bool:
         )
     )
     problems = df[df["etat"] != "valide"] if expected else df
+    why: dict[tuple[str | None, int | None], list[str]] = {}  # the files that do not count, and why
+    for s in ev.sources:
+        if s.raison in ("invalide", "conflit"):
+            why.setdefault((s.action, s.annee), []).append(f"{s.name} : {s.motif}{_first_error(s)}")
     for r in problems.itertuples(index=False):
         out.print(Text(f"  {r.code_action} {r.annee} : {r.etat}", style="yellow"))
+        for line in why.get((str(r.code_action), int(str(r.annee))), []):
+            out.print(Text(f"    {line}", style="yellow"))
+    if why:
+        out.print(Text("  Chaque erreur, à sa cellule : cess validate FICHIER, ou la feuille Anomalies du classeur."))
     return _print_unread(ev) or bool(len(problems))
+
+
+def _first_error(source: Source) -> str:
+    """« ; première erreur (Indicateurs!E7) : … » for an invalid bilan, else ""."""
+    if source.raison != "invalide":
+        return ""
+    from cess_cli.findings import Severity  # not imported for `cess --help`
+
+    error = next((f for f in source.findings if f.severity is Severity.ERREUR), None)
+    if error is None:
+        return ""
+    place = "!".join(p for p in (error.sheet, error.cell) if p)
+    return f" ; première erreur{f' ({place})' if place else ''} : {error.message}"
 
 
 def _print_unread(ev: Evaluation) -> bool:

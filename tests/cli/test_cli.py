@@ -211,6 +211,14 @@ def test_consolidate_in_repository_uses_cess_toml(tmp_path, monkeypatch):
         sources = {row["source"].split("!")[0] for row in csv.DictReader(fh)}
     assert sources and sources <= samples
     assert "III_1.1.2 2015 : invalide" in result.output
+    # each file that does not count, with its first error and where it is (a user's review: the bare
+    # « invalide » said neither why nor where to look)
+    shown = " ".join(result.output.split())
+    assert (
+        "bilan_III_1.1.2_2015.xlsx : invalide (1 erreur) : non compté ; première erreur (Indicateurs!E2) : "
+        "La ventilation par département" in shown
+    )
+    assert "cess validate FICHIER, ou la feuille Anomalies du classeur" in shown
     assert invoke("consolidate", "2015", "--out", str(tmp_path), "--strict").exit_code == 1
 
 
