@@ -288,6 +288,13 @@ def _list_validation(ws: Worksheet, cells: str, formula: str, error: str) -> Non
     ws.add_data_validation(dv)
 
 
+def _others(ref: Referential) -> str:
+    """« Un financeur qui n'est pas partenaire du contrat s'inscrit AUTRES. », from the
+    funder marked `hors_contrat` in financeurs.yaml ("" when none is)."""
+    code = next((c for c, f in ref.financeurs.items() if f.hors_contrat), None)
+    return f" Un financeur qui n'est pas partenaire du contrat s'inscrit {code}." if code else ""
+
+
 def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) -> None:
     action = ref.actions[action_code]
     final = year == max(action.annees)
@@ -307,7 +314,8 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
             False,
         ),
         (
-            "   Unités : « nombre » = entier positif ; « ETP » et « euros » = nombre décimal positif (virgule décimale).",
+            "   Unités : « nombre » = entier positif ou nul ; « ETP » et « euros » = nombre décimal positif ou nul "
+            "(virgule décimale).",
             False,
         ),
         (
@@ -323,7 +331,7 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
         ),
         (
             "3. Financements : une ligne par source de financement, avec le code de la liste (REGION, ETAT, CDC, collectivités…), "
-            "le montant prévu et le montant obtenu en euros.",
+            "le montant prévu et le montant obtenu en euros." + _others(ref),
             False,
         ),
         (
@@ -346,7 +354,8 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
             False,
         ),
         (
-            "• Vous pouvez vérifier votre bilan avant envoi : la CRESS vous renverra la liste précise des cellules à corriger.",
+            "• À réception, la CRESS vérifie votre bilan et vous renvoie, s'il y a lieu, la liste précise des cellules à "
+            "corriger.",
             False,
         ),
     ]

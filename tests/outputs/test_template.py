@@ -54,6 +54,11 @@ def test_template_content(ref, tmp_path):
     assert "dernière année" in guide
     # dont_qpv / dont_zrr are counts in the value's unit: a share typed as 15 (%) would pass unseen
     assert "un nombre, pas un pourcentage" in guide and "parts en" not in guide
+    # a user's review: 0 is a number too; where a funder outside the contract goes; an operator
+    # cannot check the bilan themselves before sending it
+    assert "« nombre » = entier positif ou nul" in guide
+    assert "Un financeur qui n'est pas partenaire du contrat s'inscrit AUTRES." in guide
+    assert "vérifie votre bilan" in guide and "Vous pouvez vérifier" not in guide
     # labels wrap in their column (30 wide, so the sheet prints on one page wide at 60 % or more)
     assert ws.column_dimensions["B"].width >= 30 and rows["personnes_en_parcours"][1].alignment.wrap_text
 
