@@ -292,6 +292,11 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "L'indicateur « {trouve} » apparaît plusieurs fois (aussi en {detail}).",
         "Gardez une seule ligne.",
     ),
+    "indicateur.ecart_cible": (
+        W,
+        "La valeur {trouve} de « {detail} » est loin de la cible de l'année ({attendu}, {part}), sans commentaire.",
+        "Si la valeur est juste, expliquez l'écart dans la colonne « commentaire » ; sinon corrigez-la.",
+    ),
     "indicateur.calcule": (
         W,
         "« {trouve} » est calculé par cess ; la valeur saisie est ignorée.",

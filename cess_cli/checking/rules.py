@@ -1,4 +1,5 @@
-"""Checks across values: territorial breakdowns against their totals, and the referential's rules."""
+"""Checks across values: territorial breakdowns against their totals, the referential's
+rules, and values far from their target without a commentaire."""
 
 from __future__ import annotations
 
@@ -8,6 +9,36 @@ from typing import Any
 from cess_cli.checking.state import FileCheck
 from cess_cli.reading import cells
 from cess_cli.referential.action_models import MAX_VALUE
+from cess_cli.wording import half_up, typed_number
+
+TARGET_RATIO = 2.0  # far from target: above x2 or below /2 of the target
+
+
+def far_from_target(value: float, target: float | None) -> bool:
+    """Far from target (SPEC §6, plausibility): above x2 or below /2 of it; a positive value
+    against a target of 0 too, and 0 against a positive target. No target: never far."""
+    if target is None:
+        return False
+    if target == 0:
+        return value != 0
+    return value / target > TARGET_RATIO or value / target < 1 / TARGET_RATIO
+
+
+def check_targets(run: FileCheck, action_code: str, year: Any, indic: dict[str, Any], comments: dict[str, str]) -> None:
+    """A value far from the action's target of the year (`far_from_target`) with no
+    commentaire is an avertissement (`indicateur.ecart_cible`) at its cell: the operator is
+    asked for the explanation the Mode d'emploi asks for, before the COPIL reads the gap
+    in *Anomalies*. A value refused elsewhere is not judged."""
+    for ia, _ in run.ref.typed_indicators(action_code):
+        value, target = indic.get(ia.code), ia.cibles.get(year) if isinstance(year, int) else None
+        if value is None or comments.get(ia.code) or not _in_bounds(value) or not far_from_target(value, target):
+            continue
+        if ("indicateurs", ia.code) in run.reported:
+            continue
+        share = f"{typed_number(int(half_up(value / target, 0, scale=2)))} % de la cible" if target else "cible nulle"
+        sheet, cell = run.addr[("indicateurs", ia.code)]
+        run.add("indicateur.ecart_cible", sheet, cell, trouve=value, attendu=target, detail=ia.code, part=share)
+
 
 _OPS = {
     "<=": operator.le,

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from cess_cli.checking.bilan import Bilan
 from cess_cli.checking.identification import Identification, read_identification
 from cess_cli.checking.pydantic_findings import findings_from_pydantic
-from cess_cli.checking.rules import check_rules, check_territories
+from cess_cli.checking.rules import check_rules, check_targets, check_territories
 from cess_cli.checking.sheets import read_financements, read_indicators, read_qualitatif, read_territoires
 from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.checking.structure import locate_sheets
@@ -116,6 +116,7 @@ def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:
         findings_from_pydantic(run, exc, ident.code)
     check_territories(run, ident.code, indic, territoires, sheets["territoires"] is not None)
     check_rules(run, indic)
+    check_targets(run, ident.code, ident.annee, indic, comments)
     _check_deadline(run, ident)
     if not run.result.valid:
         return None

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from cess_cli.catalogue import make
+from cess_cli.checking.rules import far_from_target
 from cess_cli.consolidation.shared import by_action
 from cess_cli.findings import Finding
 from cess_cli.referential.loading import Referential
 from cess_cli.wording import half_up, typed_number
 
 JUMP_RATIO = 3.0  # year-on-year: flagged when above x3 or below /3 of the previous year
-TARGET_RATIO = 2.0  # far from target: above x2 or below /2 of the target
 
 
 def cumulative_checks(
@@ -91,16 +91,6 @@ def _jump(before: float | None, value: float) -> bool:
     return value / before > JUMP_RATIO or before / value > JUMP_RATIO
 
 
-def _far_from_target(value: float, target: float | None) -> bool:
-    """Far from target: above x2 or below /2 of it; a positive value against a target of 0
-    too, and 0 against a positive target."""
-    if target is None:
-        return False
-    if target == 0:
-        return value != 0
-    return value / target > TARGET_RATIO or value / target < 1 / TARGET_RATIO
-
-
 def _rank(codes: dict[str, Any], code: str) -> tuple[int, str]:
     """A code's place in the referential's order (unknown codes last, by name)."""
     return (list(codes).index(code), "") if code in codes else (len(codes), code)
@@ -113,7 +103,7 @@ def _in_order(per_action: dict[str, Any], ref: Referential) -> list[tuple[str, A
 
 def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -> list[Finding]:
     """Year-on-year jumps and values far from target, flagged when the bilan gives no
-    commentaire (`_jump`, `_far_from_target`). Values are shown as typed (`0,12`)."""
+    commentaire (`_jump`, `checking.rules.far_from_target`). Values are shown as typed (`0,12`)."""
     out = []
     for code, per_year in _in_order(by_action(bilans), ref):
         action = ref.actions[code]
@@ -141,7 +131,7 @@ def plausibility_checks(bilans: list[Any], ref: Referential, years: list[int]) -
                         )
                     )
                 target = targets.get(ind_code, {}).get(y)
-                if _far_from_target(value, target):
+                if far_from_target(value, target):
                     assert target is not None
                     share = (
                         f"{typed_number(int(half_up(value / target, 0, scale=2)))} % de la cible"
