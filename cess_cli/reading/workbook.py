@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
-from cess_cli.reading import kinds
+from cess_cli.reading import integrity, kinds, ods
 from cess_cli.reading.cells import PERCENT_FORMAT, CellError, PercentValue, normalize
 from cess_cli.reading.files import SPREADSHEET_SUFFIXES
 from cess_cli.reading.kinds import Marks, Merge
@@ -74,13 +74,14 @@ class Book:
 class CalamineBook(Book):
     """`.xlsx`, `.xlsm`, `.ods` read by python-calamine, with the cell kinds of kinds.py."""
 
-    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str) -> None:
+    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str, content: bytes | None = None) -> None:
         hidden = frozenset(m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible)
         super().__init__(list(wb.sheet_names), hidden)
         self._wb = wb
         self._zip = archive
         self._data = data
         self._kind = kind
+        self._content = content  # an .ods's content.xml, inflated and checked on opening
         self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
         self._percent: frozenset[int] | None = None
 
@@ -89,7 +90,7 @@ class CalamineBook(Book):
             cal = self._wb.get_sheet_by_name(name)
             rows = cal.to_python(skip_empty_area=False)
         except Exception:  # calamine refused the part: say which sheet, and why when it is damaged
-            reason = malformed([self._part(name)]) if self._kind != "ods" else None
+            reason = self._why_refused(name) if self._kind != "ods" else None
             if reason is not None:
                 raise DamagedSheet(name, reason) from None
             raise
@@ -102,6 +103,19 @@ class CalamineBook(Book):
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (cal.merged_cell_ranges or [])]
         _apply(rows, marks)
         return Sheet(name, rows, merged)
+
+    def _why_refused(self, name: str) -> str | None:
+        """Why calamine refused a sheet: its part is damaged, or it refers to a shared
+        string the table does not hold."""
+        xml = self._part(name)
+        reason = malformed([xml])
+        if reason is None:
+            info = integrity.shared_strings_info(self._zip)
+            sst = None if info is None else kinds.entry_bytes(self._zip, info, self._data)
+            reason = integrity.missing_shared_string(
+                xml, sst, "xl/sharedStrings.xml" if info is None else info.filename
+            )
+        return reason
 
     def _part(self, name: str) -> bytes:
         """The bytes of one sheet's part: those the pre-flight found and inflated."""
@@ -132,8 +146,11 @@ class CalamineBook(Book):
 
     def _ods_kinds(self) -> dict[str, tuple[Marks, list[Merge]]]:
         if self._ods is None:
-            content = self._zip.read("content.xml")
-            self._ods = kinds.ods_sheets(io.BytesIO(content)) if kinds.ods_needs_walk(content) else {}
+            content = self._content if self._content is not None else self._zip.read("content.xml")
+            info = next((i for i in self._zip.infolist() if i.filename == "styles.xml"), None)
+            percent = frozenset() if info is None else kinds.ods_percent_styles(self._zip.read(info))
+            walk = kinds.ods_needs_walk(content, percent)
+            self._ods = kinds.ods_sheets(io.BytesIO(content), percent) if walk else {}
         return self._ods
 
     def close(self) -> None:
@@ -299,12 +316,35 @@ def _open(checked: Checked) -> Book:
         quiet = io.StringIO()  # xlrd writes its warnings to stdout otherwise
         book = xlrd.open_workbook(file_contents=checked.data, formatting_info=True, on_demand=True, logfile=quiet)
         return XlsBook(book)
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
     archive = checked.archive or zipfile.ZipFile(io.BytesIO(checked.data))
-    return CalamineBook(wb, archive, checked.data, checked.kind or "xlsx")
+    kind = checked.kind or "xlsx"
+    content = _checked_parts(archive, checked.data, kind)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
+    except Exception:
+        if content is None:
+            raise
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(ods.compacted(archive, content)))  # Gnumeric's (ods.py)
+    return CalamineBook(wb, archive, checked.data, kind, content)
+
+
+def _checked_parts(archive: zipfile.ZipFile, data: bytes, kind: str) -> bytes | None:
+    """The parts every sheet's values depend on, checked whole before calamine reads them
+    (integrity.py): an `.xlsx`'s shared strings, an `.ods`'s content.xml (returned, for
+    the reader). Raises `integrity.DamagedPart`."""
+    if kind == "ods":
+        content = kinds.entry_bytes(archive, archive.getinfo("content.xml"), data)
+        integrity.check_ods_content(content)
+        return content
+    info = integrity.shared_strings_info(archive)
+    if info is not None:
+        integrity.check_shared_strings(kinds.entry_bytes(archive, info, data), info.filename)
+    return None
 
 
 def _open_error(exc: Exception, display: str) -> Finding:
+    if isinstance(exc, integrity.DamagedPart):
+        return make("fichier.illisible", display, detail=exc.reason)
     if "encrypted" in str(exc).lower() or type(exc).__name__ == "PasswordError":
         return make("fichier.chiffre", display)
     return make("fichier.illisible", display, detail=short_reason(exc))

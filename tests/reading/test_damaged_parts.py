@@ -1,0 +1,117 @@
+"""A damaged part that every sheet's values depend on — an .xlsx's shared strings, an
+.ods's content.xml — is a damaged file, never a text cell read as a blank or as another
+cell's text (reading/integrity.py). The files are the field-case control bilan, saved by
+Excel (shared strings) and by LibreOffice (.ods), rewritten entry by entry."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cess_cli.pipeline import validate_paths
+from cess_cli.reading import integrity
+
+from ..hostile import rezip
+
+CASES = Path(__file__).parents[1] / "fixtures" / "field_cases"
+XLSX, ODS = CASES / "C00_control_excel.xlsx", CASES / "C00_control_excel.ods"
+SST = "xl/sharedStrings.xml"
+PORTEUR = b"Union r\xc3\xa9gionale des Scop"  # Identification!C4, in both files
+
+
+def _broken_tag(data: bytes) -> bytes:  # `<t …>Union` loses its `>`
+    at = data.index(PORTEUR)
+    assert data[at - 1 : at] == b">"
+    return data[: at - 1] + data[at:]
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[: len(data) * 6 // 10]
+
+
+def _entry_dropped(data: bytes) -> bytes:  # well-formed, one <si> less: every later text shifts
+    at = data.rindex(b"<si>", 0, data.index(PORTEUR))
+    return data[:at] + data[data.index(b"</si>", at) + 5 :]
+
+
+def _last_entry_dropped(data: bytes) -> bytes:  # well-formed, no count to say an entry is missing
+    data = data.replace(b' count="134" uniqueCount="134"', b"", 1)
+    at = data.rindex(b"<si>")
+    return data[:at] + data[data.index(b"</si>", at) + 5 :]
+
+
+def _validate(path: Path, ref) -> tuple[list[tuple[str, str | None]], str, bool]:
+    [result] = validate_paths([path], ref).files
+    return [(f.code, f.sheet) for f in result.findings], " ".join(f.message for f in result.findings), result.valid
+
+
+def _write(tmp_path: Path, source: Path, part: str, damage) -> Path:
+    original = zipfile.ZipFile(source).read(part)
+    assert damage(original) != original
+    path = tmp_path / source.name
+    path.write_bytes(rezip(source.read_bytes(), lambda name, data: damage(data) if name == part else data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (_broken_tag, f"textes partagés endommagés ({SST}) : XML mal formé (ligne 2, colonne "),
+        (_truncated, f"textes partagés endommagés ({SST}) : XML mal formé (ligne 2, colonne "),
+        (_entry_dropped, f"textes partagés incomplets ({SST}) : 133 textes sur les 134 annoncés"),
+    ],
+)
+def test_damaged_shared_strings_are_a_damaged_file(ref, tmp_path, damage, says):
+    findings, message, valid = _validate(_write(tmp_path, XLSX, SST, damage), ref)
+    assert findings == [("fichier.illisible", None)] and not valid
+    assert says in message and XLSX.name in str(tmp_path / XLSX.name)
+
+
+def test_a_sheet_referring_to_a_string_the_table_lacks_is_named(ref, tmp_path):
+    # a well-formed table that announces nothing: calamine refuses the sheet that refers
+    # beyond it (« index not found »); cess says which sheet and which part
+    def patch(name: str, data: bytes) -> bytes:
+        if name == SST:
+            return _last_entry_dropped(data)
+        if name == "xl/worksheets/sheet1.xml":  # Identification!C4, the porteur, refers to the last string
+            return data.replace(b'<c r="C4" s="2" t="s"><v>10</v></c>', b'<c r="C4" s="2" t="s"><v>133</v></c>', 1)
+        return data
+
+    path = tmp_path / XLSX.name
+    path.write_bytes(rezip(XLSX.read_bytes(), patch))
+    findings, message, valid = _validate(path, ref)
+    assert findings == [("fichier.illisible", "Identification")] and not valid
+    assert f"textes partagés incomplets ({SST}) : la feuille renvoie au texte n° 134, la table en a 133" in message
+
+
+@pytest.mark.parametrize(
+    ("damage", "sheet"), [(_broken_tag, "Identification"), (_truncated, None)], ids=["tag", "tronque"]
+)
+def test_a_damaged_ods_content_is_a_damaged_file_naming_the_sheet(ref, tmp_path, damage, sheet):
+    findings, message, valid = _validate(_write(tmp_path, ODS, "content.xml", damage), ref)
+    assert findings == [("fichier.illisible", None)] and not valid
+    assert "contenu endommagé (content.xml, feuille « " in message and "XML mal formé (ligne " in message
+    if sheet:
+        assert f"feuille « {sheet} »" in message
+
+
+def test_the_undamaged_files_are_read_as_before(ref):
+    for path in (XLSX, ODS):
+        findings, _, valid = _validate(path, ref)
+        assert valid and findings == [], path.name
+
+
+def test_the_quick_test_passes_whole_parts_and_fails_damaged_ones():
+    sst = zipfile.ZipFile(XLSX).read(SST)
+    content = zipfile.ZipFile(ODS).read("content.xml")
+    assert integrity.looks_whole(sst, b"sst") and integrity.looks_whole(content, b"document-content")
+    for damage in (_broken_tag, _truncated):
+        assert not integrity.looks_whole(damage(sst), b"sst")
+        assert not integrity.looks_whole(damage(content), b"document-content")
+    # a closing tag lost keeps `<` and `>` balanced: the count of opening and closing tags tells
+    assert not integrity.looks_whole(sst.replace(b"</t></si>", b"</t>", 1), b"sst")
+    # a `>` typed in a text (XML allows it) only sends the part to the parser, which finds it sound
+    assert not integrity.looks_whole(sst.replace(PORTEUR, b"a > b", 1), b"sst")
+    integrity.check_shared_strings(sst.replace(PORTEUR, b"a > b", 1), SST)
