@@ -110,8 +110,14 @@ def test_the_quick_test_passes_whole_parts_and_fails_damaged_ones():
     for damage in (_broken_tag, _truncated):
         assert not integrity.looks_whole(damage(sst), b"sst")
         assert not integrity.looks_whole(damage(content), b"document-content")
-    # a closing tag lost keeps `<` and `>` balanced: the count of opening and closing tags tells
-    assert not integrity.looks_whole(sst.replace(b"</t></si>", b"</t>", 1), b"sst")
+    # a closing tag lost keeps `<` and `>` balanced: the count of entries, or of opening
+    # and closing tags, tells
+    lost = sst.replace(b"</t></si>", b"</t>", 1)
+    assert integrity.looks_whole(lost, b"sst") and not integrity.tags_balance(lost)
+    with pytest.raises(integrity.DamagedPart, match="XML mal formé"):
+        integrity.check_shared_strings(lost, SST)
+    with pytest.raises(integrity.DamagedPart, match="XML mal formé"):  # no count announced
+        integrity.check_shared_strings(lost.replace(b' uniqueCount="134"', b""), SST)
     # a `>` typed in a text (XML allows it) only sends the part to the parser, which finds it sound
     assert not integrity.looks_whole(sst.replace(PORTEUR, b"a > b", 1), b"sst")
     integrity.check_shared_strings(sst.replace(PORTEUR, b"a > b", 1), SST)
