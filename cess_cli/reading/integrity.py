@@ -6,7 +6,7 @@ whose tag is broken swallows the strings after it, and every text cell from ther
 reads the next one's text (`contact_nom` where the operator typed a name) or nothing; a
 truncated table, or one that lost an entry, shifts them the same way; in an `.ods`, a
 cell whose tag is broken reads as a blank. The sheet's own count of values
-(workbook._check_all_read) cannot see any of this. So each such part is looked at once
+(workbook._all_read) cannot see any of this. So each such part is looked at once
 per file, by a test in C over its bytes (`looks_whole`: the root element closes the
 part, every `<` has its `>`; for the shared strings, the table holds as many entries
 as it announces, or as many elements close as open), and parsed
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
@@ -66,12 +67,14 @@ def shared_strings_info(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     return None
 
 
-def check_shared_strings(sst: bytes, part: str) -> None:
+def check_shared_strings(sst: bytes, part: str, *, parse: bool = False) -> None:
     """Raise `DamagedPart` when the shared-strings part `sst` (named `part` in the
     archive) is not well-formed XML or holds fewer strings (`<si>`) than its
-    `uniqueCount` announces. The common case costs a few passes in C."""
+    `uniqueCount` announces. The common case costs a few passes in C; `parse` parses
+    the part whatever the quick test says (a sheet lost a value: workbook.py)."""
     announced = _announced(sst)  # Excel and LibreOffice write it: then one count of entries
-    if looks_whole(sst, b"sst") and (sst.count(b"</si>") == announced if announced else tags_balance(sst)):
+    whole = looks_whole(sst, b"sst") and (sst.count(b"</si>") == announced if announced else tags_balance(sst))
+    if whole and not parse:
         return
     try:
         root = DET.fromstring(sst)
@@ -81,6 +84,42 @@ def check_shared_strings(sst: bytes, part: str) -> None:
     count = root.get("uniqueCount")
     if count is not None and count.isdigit() and held < int(count):
         raise DamagedPart(f"textes partagés incomplets ({part}) : {held} textes sur les {count} annoncés")
+
+
+def check_styles(styles: bytes, part: str) -> None:
+    """Raise `DamagedPart` when the styles part is not well-formed XML: calamine reads a
+    damaged one leniently, and a cell format shifted onto a figure makes it a date
+    (« 1900-01-11 » where the operator typed 11). The reader checks each distinct styles
+    part once (workbook._styles_checked), so it is parsed whole (expat, in C): a broken
+    tag that keeps `<` and `>` balanced (`<xfnumFmtId="164"`) is a damage too."""
+    error = _expat_error(styles)
+    if error is not None:
+        raise DamagedPart(f"styles endommagés ({part}) : {error}")
+
+
+def _expat_error(xml: bytes, start: Callable[[str, dict[str, str]], None] | None = None) -> str | None:
+    """Why `xml` is not well-formed XML (« XML mal formé (ligne 2, colonne 5) »), or None;
+    a DTD is refused as defusedxml refuses it (no entity is ever expanded). `start`, when
+    given, sees each element as it opens."""
+    parser = expat.ParserCreate()
+    if start is not None:
+        parser.StartElementHandler = start
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        return f"XML mal formé (ligne {exc.lineno}, colonne {exc.offset + 1})"
+    except _DtdRefused:
+        return "contenu XML refusé (entités ou déclaration DTD)"
+    return None
+
+
+class _DtdRefused(Exception):
+    pass
+
+
+def _refuse_dtd(*_: object) -> None:
+    raise _DtdRefused
 
 
 def _announced(sst: bytes) -> int | None:
@@ -99,25 +138,16 @@ def check_ods_content(content: bytes) -> None:
     the sheet where the damage lies. The common case costs a few passes in C."""
     if looks_whole(content, b"document-content"):  # tags_balance would triple the cost: not here
         return
-    parser = expat.ParserCreate()
     sheets: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name.endswith(":table") or name == "table":
             sheets.append(next((v for k, v in attrs.items() if k.endswith(":name")), ""))
 
-    def refuse(*_: object) -> None:
-        raise DamagedPart("contenu endommagé (content.xml) : contenu XML refusé (entités ou déclaration DTD)")
-
-    parser.StartElementHandler = start
-    parser.StartDoctypeDeclHandler = refuse  # as defusedxml: no DTD, so no entity to expand
-    try:
-        parser.Parse(content, True)
-    except expat.ExpatError as exc:
+    error = _expat_error(content, start)
+    if error is not None:
         where = f", feuille « {sheets[-1]} »" if sheets else ""
-        raise DamagedPart(
-            f"contenu endommagé (content.xml{where}) : XML mal formé (ligne {exc.lineno}, colonne {exc.offset + 1})"
-        ) from None
+        raise DamagedPart(f"contenu endommagé (content.xml{where}) : {error}")
 
 
 def missing_shared_string(sheet: bytes, sst: bytes | None, part: str) -> str | None:

@@ -73,7 +73,7 @@ def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell formats (indexes into `cellXfs` of `xl/styles.xml`) that show a number as a
     percentage: the built-in formats 9 and 10 (`0%`, `0.00%`) and any custom format with
     a `%` outside quotes. Excel stores « 12 % » typed in a cell as 0.12 in such a format.
-    The reader keeps the result per styles part (workbook._percent_of)."""
+    The reader keeps the result per styles part (workbook._styles_checked)."""
     if b"%" not in styles and b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles:
         return frozenset()  # the common case: the templates use none
     root = DET.fromstring(styles)

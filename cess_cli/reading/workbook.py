@@ -74,16 +74,16 @@ class Book:
 class CalamineBook(Book):
     """`.xlsx`, `.xlsm`, `.ods` read by python-calamine, with the cell kinds of kinds.py."""
 
-    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str, content: bytes | None = None) -> None:
+    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str, parts: Parts | None = None) -> None:
         hidden = frozenset(m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible)
         super().__init__(list(wb.sheet_names), hidden)
         self._wb = wb
         self._zip = archive
         self._data = data
         self._kind = kind
-        self._content = content  # an .ods's content.xml, inflated and checked on opening
+        self._content, self._percent = parts if parts is not None else (None, None)  # checked on opening
         self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
-        self._percent: frozenset[int] | None = None
+        self._strings_checked = False
 
     def sheet(self, name: str) -> Sheet:
         try:
@@ -98,7 +98,8 @@ class CalamineBook(Book):
             marks, merged = self._ods_kinds().get(name, ({}, []))
         else:
             xml = self._part(name)
-            _check_all_read(name, xml, rows)
+            if not _all_read(name, xml, rows):
+                self._check_shared_strings(name)
             marks = kinds.xlsx_marks(xml, self._percent_styles())
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (cal.merged_cell_ranges or [])]
         _apply(rows, marks)
@@ -117,6 +118,19 @@ class CalamineBook(Book):
             )
         return reason
 
+    def _check_shared_strings(self, name: str) -> None:
+        """Parse the shared strings, once per file, when a sheet holds fewer values than
+        its part (a string whose tag is damaged inside reads as a blank). Raises
+        `DamagedSheet` naming the sheet where a value went missing."""
+        info = integrity.shared_strings_info(self._zip)
+        if self._strings_checked or info is None:
+            return
+        self._strings_checked = True
+        try:
+            integrity.check_shared_strings(kinds.entry_bytes(self._zip, info, self._data), info.filename, parse=True)
+        except integrity.DamagedPart as exc:
+            raise DamagedSheet(name, exc.reason) from None
+
     def _part(self, name: str) -> bytes:
         """The bytes of one sheet's part: those the pre-flight found and inflated."""
         record = archive(self._zip)
@@ -134,8 +148,7 @@ class CalamineBook(Book):
     def _percent_styles(self) -> frozenset[int]:
         """The percentage formats of the workbook's styles part (none in the templates)."""
         if self._percent is None:
-            info = next((i for i in self._zip.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
-            self._percent = frozenset() if info is None else _percent_of(self._zip, info, self._data)
+            self._percent = _styles_checked(self._zip, self._data)
         return self._percent
 
     def _info(self, part: str) -> zipfile.ZipInfo:
@@ -161,15 +174,22 @@ class CalamineBook(Book):
 _STYLES: dict[tuple[int, int], frozenset[int]] = {}  # (CRC-32, size) of a styles part -> its percent formats
 
 
-def _percent_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> frozenset[int]:
-    """The percentage formats of a styles part, known by its CRC-32 and size from the zip
-    directory (bilans made from one template share it byte for byte): inflated once."""
+def _styles_checked(zf: zipfile.ZipFile, data: bytes) -> frozenset[int]:
+    """The percentage formats of the workbook's styles part, which is checked whole
+    (integrity.check_styles: a damaged one makes calamine read figures as dates), known
+    by its CRC-32 and size from the zip directory (bilans made from one template share it
+    byte for byte): inflated and checked once. Raises `integrity.DamagedPart`."""
+    info = next((i for i in zf.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
+    if info is None:
+        return frozenset()
     key = (info.CRC, info.file_size)
     found = _STYLES.get(key)
     if found is None:
+        styles = kinds.entry_bytes(zf, info, data)
+        integrity.check_styles(styles, info.filename)
         if len(_STYLES) > 256:
             _STYLES.clear()
-        found = _STYLES[key] = kinds.percent_styles(kinds.entry_bytes(zf, info, data))
+        found = _STYLES[key] = kinds.percent_styles(styles)
     return found
 
 
@@ -181,21 +201,23 @@ class DamagedSheet(Exception):
         self.sheet, self.reason = sheet, reason
 
 
-def _check_all_read(name: str, xml: bytes, rows: list[list[Any]]) -> None:
-    """Every value the part holds is in the grid python-calamine returned, else the part is
-    checked for damage: calamine reads a part that is not well-formed XML leniently, and a
+def _all_read(name: str, xml: bytes, rows: list[list[Any]]) -> bool:
+    """Whether every value the part holds is in the grid python-calamine returned; if not,
+    the part is checked for damage: calamine reads a part that is not well-formed XML leniently, and a
     cell whose tag is broken (`<c r="C2" t="n"00</v></c>`) vanished with its figure. The
     count of closing `</v>` and `</is>` tags (a cell's value, shared or inline) against the
     cells calamine filled decides in a few microseconds; when they differ (error cells and
     empty formula results, which calamine leaves blank, damage, a prefixed `</x:v>`), expat
-    decides. Raises `DamagedSheet`."""
+    decides. Raises `DamagedSheet`; False when the part is sound but values are missing
+    (then the shared strings are parsed: CalamineBook._check_shared_strings)."""
     expected = xml.count(b"</v>") + xml.count(b"</is>")
     filled = sum(len(row) - row.count("") for row in rows)  # in C: a sheet has hundreds of empty cells
     if filled == expected:
-        return
+        return True
     reason = malformed([xml])
     if reason is not None:
         raise DamagedSheet(name, reason)
+    return False
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:
@@ -318,28 +340,32 @@ def _open(checked: Checked) -> Book:
         return XlsBook(book)
     archive = checked.archive or zipfile.ZipFile(io.BytesIO(checked.data))
     kind = checked.kind or "xlsx"
-    content = _checked_parts(archive, checked.data, kind)
+    parts = _checked_parts(archive, checked.data, kind)
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
     except Exception:
-        if content is None:
+        if parts[0] is None:
             raise
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(ods.compacted(archive, content)))  # Gnumeric's (ods.py)
-    return CalamineBook(wb, archive, checked.data, kind, content)
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(ods.compacted(archive, parts[0])))  # Gnumeric's (ods.py)
+    return CalamineBook(wb, archive, checked.data, kind, parts)
 
 
-def _checked_parts(archive: zipfile.ZipFile, data: bytes, kind: str) -> bytes | None:
+Parts = tuple[bytes | None, frozenset[int] | None]  # an .ods's content.xml; an .xlsx's percent formats
+
+
+def _checked_parts(archive: zipfile.ZipFile, data: bytes, kind: str) -> Parts:
     """The parts every sheet's values depend on, checked whole before calamine reads them
-    (integrity.py): an `.xlsx`'s shared strings, an `.ods`'s content.xml (returned, for
-    the reader). Raises `integrity.DamagedPart`."""
+    (integrity.py): an `.xlsx`'s shared strings and styles (its percentage formats are
+    returned), an `.ods`'s content.xml (returned, for the reader). Raises
+    `integrity.DamagedPart`."""
     if kind == "ods":
         content = kinds.entry_bytes(archive, archive.getinfo("content.xml"), data)
         integrity.check_ods_content(content)
-        return content
+        return content, None
     info = integrity.shared_strings_info(archive)
     if info is not None:
         integrity.check_shared_strings(kinds.entry_bytes(archive, info, data), info.filename)
-    return None
+    return None, _styles_checked(archive, data)
 
 
 def _open_error(exc: Exception, display: str) -> Finding:

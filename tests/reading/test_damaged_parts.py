@@ -86,6 +86,33 @@ def test_a_sheet_referring_to_a_string_the_table_lacks_is_named(ref, tmp_path):
     assert f"textes partagés incomplets ({SST}) : la feuille renvoie au texte n° 134, la table en a 133" in message
 
 
+def test_a_string_whose_tag_lost_a_space_is_caught_where_its_value_went_missing(ref, tmp_path):
+    # `<txml:space="preserve">`: `<` and `>` balance, the entries are all there, and calamine
+    # reads the string as a blank; the sheet's count of values tells, then the parser names it
+    def damage(data: bytes) -> bytes:
+        return data.replace(b'<t xml:space="preserve">' + PORTEUR, b'<txml:space="preserve">' + PORTEUR, 1)
+
+    findings, message, valid = _validate(_write(tmp_path, XLSX, SST, damage), ref)
+    assert findings == [("fichier.illisible", "Identification")] and not valid
+    assert f"textes partagés endommagés ({SST}) : XML mal formé (ligne 2, colonne " in message
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _truncated,
+        # a broken tag that keeps `<` and `>` balanced: calamine then shifted the cell
+        # formats, and figures read as dates (« 1900-01-11 » where 11 was typed)
+        lambda data: data.replace(b"<xf ", b"<xf", 3),
+    ],
+    ids=["tronque", "balise"],
+)
+def test_damaged_styles_are_a_damaged_file_not_figures_read_as_dates(ref, tmp_path, damage):
+    findings, message, valid = _validate(_write(tmp_path, XLSX, "xl/styles.xml", damage), ref)
+    assert findings == [("fichier.illisible", None)] and not valid
+    assert "styles endommagés (xl/styles.xml) : XML mal formé (ligne " in message
+
+
 @pytest.mark.parametrize(
     ("damage", "sheet"), [(_broken_tag, "Identification"), (_truncated, None)], ids=["tag", "tronque"]
 )
