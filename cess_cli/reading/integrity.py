@@ -1,18 +1,21 @@
 """Whether the parts a sheet's values depend on, beyond the sheet's own part, are whole:
-an `.xlsx`'s shared strings (`xl/sharedStrings.xml`) and an `.ods`'s `content.xml`.
+an `.xlsx`'s shared strings (`xl/sharedStrings.xml`) and styles (`xl/styles.xml`), an
+`.ods`'s `content.xml`.
 
 python-calamine reads a part that is not well-formed XML leniently: a shared string
 whose tag is broken swallows the strings after it, and every text cell from there on
 reads the next one's text (`contact_nom` where the operator typed a name) or nothing; a
-truncated table, or one that lost an entry, shifts them the same way; in an `.ods`, a
-cell whose tag is broken reads as a blank. The sheet's own count of values
-(workbook._all_read) cannot see any of this. So each such part is looked at once
-per file, by a test in C over its bytes (`looks_whole`: the root element closes the
-part, every `<` has its `>`; for the shared strings, the table holds as many entries
-as it announces, or as many elements close as open), and parsed
-only when that test fails: a part that is not well-formed XML, or holds fewer strings
-than it announces, is a damaged file, never a blank or a shifted text. README
-*Untrusted workbooks*.
+truncated table, or one that lost an entry, shifts them the same way; a damaged styles
+part shifts the cell formats, and figures read as dates; in an `.ods`, a cell whose tag
+is broken reads as a blank. The sheet's own count of values (workbook._all_read)
+cannot see any of this. So the shared strings and content.xml are looked at once per
+file, by a test in C over their bytes (`looks_whole`: the root element closes the part,
+every `<` has its `>`; for the shared strings, the table holds as many entries as it
+announces, or as many elements close as open), and parsed only when that test fails;
+the styles part, shared byte for byte by the bilans of one template, is parsed whole
+once per distinct content (the reader caches the verdict). A part that is not
+well-formed XML, or holds fewer strings than it announces, is a damaged file, never a
+blank, a shifted text or a date. README *Untrusted workbooks*.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ LibreOffice reads the file, but python-calamine 0.9.1 stops at the first one
 file only (calamine refused it first), the reader gives calamine a copy of the archive
 whose `content.xml` went through an XML parser and back, without that whitespace:
 every element, attribute and text is kept as it was, and whitespace inside the text
-elements (`text:p`, `text:span`…), where it is content, is kept too. The values are then
+elements (`text:p`, `text:span`…), where it is content, is kept too; the copy holds only
+the parts calamine reads of an `.ods`. The values are then
 read by calamine as for a file saved by LibreOffice. The parser is defusedxml's SAX
 parser (no DTD, no entities); the copy is never larger than the part the pre-flight
 bounded, and is made in the same bounded worker. README *The bilan workbook*.
@@ -63,16 +64,21 @@ class _Compact(XMLGenerator):
         return None
 
 
+_KEPT = ("mimetype", "META-INF/manifest.xml", "content.xml")  # what calamine reads of an .ods
+
+
 def compacted(zf: zipfile.ZipFile, content: bytes) -> bytes:
-    """The archive `zf` again, in memory, its `content.xml` (`content`, already inflated)
-    without the whitespace between elements. Raises the parser's error (a `SAXException`,
-    defusedxml's `DTDForbidden`…) for a part that is no well-formed, entity-free XML."""
+    """The parts of the archive `zf` that calamine reads (`_KEPT`: the copy is no larger
+    than `content` and two small parts), in a new archive in memory, its `content.xml`
+    (`content`, already inflated) without the whitespace between elements. Raises the
+    parser's error (a `SAXException`, defusedxml's `DTDForbidden`…) for a part that is
+    no well-formed, entity-free XML."""
     out = io.BytesIO()
     defused_sax.parseString(content, _Compact(out), forbid_dtd=True)
+    names = set(zf.namelist())
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as copy:
-        for info in zf.infolist():
-            data = out.getvalue() if info.filename == "content.xml" else zf.read(info)
-            method = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
-            copy.writestr(info.filename, data, compress_type=method)
+        for name in (n for n in _KEPT if n in names):
+            data = out.getvalue() if name == "content.xml" else zf.read(name)
+            copy.writestr(name, data, compress_type=zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
     return archive.getvalue()

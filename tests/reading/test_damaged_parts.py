@@ -148,3 +148,21 @@ def test_the_quick_test_passes_whole_parts_and_fails_damaged_ones():
     # a `>` typed in a text (XML allows it) only sends the part to the parser, which finds it sound
     assert not integrity.looks_whole(sst.replace(PORTEUR, b"a > b", 1), b"sst")
     integrity.check_shared_strings(sst.replace(PORTEUR, b"a > b", 1), SST)
+
+
+def test_the_command_names_the_file_and_the_part_and_exits_1_while_good_files_pass(tmp_path):
+    from typer.testing import CliRunner
+
+    from cess_cli.cli.app import app
+
+    folder = tmp_path / "bilans"
+    folder.mkdir()
+    _write(folder, XLSX, SST, _broken_tag).rename(folder / "abime.xlsx")
+    _write(folder, ODS, "content.xml", _truncated).rename(folder / "abime.ods")
+    (folder / "sain.xlsx").write_bytes(XLSX.read_bytes())
+    result = CliRunner().invoke(app, ["validate", str(folder)], env={"COLUMNS": "80"})
+    assert result.exit_code == 1, result.output
+    out = " ".join(result.output.split())
+    assert "abime.xlsx" in out and "textes partagés endommagés (xl/sharedStrings.xml)" in out
+    assert "abime.ods" in out and "contenu endommagé (content.xml" in out
+    assert "✔" in out and "sain.xlsx : aucun problème" in out and "Traceback" not in out

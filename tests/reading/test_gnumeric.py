@@ -125,7 +125,7 @@ def test_the_compacted_copy_keeps_every_element_and_text(converted):
     zf = zipfile.ZipFile(ods)
     content = zf.read("content.xml")
     copy = zipfile.ZipFile(__import__("io").BytesIO(ods_reading.compacted(zf, content)))
-    assert copy.namelist() == zf.namelist()
+    assert copy.namelist() == ["mimetype", "META-INF/manifest.xml", "content.xml"]  # what calamine reads
     before, after = DET.fromstring(content), DET.fromstring(copy.read("content.xml"))
     strip = lambda t: (t or "").strip()  # noqa: E731 (whitespace between elements is all that goes)
     assert [(e.tag, e.attrib, strip(e.text)) for e in before.iter()] == [
