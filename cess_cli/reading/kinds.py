@@ -36,7 +36,7 @@ Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_V
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, inclusive)
 
 _REF = re.compile(r"([A-Z]{1,3})?(\d+)?")
-_ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=", b'value-type="percentage"')
+_ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=", b'value-type="percentage"', b"percentage-style")
 _MAX_MARKED_ROWS = 1_048_576
 
 
@@ -73,7 +73,7 @@ def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell formats (indexes into `cellXfs` of `xl/styles.xml`) that show a number as a
     percentage: the built-in formats 9 and 10 (`0%`, `0.00%`) and any custom format with
     a `%` outside quotes. Excel stores « 12 % » typed in a cell as 0.12 in such a format.
-    The reader keeps the result per styles part (workbook._percent_of)."""
+    The reader keeps the result per styles part (workbook._styles_checked)."""
     if b"%" not in styles and b'numFmtId="9"' not in styles and b'numFmtId="10"' not in styles:
         return frozenset()  # the common case: the templates use none
     root = DET.fromstring(styles)
@@ -155,13 +155,28 @@ def _xlsx_kind(cell: Any) -> Any:
     return None
 
 
-def ods_sheets(content: IO[bytes]) -> dict[str, tuple[Marks, list[Merge]]]:
+def ods_sheets(content: IO[bytes], percent: frozenset[str] = frozenset()) -> dict[str, tuple[Marks, list[Merge]]]:
     """Per sheet of an OpenDocument `content.xml`: error cells and formulas without a
-    result, and merged ranges (a cell spanning rows or columns)."""
+    result, numbers shown as a percentage, and merged ranges (a cell spanning rows or
+    columns). `percent`: the percentage data styles of `styles.xml` (`ods_percent_styles`).
+
+    A percentage is a `percentage` value (LibreOffice) or a `float` value whose cell style
+    shows it with a percentage data style (Gnumeric: `style:data-style-name` naming a
+    `number:percentage-style`, in `styles.xml` or in `content.xml` itself)."""
     out: dict[str, tuple[Marks, list[Merge]]] = {}
-    for name, marks, merges in _walk_ods(content):
+    for name, marks, merges in _walk_ods(content, set(percent)):
         out[name] = (marks, merges)
     return out
+
+
+def ods_percent_styles(styles: bytes) -> frozenset[str]:
+    """The names of the percentage data styles (`number:percentage-style`) of an
+    OpenDocument `styles.xml`; the part is parsed only when it holds one."""
+    if b"percentage-style" not in styles:
+        return frozenset()
+    return frozenset(
+        attr(el, "name") or "" for el in DET.fromstring(styles).iter() if local(el.tag) == "percentage-style"
+    )
 
 
 def xlsx_needs_walk(xml: bytes) -> bool:
@@ -187,11 +202,14 @@ def xlsx_needs_walk(xml: bytes) -> bool:
 _AFTER_NAME = frozenset(b" \t\r\n>/")  # what may follow an element's name in its tag
 
 
-def ods_needs_walk(content: bytes) -> bool:
-    return any(hint in content for hint in _ODS_HINTS)
+def ods_needs_walk(content: bytes, percent: frozenset[str] = frozenset()) -> bool:
+    """Whether an OpenDocument `content.xml` may hold a cell the walk marks (a quick byte
+    test): an error, a formula, a merge, a percentage value or percentage style."""
+    return bool(percent) or any(hint in content for hint in _ODS_HINTS)
 
 
-def _walk_ods(content: IO[bytes]) -> Iterator[tuple[str, Marks, list[Merge]]]:
+def _walk_ods(content: IO[bytes], percent_data: set[str]) -> Iterator[tuple[str, Marks, list[Merge]]]:
+    percent_cells: set[str] = set()  # the cell styles that show a number as a percentage
     name = ""
     marks: Marks = {}
     merges: list[Merge] = []
@@ -214,10 +232,16 @@ def _walk_ods(content: IO[bytes]) -> Iterator[tuple[str, Marks, list[Merge]]]:
         if depth != 1:
             if tag == "table":
                 depth -= 1
+            elif tag == "percentage-style" and depth == 0:
+                percent_data.add(attr(el, "name") or "")
+            elif tag == "style" and depth == 0 and attr(el, "data-style-name") in percent_data:
+                percent_cells.add(attr(el, "name") or "")
             continue
         if tag in ("table-cell", "covered-table-cell"):
             repeat = int(attr(el, "number-columns-repeated") or 1)
             kind = _ods_kind(el) if tag == "table-cell" else None
+            if kind is None and percent_cells and attr(el, "style-name") in percent_cells:
+                kind = PERCENT_FORMAT if attr(el, "value-type") == "float" else None
             if kind is not None:
                 row_marks += [(col + i, kind) for i in range(min(repeat, 16_384))]
             rows_spanned = int(attr(el, "number-rows-spanned") or 1)

@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
-from cess_cli.reading import kinds
+from cess_cli.reading import integrity, kinds, ods
 from cess_cli.reading.cells import PERCENT_FORMAT, CellError, PercentValue, normalize
 from cess_cli.reading.files import SPREADSHEET_SUFFIXES
 from cess_cli.reading.kinds import Marks, Merge
@@ -74,22 +74,23 @@ class Book:
 class CalamineBook(Book):
     """`.xlsx`, `.xlsm`, `.ods` read by python-calamine, with the cell kinds of kinds.py."""
 
-    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str) -> None:
+    def __init__(self, wb: Any, archive: zipfile.ZipFile, data: bytes, kind: str, parts: Parts | None = None) -> None:
         hidden = frozenset(m.name for m in wb.sheets_metadata if m.visible != SheetVisibleEnum.Visible)
         super().__init__(list(wb.sheet_names), hidden)
         self._wb = wb
         self._zip = archive
         self._data = data
         self._kind = kind
+        self._content, self._percent = parts if parts is not None else (None, None)  # checked on opening
         self._ods: dict[str, tuple[Marks, list[Merge]]] | None = None
-        self._percent: frozenset[int] | None = None
+        self._strings_checked = False
 
     def sheet(self, name: str) -> Sheet:
         try:
             cal = self._wb.get_sheet_by_name(name)
             rows = cal.to_python(skip_empty_area=False)
         except Exception:  # calamine refused the part: say which sheet, and why when it is damaged
-            reason = malformed([self._part(name)]) if self._kind != "ods" else None
+            reason = self._why_refused(name) if self._kind != "ods" else None
             if reason is not None:
                 raise DamagedSheet(name, reason) from None
             raise
@@ -97,11 +98,38 @@ class CalamineBook(Book):
             marks, merged = self._ods_kinds().get(name, ({}, []))
         else:
             xml = self._part(name)
-            _check_all_read(name, xml, rows)
+            if not _all_read(name, xml, rows):
+                self._check_shared_strings(name)
             marks = kinds.xlsx_marks(xml, self._percent_styles())
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (cal.merged_cell_ranges or [])]
         _apply(rows, marks)
         return Sheet(name, rows, merged)
+
+    def _why_refused(self, name: str) -> str | None:
+        """Why calamine refused a sheet: its part is damaged, or it refers to a shared
+        string the table does not hold."""
+        xml = self._part(name)
+        reason = malformed([xml])
+        if reason is None:
+            info = integrity.shared_strings_info(self._zip)
+            sst = None if info is None else kinds.entry_bytes(self._zip, info, self._data)
+            reason = integrity.missing_shared_string(
+                xml, sst, "xl/sharedStrings.xml" if info is None else info.filename
+            )
+        return reason
+
+    def _check_shared_strings(self, name: str) -> None:
+        """Parse the shared strings, once per file, when a sheet holds fewer values than
+        its part (a string whose tag is damaged inside reads as a blank). Raises
+        `DamagedSheet` naming the sheet where a value went missing."""
+        info = integrity.shared_strings_info(self._zip)
+        if self._strings_checked or info is None:
+            return
+        self._strings_checked = True
+        try:
+            integrity.check_shared_strings(kinds.entry_bytes(self._zip, info, self._data), info.filename, parse=True)
+        except integrity.DamagedPart as exc:
+            raise DamagedSheet(name, exc.reason) from None
 
     def _part(self, name: str) -> bytes:
         """The bytes of one sheet's part: those the pre-flight found and inflated."""
@@ -120,8 +148,7 @@ class CalamineBook(Book):
     def _percent_styles(self) -> frozenset[int]:
         """The percentage formats of the workbook's styles part (none in the templates)."""
         if self._percent is None:
-            info = next((i for i in self._zip.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
-            self._percent = frozenset() if info is None else _percent_of(self._zip, info, self._data)
+            self._percent = _styles_checked(self._zip, self._data)
         return self._percent
 
     def _info(self, part: str) -> zipfile.ZipInfo:
@@ -132,8 +159,10 @@ class CalamineBook(Book):
 
     def _ods_kinds(self) -> dict[str, tuple[Marks, list[Merge]]]:
         if self._ods is None:
-            content = self._zip.read("content.xml")
-            self._ods = kinds.ods_sheets(io.BytesIO(content)) if kinds.ods_needs_walk(content) else {}
+            content = self._content if self._content is not None else self._zip.read("content.xml")
+            percent = _ods_percent_of(self._zip, self._data)
+            walk = kinds.ods_needs_walk(content, percent)
+            self._ods = kinds.ods_sheets(io.BytesIO(content), percent) if walk else {}
         return self._ods
 
     def close(self) -> None:
@@ -144,15 +173,40 @@ class CalamineBook(Book):
 _STYLES: dict[tuple[int, int], frozenset[int]] = {}  # (CRC-32, size) of a styles part -> its percent formats
 
 
-def _percent_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> frozenset[int]:
-    """The percentage formats of a styles part, known by its CRC-32 and size from the zip
-    directory (bilans made from one template share it byte for byte): inflated once."""
+def _styles_checked(zf: zipfile.ZipFile, data: bytes) -> frozenset[int]:
+    """The percentage formats of the workbook's styles part, which is checked whole
+    (integrity.check_styles: a damaged one makes calamine read figures as dates), known
+    by its CRC-32 and size from the zip directory (bilans made from one template share it
+    byte for byte): inflated and checked once. Raises `integrity.DamagedPart`."""
+    info = next((i for i in zf.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
+    if info is None:
+        return frozenset()
     key = (info.CRC, info.file_size)
     found = _STYLES.get(key)
     if found is None:
+        styles = kinds.entry_bytes(zf, info, data)
+        integrity.check_styles(styles, info.filename)
         if len(_STYLES) > 256:
             _STYLES.clear()
-        found = _STYLES[key] = kinds.percent_styles(kinds.entry_bytes(zf, info, data))
+        found = _STYLES[key] = kinds.percent_styles(styles)
+    return found
+
+
+_ODS_STYLES: dict[tuple[int, int], frozenset[str]] = {}  # (CRC-32, size) of an .ods styles.xml -> its percent styles
+
+
+def _ods_percent_of(zf: zipfile.ZipFile, data: bytes) -> frozenset[str]:
+    """The percentage data styles of an `.ods`'s styles.xml (kinds.ods_percent_styles),
+    known by its CRC-32 and size, as `_styles_checked` knows an `.xlsx`'s."""
+    info = next((i for i in zf.infolist() if i.filename == "styles.xml"), None)
+    if info is None:
+        return frozenset()
+    key = (info.CRC, info.file_size)
+    found = _ODS_STYLES.get(key)
+    if found is None:
+        if len(_ODS_STYLES) > 256:
+            _ODS_STYLES.clear()
+        found = _ODS_STYLES[key] = kinds.ods_percent_styles(kinds.entry_bytes(zf, info, data))
     return found
 
 
@@ -164,21 +218,23 @@ class DamagedSheet(Exception):
         self.sheet, self.reason = sheet, reason
 
 
-def _check_all_read(name: str, xml: bytes, rows: list[list[Any]]) -> None:
-    """Every value the part holds is in the grid python-calamine returned, else the part is
-    checked for damage: calamine reads a part that is not well-formed XML leniently, and a
+def _all_read(name: str, xml: bytes, rows: list[list[Any]]) -> bool:
+    """Whether every value the part holds is in the grid python-calamine returned; if not,
+    the part is checked for damage: calamine reads a part that is not well-formed XML leniently, and a
     cell whose tag is broken (`<c r="C2" t="n"00</v></c>`) vanished with its figure. The
     count of closing `</v>` and `</is>` tags (a cell's value, shared or inline) against the
     cells calamine filled decides in a few microseconds; when they differ (error cells and
     empty formula results, which calamine leaves blank, damage, a prefixed `</x:v>`), expat
-    decides. Raises `DamagedSheet`."""
+    decides. Raises `DamagedSheet`; False when the part is sound but values are missing
+    (then the shared strings are parsed: CalamineBook._check_shared_strings)."""
     expected = xml.count(b"</v>") + xml.count(b"</is>")
     filled = sum(len(row) - row.count("") for row in rows)  # in C: a sheet has hundreds of empty cells
     if filled == expected:
-        return
+        return True
     reason = malformed([xml])
     if reason is not None:
         raise DamagedSheet(name, reason)
+    return False
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:
@@ -299,12 +355,39 @@ def _open(checked: Checked) -> Book:
         quiet = io.StringIO()  # xlrd writes its warnings to stdout otherwise
         book = xlrd.open_workbook(file_contents=checked.data, formatting_info=True, on_demand=True, logfile=quiet)
         return XlsBook(book)
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
     archive = checked.archive or zipfile.ZipFile(io.BytesIO(checked.data))
-    return CalamineBook(wb, archive, checked.data, checked.kind or "xlsx")
+    kind = checked.kind or "xlsx"
+    parts = _checked_parts(archive, checked.data, kind)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(checked.data))
+    except Exception:
+        if parts[0] is None:
+            raise
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(ods.compacted(archive, parts[0])))  # Gnumeric's (ods.py)
+    return CalamineBook(wb, archive, checked.data, kind, parts)
+
+
+Parts = tuple[bytes | None, frozenset[int] | None]  # an .ods's content.xml; an .xlsx's percent formats
+
+
+def _checked_parts(archive: zipfile.ZipFile, data: bytes, kind: str) -> Parts:
+    """The parts every sheet's values depend on, checked whole before calamine reads them
+    (integrity.py): an `.xlsx`'s shared strings and styles (its percentage formats are
+    returned), an `.ods`'s content.xml (returned, for the reader). Raises
+    `integrity.DamagedPart`."""
+    if kind == "ods":
+        content = kinds.entry_bytes(archive, archive.getinfo("content.xml"), data)
+        integrity.check_ods_content(content)
+        return content, None
+    info = integrity.shared_strings_info(archive)
+    if info is not None:
+        integrity.check_shared_strings(kinds.entry_bytes(archive, info, data), info.filename)
+    return None, _styles_checked(archive, data)
 
 
 def _open_error(exc: Exception, display: str) -> Finding:
+    if isinstance(exc, integrity.DamagedPart):
+        return make("fichier.illisible", display, detail=exc.reason)
     if "encrypted" in str(exc).lower() or type(exc).__name__ == "PasswordError":
         return make("fichier.chiffre", display)
     return make("fichier.illisible", display, detail=short_reason(exc))

@@ -86,7 +86,7 @@ def check_sheet_parts(zf: zipfile.ZipFile, book: str, display: str, limits: Limi
                 xml = b"".join(chunks)
                 if len(xml) == names[part].file_size:  # the reader takes it from here
                     record.inflated[names[part].filename] = xml
-                if _quick_ok(xml, limits):  # its XML is checked by the reader (workbook._check_all_read)
+                if _quick_ok(xml, limits):  # its XML is checked by the reader (workbook._all_read)
                     continue
                 chunks = iter([xml])
             else:
@@ -225,7 +225,7 @@ def malformed(chunks: Iterable[bytes]) -> str | None:
     (`<c r="C2" t="n"00</v>`) vanishes, and its figure with it, without a word. Excel itself
     refuses the file (it offers to repair it), so cess does too. expat, in C: about 70 µs
     for a bilan's sheet, so the reader calls it only when a cheaper test says a value may
-    be missing (workbook._check_all_read); a part streamed here gets it always."""
+    be missing (workbook._all_read); a part streamed here gets it always."""
     parser = expat.ParserCreate()
     try:
         for chunk in chunks:

@@ -279,7 +279,7 @@ DAMAGED = {  # one '>' and '<v>' lost in a cell Excel wrote: python-calamine rea
 @pytest.mark.parametrize("sheet", sorted(DAMAGED))
 def test_a_damaged_cell_is_refused_not_read_as_a_blank(ref, tmp_path, sheet):
     # calamine gives no error here: the count of values in the part against the cells it
-    # filled tells the damage (workbook._check_all_read), then expat names it
+    # filled tells the damage (workbook._all_read), then expat names it
     part, before, after = DAMAGED[sheet]
     assert before in zipfile.ZipFile(C00).read(part)
     path = tmp_path / "bilan_III_1.1.3_2015.xlsx"
