@@ -16,10 +16,10 @@ from cess_cli.referential.loading import Referential
 COLUMNS = [
     Col("Action", "code_action", width=12),
     Col("Année", "annee", width=8),
-    Col("Rubrique", "libelle_rubrique", width=24),
-    Col("Texte", "texte", width=90),
-    Col("Libellé de l'action", "libelle_action", width=40),
-    Col("Axe", "axe", width=28),
+    Col("Rubrique", "libelle_rubrique", width=16),
+    Col("Texte", "texte", width=60),
+    Col("Libellé de l'action", "libelle_action", width=22),
+    Col("Axe", "axe", width=18),
     Col("Source", "source", width=30),
 ]
 
