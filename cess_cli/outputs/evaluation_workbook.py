@@ -354,7 +354,7 @@ def _sources(ws: Worksheet, ev: Evaluation) -> None:
     ]
     cols = [
         Col("Fichier", "fichier", width=34),
-        Col("SHA-256", "sha256", width=20),
+        Col("SHA-256", "sha256", width=35),  # two lines of 32 letters (it has no space to wrap at)
         Col("Action", "action", width=12),
         Col("Année", "annee", width=8),
         Col("Version", "version", INT, 8),
@@ -363,6 +363,6 @@ def _sources(ws: Worksheet, ev: Evaluation) -> None:
         Col("Erreurs", "erreurs", INT, 8),
         Col("Avertissements", "avertissements", INT, 8),
         Col("Retenu", "retenu", width=8),
-        Col("Retenu ou pourquoi pas", "motif", width=40),
+        Col("Retenu ou pourquoi pas", "motif", width=30),
     ]
     write_table(ws, rows, cols)

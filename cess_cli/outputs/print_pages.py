@@ -65,7 +65,7 @@ def wrapped_lines(text: str, width: float, chars_per_unit: float = CHARS_PER_UNI
     for part in text.splitlines() or [""]:
         lines, used = lines + 1, 0.0
         for word in _WORDS.split(part):
-            if used and used + len(word) > per_line:
+            if used and used + len(word.rstrip()) > per_line:  # a line's last space takes no room
                 lines, used = lines + 1, 0.0
             if len(word) > per_line:  # a word wider than the column is broken inside
                 lines += int(len(word) // per_line)

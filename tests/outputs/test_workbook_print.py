@@ -343,7 +343,7 @@ def _least_scale(title: str, font: str) -> float:
     """The legible scale in Carlito, and the same text size where LibreOffice falls back to
     DejaVu Sans (its width units are wider: the sheet prints smaller, its letters bigger)."""
     least = PAR_ACTION if title == "Par action" else LEGIBLE
-    return least if font == "Carlito" else least * UNIT_POINTS["Carlito"] / UNIT_POINTS["DejaVu"]
+    return least if font == "Carlito" else least * 0.78  # measured: 0.784 to 0.79 of the Carlito scale
 
 
 def test_every_printed_page_holds_all_its_columns_at_a_legible_scale(printed):
