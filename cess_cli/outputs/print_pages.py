@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 POINTS_PER_UNIT_CARLITO = 5.56  # Calibri or Carlito 11 pt (what the COPIL and the evaluator print with)
 POINTS_PER_UNIT_DEJAVU = 7.05  # DejaVu Sans, LibreOffice's fallback where neither is installed
-CHARS_PER_UNIT = 1.1  # characters of proportional text a width unit holds, on average
+CHARS_PER_UNIT = 1.15  # characters of proportional text a width unit holds, on average
 _WORDS = re.compile(r"(?<=\s)|(?<=[-—])(?=[^\W\d_])")  # a word keeps its space or hyphen: a line may end there
 SCALE_TARGET = 0.7  # 11-point text printed at 7.7 points at least
 POINTS_PER_UNIT = 6.8  # the blank template's calibration (print_wide), on DejaVu Sans

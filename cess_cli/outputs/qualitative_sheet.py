@@ -10,9 +10,8 @@ from cess_cli.outputs.labels import axis_label
 from cess_cli.outputs.sheet_tables import Col, records, write_table
 from cess_cli.referential.loading import Referential
 
-# What a text is (action, year, rubrique) then the text: printed at 60 %, they fit on one
-# page with the action's label; axis and source go to the next page, where the first three
-# columns are printed again (REPEATED_COLUMNS), so that no printed text is without its year.
+# What a text is (action, year, rubrique), the text, then what describes it further: one page
+# wide at about 80 % (README *Printing*), the text and the labels wrapped.
 COLUMNS = [
     Col("Action", "code_action", width=12),
     Col("Année", "annee", width=8),

@@ -53,7 +53,7 @@ LINE_HEIGHT = 15.0  # points per line of 11-point text
 MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
 MAX_WORD_WIDTH = 40  # a column grows to its longest word if it fits in this; a longer one (a SHA-256) wraps
 BOLD_CHAR = 1.15  # width units a bold header character takes (LibreOffice's fallback bold is wide)
-CHARS_PER_WIDTH = 1.1  # a column `width` wide holds about this many characters of proportional text per unit
+CHARS_PER_WIDTH = 1.15  # a column `width` wide holds about this many characters of proportional text per unit
 RIGHT = Alignment(horizontal="right", vertical="top")
 TOP = Alignment(horizontal="left", vertical="top", indent=1)  # text keeps clear of a number on its left
 WRAP = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)  # (an indent needs "left")

@@ -366,17 +366,22 @@ def test_every_printed_page_holds_all_its_columns_at_a_legible_scale(printed):
 
 
 def test_no_printed_text_is_cut(printed):
-    """Every word of every text cell of the tables prints whole: no row too short for its
-    wrapped lines, no name or code broken inside (a SHA-256, 64 letters, wraps: said)."""
+    """Every word of every text cell that prints (titles, notes and tables; *Synthèse*'s A:C)
+    prints whole: no row too short for its wrapped lines, no title running off the page, no
+    name or code broken inside (a SHA-256, 64 letters, wraps: said)."""
     wb, pages = printed
-    for ws in wb.worksheets[1:]:
+    for ws in wb.worksheets:
         printed_words = set().union(*(p["words"] for p in pages if p["sheet"] == ws.title))
-        row = int(ws.print_title_rows.replace("$", "").split(":")[0])
+        if ws.title == "Synthèse":  # the print area: A1:C<last> (the charts' data beyond is not printed)
+            cells = ws.iter_rows(max_col=3, max_row=int(re.search(r"(\d+)$", str(ws.print_area)).group(1)))
+        else:
+            cells = ws.iter_rows()
+        header = int(ws.print_title_rows.replace("$", "").split(":")[0]) if ws.print_title_rows else 0
         lost = {
             (cell.coordinate, word)
-            for line in ws.iter_rows(min_row=row)
+            for line in cells
             for cell in line
-            if isinstance(cell.value, str) and ws.cell(row=row, column=cell.column).value != "SHA-256"
+            if isinstance(cell.value, str) and ws.cell(row=header or 1, column=cell.column).value != "SHA-256"
             for word in cell.value.split()
             if not _printed(word, printed_words)
         }
