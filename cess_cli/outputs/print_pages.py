@@ -3,13 +3,14 @@
 Every table of the evaluation workbook and the *Corrections* sheet of a feedback copy prints
 one page wide (fit to width, as many pages down as needed), its header row repeated on every
 page: a row is read whole on one sheet of paper. Their column widths are chosen so that this
-is at a legible scale (`SCALE_TARGET`, about 70 %, in the reader's Calibri or Carlito).
+is at a legible scale (about 70 % or more in the reader's Calibri or Carlito: 11-point text
+printed at 7.7 points).
 
 Widths are Excel's character units: the width of a digit of the workbook's font. LibreOffice
 prints one unit at about 5.56 points at 100 % when Calibri is found as Carlito (its metric
 twin: Excel prints it at about the same), and at about 7.05 points when it falls back to
 DejaVu Sans (wider: the same sheet prints about 20 % smaller), measured on the workbooks cess
-writes. The blank template (`print_wide`) keeps its own rule, measured on DejaVu Sans."""
+writes. The blank template (`print_wide`) keeps its own rule."""
 
 from __future__ import annotations
 
@@ -18,12 +19,9 @@ import re
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-POINTS_PER_UNIT_CARLITO = 5.56  # Calibri or Carlito 11 pt (what the COPIL and the evaluator print with)
-POINTS_PER_UNIT_DEJAVU = 7.05  # DejaVu Sans, LibreOffice's fallback where neither is installed
 CHARS_PER_UNIT = 1.15  # characters of proportional text a width unit holds, on average
 _WORDS = re.compile(r"(?<=\s)|(?<=[-—])(?=[^\W\d_])")  # a word keeps its space or hyphen: a line may end there
-SCALE_TARGET = 0.7  # 11-point text printed at 7.7 points at least
-POINTS_PER_UNIT = 6.8  # the blank template's calibration (print_wide), on DejaVu Sans
+POINTS_PER_UNIT = 6.8  # the blank template's rule (print_wide), as it was measured for it
 A4_POINTS = {"landscape": 841.9, "portrait": 595.3}
 MIN_SCALE = 0.6  # below this, text of 11 pt prints under 6.6 pt: too small to read on paper
 FIT_SCALE = 0.55  # one page wide down to this scale: a sheet just too wide is not split for a column
@@ -45,13 +43,6 @@ def print_setup(ws: Worksheet, title_row: int | None = None, landscape: bool = T
     ws.oddFooter.center.text = "&A — page &P / &N"
     for part in ("evenHeader", "evenFooter", "firstHeader", "firstFooter"):  # empty ones upset Gnumeric
         setattr(ws.HeaderFooter, part, None)
-
-
-def printed_scale(ws: Worksheet, points_per_unit: float = POINTS_PER_UNIT_CARLITO) -> float:
-    """The scale (1.0: 100 %) at which a sheet fitted to one page wide prints: its printable
-    width over its columns' width (`points_per_unit`: the font's, see above), at most 1."""
-    total = _width(ws, 1, ws.max_column)
-    return min(1.0, _printable(ws) / (total * points_per_unit)) if total else 1.0
 
 
 def wrapped_lines(text: str, width: float, chars_per_unit: float = CHARS_PER_UNIT) -> int:

@@ -53,7 +53,6 @@ LINE_HEIGHT = 15.0  # points per line of 11-point text
 MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
 MAX_WORD_WIDTH = 40  # a column grows to its longest word if it fits in this; a longer one (a SHA-256) wraps
 BOLD_CHAR = 1.15  # width units a bold header character takes (LibreOffice's fallback bold is wide)
-CHARS_PER_WIDTH = 1.15  # a column `width` wide holds about this many characters of proportional text per unit
 RIGHT = Alignment(horizontal="right", vertical="top")
 TOP = Alignment(horizontal="left", vertical="top", indent=1)  # text keeps clear of a number on its left
 WRAP = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)  # (an indent needs "left")
@@ -156,7 +155,7 @@ def write_table(
                 numeric[j - 1] = True
             styles.apply(cell, RIGHT if is_number or isinstance(value, date) else None, fmt)  # dates top, too
             longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
-            if type(value) is str:
+            if type(value) is str and len(value) > word[j - 1]:  # (no longer word in a shorter text)
                 word[j - 1] = max(word[j - 1], longest_word(value))
     widths = _widths(ws, cols, numeric, longest, start, keep=not main, words=word)
     for i, (row, line) in enumerate(zip(rows, grid, strict=True), start=start + 1):  # text wraps past its
@@ -166,7 +165,7 @@ def write_table(
             if col.key == "annee" and isinstance(value, int):
                 value = str(value)  # a year is aligned as the period text of its column
             if isinstance(value, str) and not numeric[j]:
-                n = wrapped_lines(value, widths[j], CHARS_PER_WIDTH)
+                n = wrapped_lines(value, widths[j])
                 styles.apply(line[j], WRAP if n > 1 else TOP)
                 lines = max(lines, n)
         if lines > 1:
