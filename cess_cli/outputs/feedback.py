@@ -238,7 +238,7 @@ def annotate(source: Path | bytes, findings: list[Finding], target: Path) -> Pat
         del wb[CORRECTIONS]
     ws = wb.create_sheet(CORRECTIONS, 0)
     headers = ("Gravité", "Feuille", "Cellule", "Ce qui ne va pas", "Ce qui est attendu", "Code")
-    # one page wide, landscape, at about 80 % (README *Reading the feedback*): the two texts wrap
+    # one page wide, landscape, at about 88 % (README *Printing*): the two texts wrap
     # (sheet and code wider if one is longer: a name or a code is never broken)
     widths = (15, _fit(17, (f.sheet for f in findings)), 10, 55, 40, _fit(26, (f.code for f in findings)))
     for j, (h, w) in enumerate(zip(headers, widths, strict=True), start=1):
