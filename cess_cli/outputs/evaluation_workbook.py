@@ -27,39 +27,25 @@ from cess_cli.outputs.labels import (
     present,
     year_label,
 )
-from cess_cli.outputs.print_pages import print_wide
 from cess_cli.outputs.qualitative_sheet import qualitative_sheet
 from cess_cli.outputs.safety import set_cell
 from cess_cli.outputs.sheet_tables import BOLD_CHAR, EUR, INT, PCT, Col, records, sheet_title, write_table
 from cess_cli.outputs.synthese import synthese_sheet
 from cess_cli.referential.loading import Referential
 
-# What a row is (printed again at the left of every page when the sheet prints on several
-# pages wide), then its figures, then what describes it further.
-FIGURE_ID_COLS = [Col("Libellé", "libelle", width=34), Col("Année", "annee", width=18)]
+# What a row is, then its figures, then what describes it further.
+FIGURE_ID_COLS = [Col("Libellé", "libelle", width=18), Col("Année", "annee", width=12)]
 FIGURE_COLS = [
     Col("Valeur", "valeur", "unit", 14),
     Col("Cible", "cible", "unit", 14),
     Col("Taux de réalisation", "taux_realisation", PCT, 12),
-    Col("Taux partiel ?", "taux_partiel", width=22),
-    Col("Couverture", "couverture", width=16),
+    Col("Taux partiel ?", "taux_partiel", width=12),
+    Col("Couverture", "couverture", width=15),
     Col("Unité", "unite", width=9),
     Col("Nature", "nature", width=9),
     Col("Indicateur", "indicateur", width=26),
-    Col("Règle de la cible", "regle_cible", width=34),
+    Col("Règle de la cible", "regle_cible", width=14),
 ]
-# sheet -> the columns that say what a row is, repeated on each page of a sheet too wide to
-# print on one page at 60 % (print_pages.print_wide)
-REPEATED_COLUMNS = {
-    "Par axe": "A:C",
-    "Par action": "A:C",
-    "Financements": "A:C",
-    "Territoires": "A:C",
-    "Complétude": "A:C",
-    "Bilans qualitatifs": "A:C",
-    "Anomalies": "A:A",
-    "Sources": "A:A",
-}
 
 
 def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
@@ -82,8 +68,6 @@ def build_workbook(ev: Evaluation, ref: Referential) -> Workbook:
     qualitative_sheet(wb.create_sheet("Bilans qualitatifs"), ev, ref)
     _anomalies(wb.create_sheet("Anomalies"), ev, ref)
     _sources(wb.create_sheet("Sources"), ev)
-    for ws in wb.worksheets[1:]:  # Synthèse prints its key figures and charts on one page
-        print_wide(ws, REPEATED_COLUMNS.get(ws.title, "A:A"))
     wb.security = None  # no empty <workbookProtection/>: Gnumeric reports it as an unexpected element
     wb.properties.creator = "cess"
     wb.properties.title = f"Evaluation du CES ESS — {ev.label}"
@@ -107,7 +91,7 @@ def _par_axe(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     rows = records(ev.tables["par_axe"])
     for r in records(ev.tables["par_contrat"]):
         rows.append({**r, "axe": "Ensemble du contrat"})
-    cols = [Col("Axe", "axe", width=30), *FIGURE_ID_COLS, *FIGURE_COLS]
+    cols = [Col("Axe", "axe", width=18), *FIGURE_ID_COLS, *FIGURE_COLS]
     write_table(ws, present(rows, ref, ev.label), cols, unit_key="unite")
 
 
@@ -119,30 +103,30 @@ def _par_action(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         Col("Action", "code_action", width=12),
         *FIGURE_ID_COLS,
         *FIGURE_COLS,
-        Col("Libellé de l'action", "libelle_action", width=30),
-        Col("Axe", "axe", width=24),
+        Col("Libellé de l'action", "libelle_action", width=18),
+        Col("Axe", "axe", width=18),
     ]
     write_table(ws, present(rows, ref, ev.label), cols, unit_key="unite")
 
 
 def _financements(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     cols = [
-        Col("Année", "annee", width=18),  # « Période 2014-2016 », in bold, on one line
+        Col("Année", "annee", width=14),  # « Période 2014-2016 » in bold on two lines
         Col("Financeur", "financeur", width=20),
-        Col("Libellé", "libelle", width=24),  # narrow enough (wrapped) that the sheet prints one page
-        Col("Axe", "axe", width=24),  # wide, a rate beside its « partiel » mark (README *Printing*)
+        Col("Libellé", "libelle", width=18),  # labels wrap: the sheet prints one page wide at 70 %
+        Col("Axe", "axe", width=18),  # or more (README *The evaluation workbook*, printing)
         Col("Montant prévu", "montant_prevu", EUR, 16),
         Col("Montant obtenu", "montant_obtenu", EUR, 16),
         Col("Enveloppe du contrat", "enveloppe", EUR, 18),
         Col("Statut de l'enveloppe", "statut_enveloppe", width=16),
         Col("Taux obtenu / enveloppe", "taux_enveloppe", PCT, 14),
-        Col("Taux partiel ?", "taux_partiel", width=16),
+        Col("Taux partiel ?", "taux_partiel", width=12),
         Col("Lignes de bilans", "lignes", INT, 10),
         Col("Couverture (bilans déclarant des financements)", "couverture", width=16),
     ]
     rows = present(records(ev.tables["financements"]) + _signatory_periods(ev), ref, ev.label)
     end = write_table(ws, rows, cols)
-    bold = Font(bold=True)
+    bold = Font(name="Calibri", bold=True)  # named: no serif fallback in LibreOffice
     for i, r in enumerate(rows, start=2):  # a funder's totals stand out from its lines by axis
         if r["axe"] == "Tous axes":
             for j, col in enumerate(cols, start=1):
@@ -225,7 +209,7 @@ def _completude(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
             r[k] = "—" if r[k] is None or r[k] != r[k] else "oui" if r[k] else "non"  # None/NaN: nothing counts
     cols = [
         Col("Action", "code_action", width=12),
-        Col("Axe", "axe", width=30),
+        Col("Axe", "axe", width=18),
         Col("Année", "annee", width=8),
         Col("Reçu", "recu", width=8),
         Col("Premier envoi à l'heure", "premier_envoi_a_l_heure", width=12),
@@ -261,16 +245,16 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
     for r in rows:
         r["unite"] = ref.indicateurs[r["indicateur"]].unite if r["indicateur"] else ""
     cols = [
-        Col("Effet attendu", "effet", width=50),
+        Col("Effet attendu", "effet", width=30),
         Col("Indicateur", "indicateur", width=24),
-        Col("Libellé", "libelle", width=32),
-        Col("Année", "annee", width=18),  # « Période 2014-2016 » on one line
+        Col("Libellé", "libelle", width=20),
+        Col("Année", "annee", width=12),  # « Période 2014-2016 » on two lines
         Col("Valeur", "valeur", "unit", 14),
         Col("Cible", "cible", "unit", 14),
         Col("Taux de réalisation", "taux_realisation", PCT, 12),
-        Col("Taux partiel ?", "taux_partiel", width=16),
-        Col("Couverture", "couverture", width=16),
-        Col("Chiffres calculés par cess", "calcule", width=30),
+        Col("Taux partiel ?", "taux_partiel", width=12),
+        Col("Couverture", "couverture", width=15),
+        Col("Chiffres calculés par cess", "calcule", width=24),
     ]
     write_table(ws, present(rows, ref, ev.label), cols, start=row, unit_key="unite")
 
@@ -339,13 +323,13 @@ def _anomalies(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         for f in ev.anomalies
     ]
     cols = [
-        Col("Nature", "nature", width=30),
+        Col("Nature", "nature", width=20),
         Col("Gravité", "gravite", width=15),  # « avertissement » on one line
         Col("Fichier", "fichier", width=34),
         Col("Feuille", "feuille", width=13),
         Col("Cellule", "cellule", width=9),
-        Col("Constat", "message", width=70),
-        Col("Que faire", "conseil", width=40),
+        Col("Constat", "message", width=50),
+        Col("Que faire", "conseil", width=28),
         Col("Code", "code", width=26),
     ]
     write_table(ws, rows, cols)
@@ -370,7 +354,7 @@ def _sources(ws: Worksheet, ev: Evaluation) -> None:
     ]
     cols = [
         Col("Fichier", "fichier", width=34),
-        Col("SHA-256", "sha256", width=20),
+        Col("SHA-256", "sha256", width=35),  # two lines of 32 letters (it has no space to wrap at)
         Col("Action", "action", width=12),
         Col("Année", "annee", width=8),
         Col("Version", "version", INT, 8),
@@ -379,6 +363,6 @@ def _sources(ws: Worksheet, ev: Evaluation) -> None:
         Col("Erreurs", "erreurs", INT, 8),
         Col("Avertissements", "avertissements", INT, 8),
         Col("Retenu", "retenu", width=8),
-        Col("Retenu ou pourquoi pas", "motif", width=60),
+        Col("Retenu ou pourquoi pas", "motif", width=30),
     ]
     write_table(ws, rows, cols)

@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from cess_cli.outputs.atomic import (
     save_workbook,
     write_text_atomic,
 )
+from cess_cli.outputs.print_pages import print_setup, wrapped_lines
 from cess_cli.outputs.safety import clean_text, set_cell
 from cess_cli.reading.limits import DEFAULT_LIMITS
 from cess_cli.reading.preflight import read_regular_file
@@ -236,25 +238,33 @@ def annotate(source: Path | bytes, findings: list[Finding], target: Path) -> Pat
         del wb[CORRECTIONS]
     ws = wb.create_sheet(CORRECTIONS, 0)
     headers = ("Gravité", "Feuille", "Cellule", "Ce qui ne va pas", "Ce qui est attendu", "Code")
-    widths = (14, 18, 9, 80, 60, 28)
+    # one page wide, landscape, at about 88 % (README *Printing*): the two texts wrap
+    # (sheet and code wider if one is longer: a name or a code is never broken)
+    widths = (15, _fit(17, (f.sheet for f in findings)), 10, 55, 40, _fit(26, (f.code for f in findings)))
     for j, (h, w) in enumerate(zip(headers, widths, strict=True), start=1):
         c = ws.cell(row=1, column=j)
         set_cell(c, h)
-        c.font, c.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+        c.font, c.fill = Font(name="Calibri", bold=True, color="FFFFFF"), HEADER_FILL
         ws.column_dimensions[c.column_letter].width = w
     for i, f in enumerate(findings, start=2):
-        for j, value in enumerate((str(f.severity), f.sheet or "", f.cell or "", f.message, f.hint, f.code), start=1):
+        values = (str(f.severity), f.sheet or "", f.cell or "", f.message, f.hint, f.code)
+        for j, value in enumerate(values, start=1):
             c = ws.cell(row=i, column=j)
             set_cell(c, value)
             c.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=i, column=1).fill = ERROR_FILL if f.severity is Severity.ERREUR else WARNING_FILL
+        lines = max(wrapped_lines(clean_text(str(v or "")), w) for v, w in zip(values, widths, strict=True))
+        ws.row_dimensions[i].height = 15 * lines + 2  # as tall as its longest text, never clipped
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:F{max(2, len(findings) + 1)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, title_row=1)
     wb.active = 0
     return save_workbook(wb, target)
+
+
+def _fit(width: int, names: Iterable[str | None]) -> int:
+    """`width`, or more for the longest of `names` (up to 40 units), which has no space to wrap at."""
+    return max(width, min(40, max((len(n) + 3 for n in names if n), default=0)))
 
 
 def summary_text(

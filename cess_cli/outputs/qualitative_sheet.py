@@ -10,16 +10,15 @@ from cess_cli.outputs.labels import axis_label
 from cess_cli.outputs.sheet_tables import Col, records, write_table
 from cess_cli.referential.loading import Referential
 
-# What a text is (action, year, rubrique) then the text: printed at 60 %, they fit on one
-# page with the action's label; axis and source go to the next page, where the first three
-# columns are printed again (REPEATED_COLUMNS), so that no printed text is without its year.
+# What a text is (action, year, rubrique), the text, then what describes it further: one page
+# wide at about 80 % (README *Printing*), the text and the labels wrapped.
 COLUMNS = [
     Col("Action", "code_action", width=12),
     Col("Année", "annee", width=8),
-    Col("Rubrique", "libelle_rubrique", width=24),
-    Col("Texte", "texte", width=90),
-    Col("Libellé de l'action", "libelle_action", width=40),
-    Col("Axe", "axe", width=28),
+    Col("Rubrique", "libelle_rubrique", width=16),
+    Col("Texte", "texte", width=60),
+    Col("Libellé de l'action", "libelle_action", width=22),
+    Col("Axe", "axe", width=18),
     Col("Source", "source", width=30),
 ]
 

@@ -6,6 +6,7 @@ with the header row repeated on every page. Every text goes through `safety.set_
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -19,15 +20,19 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.shared import PERCENT_FORMAT
+from cess_cli.outputs.print_pages import print_setup as print_setup  # re-exported: synthese, template
+from cess_cli.outputs.print_pages import wrapped_lines
 from cess_cli.outputs.safety import set_cell
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+# Named: a font without a name prints in LibreOffice's default serif (wider, and not the
+# workbook's Calibri, or Carlito, whose metrics the widths are measured on)
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
 
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 
 
-TITLE_FONT = Font(bold=True, size=14)
+TITLE_FONT = Font(name="Calibri", bold=True, size=14)
 
 
 INT = "#,##0"
@@ -46,8 +51,8 @@ UNIT_FORMAT = {"nombre": INT, "ETP": DEC, "euros": EUR, "%": PCT}
 
 LINE_HEIGHT = 15.0  # points per line of 11-point text
 MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
+MAX_WORD_WIDTH = 40  # a column grows to its longest word if it fits in this; a longer one (a SHA-256) wraps
 BOLD_CHAR = 1.15  # width units a bold header character takes (LibreOffice's fallback bold is wide)
-CHARS_PER_WIDTH = 1.1  # a column `width` wide holds about this many characters of proportional text per unit
 RIGHT = Alignment(horizontal="right", vertical="top")
 TOP = Alignment(horizontal="left", vertical="top", indent=1)  # text keeps clear of a number on its left
 WRAP = Alignment(horizontal="left", wrap_text=True, vertical="top", indent=1)  # (an indent needs "left")
@@ -99,6 +104,15 @@ def shown_length(value: Any, fmt: str | None) -> int:
     return len(f"{value:,.{decimals}f}") + (2 if fmt == EUR else 0)
 
 
+_BREAKS = re.compile(r"\s+|(?<=[-—])(?=[^\W\d_])")  # where LibreOffice and Excel may wrap a line
+
+
+def longest_word(text: str) -> int:
+    """The length of the longest piece of `text` a line cannot be broken in (characters):
+    lines wrap at spaces and after a hyphen (« reprise- » / « transmission »)."""
+    return max((len(w) for w in _BREAKS.split(text)), default=0)
+
+
 def header_lines(title: str, width: float) -> int:
     """Lines a header title takes once wrapped at `width` characters (whole words)."""
     lines, used = 1, 0
@@ -123,6 +137,7 @@ def write_table(
     setup. Returns the next free row."""
     numeric = [False] * len(cols)
     longest = [0] * len(cols)
+    word = [0] * len(cols)  # the longest word of each text column: it is never broken
     styles = _Styles()
     grid: list[list[Any]] = []  # the cells written, row by row, for the second pass
     for i, row in enumerate(rows, start=start + 1):
@@ -140,7 +155,9 @@ def write_table(
                 numeric[j - 1] = True
             styles.apply(cell, RIGHT if is_number or isinstance(value, date) else None, fmt)  # dates top, too
             longest[j - 1] = max(longest[j - 1], shown_length(value, fmt))
-    widths = _widths(ws, cols, numeric, longest, start, keep=not main)
+            if type(value) is str and len(value) > word[j - 1]:  # (no longer word in a shorter text)
+                word[j - 1] = max(word[j - 1], longest_word(value))
+    widths = _widths(ws, cols, numeric, longest, start, keep=not main, words=word)
     for i, (row, line) in enumerate(zip(rows, grid, strict=True), start=start + 1):  # text wraps past its
         lines = 1  # column; rows as tall as their lines
         for j, col in enumerate(cols):
@@ -148,8 +165,7 @@ def write_table(
             if col.key == "annee" and isinstance(value, int):
                 value = str(value)  # a year is aligned as the period text of its column
             if isinstance(value, str) and not numeric[j]:
-                per_line = max(widths[j] - 2, 1) * CHARS_PER_WIDTH
-                n = sum(max(1, math.ceil(len(p) / per_line)) for p in value.splitlines() or [""])
+                n = wrapped_lines(value, widths[j])
                 styles.apply(line[j], WRAP if n > 1 else TOP)
                 lines = max(lines, n)
         if lines > 1:
@@ -189,10 +205,18 @@ class _Styles:
 
 
 def _widths(
-    ws: Worksheet, cols: Sequence[Col], numeric: list[bool], longest: list[int], start: int, keep: bool = False
+    ws: Worksheet,
+    cols: Sequence[Col],
+    numeric: list[bool],
+    longest: list[int],
+    start: int,
+    keep: bool = False,
+    words: Sequence[int] = (),
 ) -> list[float]:
-    """Size each column to its content (text up to its `Col.width`, numbers whole) and write the
-    header row, numeric headers right-aligned, tall enough for its wrapped titles."""
+    """Size each column to its content (text up to its `Col.width`, but never narrower than its
+    longest word, up to `MAX_WORD_WIDTH`: a file name or a code is not broken on paper; numbers
+    whole) and write the header row, numeric headers right-aligned, tall enough for its wrapped
+    titles."""
     widths: list[float] = []
     header_height = 1
     for j, col in enumerate(cols, start=1):
@@ -201,6 +225,8 @@ def _widths(
         word = max((len(w) for w in col.title.split()), default=4)
         word_width = math.ceil(word * BOLD_CHAR) + 3  # a header word is never broken: bold, indent, padding
         width = float(max(MIN_WIDTH, word_width, min(longest[j - 1] + 3, max(cap, 10))))
+        if words and not is_number and words[j - 1] + 3 <= MAX_WORD_WIDTH:
+            width = max(width, float(words[j - 1] + 3))
         if keep:  # a second table of the sheet: as wide as the first one needs, too
             width = max(width, ws.column_dimensions[get_column_letter(j)].width or 0)
         widths.append(width)
@@ -213,23 +239,6 @@ def _widths(
         cell.alignment = Alignment(wrap_text=True, vertical="bottom", **align)
     ws.row_dimensions[start].height = LINE_HEIGHT * header_height + 3
     return widths
-
-
-def print_setup(ws: Worksheet, title_row: int | None = None, landscape: bool = True, side_margin: float = 0.4) -> None:
-    """A4, the sheet's width on one page (as many pages down as needed), the header row
-    repeated on every printed page, the sheet's name and page number in the footer (every
-    workbook cess writes, the blank template included); `side_margin` in inches."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = side_margin
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    if title_row is not None:
-        ws.print_title_rows = f"{title_row}:{title_row}"
-    ws.oddFooter.center.text = "&A — page &P / &N"
-    for part in ("evenHeader", "evenFooter", "firstHeader", "firstFooter"):  # empty ones upset Gnumeric
-        setattr(ws.HeaderFooter, part, None)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:

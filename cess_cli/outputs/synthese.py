@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cess_cli.consolidation.evaluation import Evaluation
@@ -37,7 +38,7 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     set_cell(ws.cell(row=row, column=1), "Chiffres clés")
     set_cell(ws.cell(row=row, column=3), "Couverture")
     for c in (1, 3):
-        ws.cell(row=row, column=c).font = Font(bold=True)
+        ws.cell(row=row, column=c).font = Font(name="Calibri", bold=True)
     i, group = row, None
     for r in records(ev.tables["chiffres_cles"]):
         i += 1 if r["groupe"] == group or group is None else 2  # a blank row between groups
@@ -61,9 +62,11 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     ws.merge_cells(start_row=i + 2, start_column=1, end_row=i + 2, end_column=3)
     ws.row_dimensions[i + 2].height = 75
     _charts(ws, ev, i + 4)
-    print_setup(ws, landscape=False)  # the key figures and the charts below them; chart data (H:…) not printed
+    # portrait, the page width: the key figures on a first page, the two charts below them on a
+    # second (on one page, both printed at 67 %); chart data (H:…) not printed
+    print_setup(ws, landscape=False)
     ws.print_area = f"A1:C{i + 4 + 2 * CHART_ROWS - 1}"
-    ws.page_setup.fitToHeight = 1  # one page
+    ws.row_breaks.append(Break(id=i + 2))  # a page break after the note, above the first chart
 
 
 def _charts(ws: Worksheet, ev: Evaluation, anchor_row: int) -> None:
