@@ -120,7 +120,11 @@ def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Cha
             if panels
             else None
         )
-        chapter.effects.append(EffectView(effet.libelle, indicators, chart, [COMPUTED[c] for c in effet.calcule]))
+        chapter.effects.append(
+            EffectView(
+                effet.libelle, indicators, chart, [COMPUTED[c] for c in effet.calcule], effet.mesure_indirecte or ""
+            )
+        )
     if q.effets and any("territoires" in e.calcule for e in q.effets):
         chapter.blocks.append(_territories(ev, ref, f"q{number}t"))
     if any("completude" in e.calcule for e in q.effets):
