@@ -22,6 +22,7 @@ RUN_CODES: dict[str, tuple[Severity, str, str]] = {
     "referentiel.ratio_incomplet": (E, "{detail}", ""),
     "referentiel.cible": (E, "{detail}", ""),
     "referentiel.regle": (E, "{detail}", ""),
+    "referentiel.question": (E, "{detail}", ""),
     # consolidation
     "bilan.conflit": (
         E,

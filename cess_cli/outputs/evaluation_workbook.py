@@ -23,6 +23,7 @@ from cess_cli.outputs.labels import (
     COMPLETUDE_SUMMARY,
     anomaly_kind,
     governance_note,
+    indirect_note,
     plain_words,
     present,
     year_label,
@@ -256,7 +257,24 @@ def _question(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:
         Col("Couverture", "couverture", width=15),
         Col("Chiffres calculés par cess", "calcule", width=24),
     ]
-    write_table(ws, present(rows, ref, ev.label), cols, start=row, unit_key="unite")
+    end = write_table(ws, present(rows, ref, ev.label), cols, start=row, unit_key="unite")
+    _indirect_notes(ws, q, end + 1)
+
+
+def _indirect_notes(ws: Worksheet, q: Any, row: int) -> None:
+    """Under the question's table, one note per effect the referential says is measured only
+    indirectly (« Mesure indirecte (effet « … ») : … »), in column A: the column repeated on
+    every printed page, so the note is never cut between two sheets of paper."""
+    width = ws.column_dimensions["A"].width or 50
+    for effet in q.effets:
+        if not effet.mesure_indirecte:
+            continue
+        cell = ws.cell(row=row, column=1)
+        set_cell(cell, indirect_note(effet.libelle, effet.mesure_indirecte))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = -(-len(str(cell.value)) // max(int(width * 0.9), 1))  # a little narrower than it is
+        ws.row_dimensions[row].height = 15 * lines + 4
+        row += 1
 
 
 def _q3_departements(ws: Worksheet, ev: Evaluation, ref: Referential, q: Any) -> None:

@@ -185,3 +185,13 @@ def governance_note(ref: Referential) -> str:
             f"cible de l'action ANIM ({shown} par an) : ce sont deux références différentes."
         )
     return note
+
+
+INDIRECT = "Mesure indirecte"  # the words that open the note of an effect measured by a proxy
+
+
+def indirect_note(effet: str, why: str) -> str:
+    """The note of an effect the referential says is measured only indirectly
+    (`mesure_indirecte`), as the question's sheet prints it under its table: the effect named,
+    then why (the report prints it under the effect's own heading, without the name)."""
+    return f"{INDIRECT} (effet « {effet} ») : {why}"

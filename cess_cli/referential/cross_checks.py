@@ -289,6 +289,14 @@ def _funders(c: _Checks) -> None:
 def _questions(c: _Checks) -> None:
     for i, question in enumerate(c.questions):
         for j, effet in enumerate(question.effets):
+            if effet.mesure_indirecte and not (effet.indicateurs or effet.calcule):
+                c.err(
+                    "referentiel.question",
+                    "questions.yaml",
+                    f"questions[{i}].effets[{j}].mesure_indirecte",
+                    detail=f"L'effet « {effet.libelle} » n'a ni indicateur ni chiffre calculé : "
+                    "il n'a pas de mesure, indirecte ou non.",
+                )
             for k, code in enumerate(effet.indicateurs):
                 if code not in c.by_code:
                     c.err(

@@ -6,9 +6,9 @@ Every model forbids unknown keys, so a typo in a key is reported, not ignored.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cess_cli.findings import Severity
 
@@ -124,10 +124,20 @@ class Collectivite(_Model):
     autres_noms: list[str] = []  # what operators type for it: only ever suggested, never read as it
 
 
+# a sentence or two of French a reader is shown: never blank, never a page
+Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
 class Effet(_Model):
+    """An expected effect of an evaluative question (verbatim) and what answers it: indicators,
+    figures cess computes (`calcule`). `mesure_indirecte`: when those figures measure the effect
+    only indirectly (a proxy), why, in French, one or two sentences; printed as « Mesure
+    indirecte : … » wherever the effect's figures are (report, the question's sheet)."""
+
     libelle: str
     indicateurs: list[str] = []
     calcule: list[Literal["territoires", "completude"]] = []
+    mesure_indirecte: Sentence | None = None
 
 
 class Question(_Model):

@@ -22,6 +22,7 @@ class Table:
     caption: str = ""
     note: str = ""
     row_classes: list[str] = field(default_factory=list)
+    keep: bool = False  # printed whole on one page (it fits: see fit.py)
 
 
 @dataclass
@@ -52,22 +53,29 @@ class IndicatorView:
 @dataclass
 class EffectView:
     """An expected effect (verbatim), its indicators and its chart; `computed` names what cess
-    computes itself for it (département breakdown, completeness)."""
+    computes itself for it (département breakdown, completeness); `indirect` says, in French,
+    why its figures measure it only indirectly (the referential's `mesure_indirecte`), or "";
+    `keep`: printed whole on one page (it fits: see fit.py)."""
 
     libelle: str
     indicators: list[IndicatorView]
     chart: Chart | None
     computed: list[str] = field(default_factory=list)
+    indirect: str = ""
+    keep: bool = False
 
 
 @dataclass
 class Block:
-    """A titled block of a chapter: an introduction, tables and charts."""
+    """A titled block of a chapter: an introduction, tables and charts (printed above the
+    first table, which they illustrate); `keep`: its heading, charts and first table printed
+    on one page (they fit: see fit.py)."""
 
     title: str
     intro: str = ""
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    keep: bool = False
 
 
 @dataclass
@@ -132,6 +140,7 @@ class ActionTexts:
     years: list[str]
     rubriques: list[tuple[str, list[str]]]
     sources: list[str]
+    long: list[bool] = field(default_factory=list)  # per rubrique: may break across pages (fit.py)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from cess_cli.outputs.labels import INDIRECT
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.model import Report
 
@@ -47,6 +48,7 @@ def _environment() -> Environment:
         finalize=_typography,
     )
     env.filters["css_string"] = css_string
+    env.globals["indirect"] = INDIRECT  # « Mesure indirecte », as the workbook's note says it
     return env
 
 

@@ -18,6 +18,7 @@ from cess_cli.outputs.labels import COMPUTED, UNITS, governance_note, referentia
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.anomalies import anomalies
 from cess_cli.outputs.report.charts import Panel, Series, grouped_bars, panels_chart
+from cess_cli.outputs.report.fit import mark_keeps
 from cess_cli.outputs.report.model import Block, Chapter, EffectView, FigureRow, IndicatorView, Report, Table
 from cess_cli.outputs.report.sections import (
     completeness_chapter,
@@ -43,7 +44,7 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
     years, legend, rows = grid(ev, ref)
     sources, listing = sources_table(ev)
     single = len(ev.years) == 1
-    return Report(
+    report = Report(
         title=f"Rapport d'évaluation {ev.label}",
         contract=ref.contrat.intitule,
         period=ev.label,
@@ -71,6 +72,8 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         sources=sources,
         sources_listing=listing,
     )
+    mark_keeps(report)
+    return report
 
 
 def _key_figures(ev: Evaluation) -> list[tuple[str, str, str]]:
@@ -117,7 +120,11 @@ def _question(ev: Evaluation, ref: Referential, q: Question, number: int) -> Cha
             if panels
             else None
         )
-        chapter.effects.append(EffectView(effet.libelle, indicators, chart, [COMPUTED[c] for c in effet.calcule]))
+        chapter.effects.append(
+            EffectView(
+                effet.libelle, indicators, chart, [COMPUTED[c] for c in effet.calcule], effet.mesure_indirecte or ""
+            )
+        )
     if q.effets and any("territoires" in e.calcule for e in q.effets):
         chapter.blocks.append(_territories(ev, ref, f"q{number}t"))
     if any("completude" in e.calcule for e in q.effets):
