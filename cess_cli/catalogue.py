@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cess_cli.catalogue_files import FILE_CODES
 from cess_cli.catalogue_runs import RUN_CODES
 from cess_cli.findings import Finding, Severity
 from cess_cli.wording import typed_number
@@ -16,78 +17,11 @@ from cess_cli.wording import typed_number
 E, W = Severity.ERREUR, Severity.AVERTISSEMENT
 
 
-# code -> (severity, message template, hint). Templates use str.format fields. The codes of
-# the referential and of the consolidation are in catalogue_runs.py, joined here: one table.
+# code -> (severity, message template, hint). Templates use str.format fields. The codes of the
+# file itself are in catalogue_files.py, those of the referential and of the consolidation in
+# catalogue_runs.py, joined here: one table.
 CATALOGUE: dict[str, tuple[Severity, str, str]] = {
-    # the file itself
-    "fichier.introuvable": (E, "Fichier introuvable : {detail}.", "Vérifiez le chemin."),
-    "fichier.vide": (
-        E,
-        "Le fichier est vide (0 octet).",
-        "Renvoyez le bilan enregistré depuis Excel.",
-    ),
-    "fichier.tronque": (
-        E,
-        "Le fichier est incomplet ou endommagé : ce n'est pas un classeur lisible ({detail}).",
-        "Renvoyez le fichier : il a probablement été coupé pendant l'envoi ou la copie.",
-    ),
-    "fichier.chiffre": (
-        E,
-        "Le classeur est protégé par un mot de passe et ne peut pas être lu.",
-        "Enlevez le mot de passe d'ouverture (Fichier > Informations > Protéger le classeur) puis renvoyez-le.",
-    ),
-    "fichier.pas_un_classeur": (
-        E,
-        "Le fichier n'est pas un classeur (.xlsx, .ods ou .xls) : {detail}.",
-        "Partez du modèle vierge fourni par la CRESS et enregistrez-le en .xlsx.",
-    ),
-    "fichier.format_non_pris_en_charge": (
-        E,
-        "Format de fichier non pris en charge : {detail}.",
-        "Enregistrez le bilan au format « Classeur Excel (.xlsx) ».",
-    ),
-    "fichier.trop_gros": (
-        E,
-        "Le fichier dépasse une limite de sécurité : {detail}.",
-        "Renvoyez le bilan tel que produit par le modèle, sans données ajoutées.",
-    ),
-    "fichier.ignore": (
-        E,
-        "Fichier ignoré : {detail}.",
-        "Placez un vrai fichier .xlsx dans le dossier des bilans.",
-    ),
-    "fichier.non_classeur": (
-        W,
-        "Fichier ignoré : ce n'est pas un classeur ({detail}).",
-        "S'il s'agit d'un bilan, demandez au porteur son classeur (.xlsx, .ods ou .xls) ; sinon, retirez-le "
-        "du dossier des bilans.",
-    ),
-    "fichier.pas_un_bilan": (
-        E,
-        "Ce classeur n'est pas un bilan : aucune des feuilles attendues ({attendu}) ; feuilles trouvées : {trouve}.",
-        "Partez du modèle de bilan fourni par la CRESS pour l'action et l'année.",
-    ),
-    "fichier.delai": (
-        E,
-        "Fichier abandonné : {detail}.",
-        "Le classeur est anormalement lourd ou malformé : renvoyez le bilan produit depuis le modèle.",
-    ),
-    "fichier.illisible": (
-        E,
-        "Le classeur n'a pas pu être lu : {detail}.",
-        "Ouvrez-le dans Excel, enregistrez-le à nouveau en .xlsx et renvoyez-le.",
-    ),
-    "fichier.acces_refuse": (
-        E,
-        "cess n'a pas le droit de lire ce fichier ({detail}) : il n'est pas pris en compte.",
-        "Donnez à cess le droit de lire ce fichier (droits du dossier partagé), puis relancez. "
-        "Le porteur n'a rien à corriger : aucun retour ne lui est écrit.",
-    ),
-    "dossier.illisible": (
-        E,
-        "Le dossier n'a pas pu être lu ({detail}) : les bilans qu'il contient ne sont pas pris en compte.",
-        "Donnez à cess le droit de lire ce dossier (ou déplacez-en les bilans plus haut), puis relancez.",
-    ),
+    **FILE_CODES,  # first: the catalogue keeps the order of a reader, the file before its sheets
     # structure
     "feuille.manquante": (
         E,

@@ -314,8 +314,7 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
             False,
         ),
         (
-            "   Unités : « nombre » = entier positif ou nul ; « ETP » et « euros » = nombre décimal positif ou nul "
-            "(virgule décimale).",
+            "   Unités : « nombre » = entier positif ou nul ; « ETP » et « euros » = décimal positif ou nul (virgule).",
             False,
         ),
         (
