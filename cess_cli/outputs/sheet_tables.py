@@ -41,13 +41,16 @@ INT = "#,##0"
 DEC = "#,##0.0"
 
 
+ETP = '#,##0.0 "ETP"'  # the unit shown with the figure, as « € » and « % » are: « 4 352,1 ETP »
+
+
 EUR = "#,##0 €"
 
 
 PCT = PERCENT_FORMAT  # « 87,3 % »
 
 
-UNIT_FORMAT = {"nombre": INT, "ETP": DEC, "euros": EUR, "%": PCT}
+UNIT_FORMAT = {"nombre": INT, "ETP": ETP, "euros": EUR, "%": PCT}
 
 LINE_HEIGHT = 15.0  # points per line of 11-point text
 MIN_WIDTH, MAX_NUMBER_WIDTH = 8, 18
@@ -100,8 +103,8 @@ def shown_length(value: Any, fmt: str | None) -> int:
         return 10 if isinstance(value, date) else max((len(part) for part in str(value).splitlines()), default=0)
     if fmt == PCT:
         return len(f"{value * 100:.1f} %")
-    decimals = 1 if fmt in (DEC, "#,##0.0#") else 0
-    return len(f"{value:,.{decimals}f}") + (2 if fmt == EUR else 0)
+    decimals = 1 if fmt in (DEC, ETP, "#,##0.0#") else 0
+    return len(f"{value:,.{decimals}f}") + {EUR: 2, ETP: 4}.get(fmt or "", 0)
 
 
 _BREAKS = re.compile(r"\s+|(?<=[-—])(?=[^\W\d_])")  # where LibreOffice and Excel may wrap a line

@@ -55,6 +55,11 @@ def test_workbook_shows_coverage_on_time_facts_and_partial_rates(ref, tmp_path):
         if r["Axe"] == "Axe II — Innovation sociale" and r["Indicateur"] == "emplois_crees"
     ]
     assert axe[0]["Taux partiel ?"] == "partiel : 1 / 2 bilans"
+    # a figure in ETP shows its unit, as euros and percentages do (the Q sheets have no Unité column)
+    for sheet in ("Q2 Impact économique", "Q3 Départements", "Par axe"):
+        ws = wb[sheet]
+        formats = {c.number_format for row in ws.iter_rows() for c in row if c.value == 10 and c.column > 2}
+        assert '#,##0.0 "ETP"' in formats, sheet
 
     fin = {(r["Financeur"], r["Axe"]): r for r in _table(wb["Financements"])}
     assert (

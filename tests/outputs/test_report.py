@@ -176,6 +176,16 @@ def test_hand_figures_in_chapters(page):
     assert "112,5 %" in text
 
 
+def test_the_departement_table_says_the_unit_of_its_etp(page):
+    """« Emplois créés » are ETP: in the breakdown by département and the zones table their bare
+    figures carry the unit in the header (euros and % carry theirs)."""
+    [table] = [t for t in page.iter("table") if "Répartition par département" in t.text_content()]
+    headers = [_plain(th.text_content()) for th in table.iter("th")]
+    assert "Emplois créés (ETP)" in headers
+    [zones] = [t for t in page.iter("table") if "Zones prioritaires" in t.text_content()]
+    assert "Emplois créés (ETP)" in _plain(zones.text_content())
+
+
 def test_labels_are_words_not_codes(page, ref):
     visible = _plain(" ".join(page.xpath("//body//text()[not(ancestor::style)]")))
     for code in ("bilan.manquant", "plausibilite.ecart_cible", "cumul.ecart", "completude", "transversal "):

@@ -162,6 +162,12 @@ def _rule(rule: str, nature: str) -> str:
     return rule[len(nature) + 3 :] if rule.startswith(f"{nature} : ") else rule
 
 
+def _with_unit(label: str, unit: str) -> str:
+    """An indicator's label with the unit its bare figures are in: « Emplois consolidés (ETP) »
+    (euros and % carry theirs, a count needs none)."""
+    return f"{label} (ETP)" if unit == "ETP" else label
+
+
 def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
     """Q3: the département breakdown of the territorial indicators and the QPV / ZRR shares."""
     ter = ev.tables["territoires"]
@@ -175,7 +181,7 @@ def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
     cell = {(r["departement"], r["indicateur"]): r for r in sub.to_dict("records")}
     units = {c: ref.indicateurs[c].unite for c in codes}
     by_dep = Table(
-        headers=["Département", *[ref.indicateurs[c].libelle for c in codes]],
+        headers=["Département", *[_with_unit(ref.indicateurs[c].libelle, units[c]) for c in codes]],
         rows=[
             [name, *[french.by_unit(cell[(d, c)]["valeur"] if (d, c) in cell else None, units[c]) for c in codes]]
             for name, d in zip(names, order, strict=True)
@@ -200,7 +206,7 @@ def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
         u = units[c]
         zones.rows.append(
             [
-                ref.indicateurs[c].libelle,
+                _with_unit(ref.indicateurs[c].libelle, u),
                 french.by_unit(total, u),
                 french.by_unit(qpv, u),
                 french.percent(qpv / total if total else None),
