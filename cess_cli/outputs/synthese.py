@@ -18,7 +18,8 @@ from cess_cli.outputs.sheet_tables import EUR, cell_value, header_lines, print_s
 from cess_cli.referential.loading import Referential
 from cess_cli.wording import french_number
 
-CENTER = Alignment(horizontal="center")
+CENTER = Alignment(horizontal="center", vertical="top")
+TOP = Alignment(vertical="top")
 CHART_ROWS = 18  # rows an 8-cm chart takes, and a blank one
 LABEL_LINE = 62  # characters of a key figure's label on one line of column A (60 width units)
 NOTE = (
@@ -34,7 +35,8 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
     """The key figures (value and coverage, grouped: bilans, signatories, all sources,
     indicators) and two native charts, from `ev.tables` (chiffres_cles, signataires,
     graphique_evenements)."""
-    row = sheet_title(ws, f"Contrat économique sectoriel ESS — évaluation {ev.label}", ref.contrat.intitule)
+    # the contract's own name under the title, never twice (a user's review)
+    row = sheet_title(ws, f"Synthèse de l'évaluation {ev.label}", ref.contrat.intitule)
     set_cell(ws.cell(row=row, column=1), "Chiffres clés")
     set_cell(ws.cell(row=row, column=3), "Couverture")
     for c in (1, 3):
@@ -45,12 +47,13 @@ def synthese_sheet(ws: Worksheet, ev: Evaluation, ref: Referential) -> None:
         group = r["groupe"]
         set_cell(ws.cell(row=i, column=1), r["libelle"])
         lines = header_lines(str(r["libelle"]), LABEL_LINE)
+        ws.cell(row=i, column=1).alignment = Alignment(wrap_text=lines > 1, vertical="top")  # beside its figure
         if lines > 1:  # a long label wraps, its row as tall as its lines
-            ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[i].height = 15 * lines
         cell = ws.cell(row=i, column=2)
         set_cell(cell, cell_value(r["valeur"]))
         cell.number_format = r["format"]
+        cell.alignment = TOP  # on the first line of a label that wraps, not under it
         set_cell(ws.cell(row=i, column=3), r["couverture"])
         ws.cell(row=i, column=3).alignment = CENTER
     ws.cell(row=row, column=3).alignment = CENTER

@@ -105,6 +105,10 @@ def test_synthese_prints_the_coverage_of_its_charts(ref, tmp_path):
     wb = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))
     synth = wb["Synthèse"]
     assert len(synth._charts) == 2
+    # the contract's name once, under the title; each figure on the first line of its label
+    assert (synth["A1"].value, synth["A2"].value) == ("Synthèse de l'évaluation 2015", ref.contrat.intitule)
+    figures = [r[1] for r in synth.iter_rows(min_row=4, max_col=2) if r[1].value is not None]
+    assert figures and all(c.alignment.vertical == "top" for c in figures)
     values = {c.value for r in synth.iter_rows(min_col=8) for c in r if c.value}
     assert "2015 (1 / 11 bilans)" in values  # the series name, printed in the chart's legend
     # no CDC envelope in 2015 (article 5): the bars compare the years that have one
