@@ -23,6 +23,7 @@ from cess_cli.findings import CessError
 from cess_cli.french_errors import os_error_message, pydantic_location, pydantic_message, syntax_message
 from cess_cli.reading.limits import Limits
 from cess_cli.referential.loading import Referential, load_referential
+from cess_cli.suggestions import did_you_mean
 
 
 class LimitsConfig(BaseModel):
@@ -107,7 +108,7 @@ def resolve(
         config = Config.model_validate({**data, "source": source})
     except ValidationError as exc:
         where = source or "par défaut"
-        problems = [f"  {pydantic_location(e['loc'])} : {pydantic_message(e)}" for e in exc.errors()]
+        problems = [f"  {pydantic_location(e['loc'])} : {pydantic_message(e)}{_key_hint(e)}" for e in exc.errors()]
         raise CessError(f"Configuration {where} invalide :\n" + "\n".join(problems)) from None
     updates = {
         k: v for k, v in {"bilans": bilans, "sortie": sortie, "referentiel": referentiel}.items() if v is not None
@@ -115,6 +116,21 @@ def resolve(
     config = config.model_copy(update=updates)
     _check_folders(config)
     return config
+
+
+def _key_hint(error: Any) -> str:
+    """For an unknown key of cess.toml, the known key it was likely meant for:
+    « Vouliez-vous dire « limites » ? » (a space first), else ""."""
+    if error["type"] != "extra_forbidden":
+        return ""
+    model: Any = Config
+    for part in error["loc"][:-1]:  # down to the table that holds the key
+        field = model.model_fields.get(str(part))
+        model = field.annotation if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+    meant = did_you_mean(str(error["loc"][-1]), [k for k in model.model_fields if k != "source"])
+    return f" {meant}" if meant else ""
 
 
 def _read_toml(source: Path) -> dict[str, Any]:

@@ -172,3 +172,25 @@ def test_a_configuration_cess_may_not_read_is_said_in_french(tmp_path, monkeypat
     with pytest.raises(CessError) as caught:
         resolve(cwd=tmp_path)
     assert str(caught.value) == f"Configuration {tmp_path / 'cess.toml'} illisible (droits insuffisants)."
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        ("[limite]\nsecondes_par_fichier = 3\n", "limite : clé inconnue. Vouliez-vous dire « limites » ?"),
+        ("[limites]\nseconde_par_fichier = 3\n", "Vouliez-vous dire « secondes_par_fichier » ?"),
+        ('sorite = "x"\n', "Vouliez-vous dire « sortie » ?"),
+    ],
+)
+def test_an_unknown_key_is_told_the_key_it_was_likely_meant_for(tmp_path, toml, said):
+    (tmp_path / "cess.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(CessError) as caught:
+        resolve(cwd=tmp_path)
+    assert said in str(caught.value)
+
+
+def test_an_unknown_key_near_no_known_one_gets_no_suggestion(tmp_path):
+    (tmp_path / "cess.toml").write_text("zzz = 1\n", encoding="utf-8")
+    with pytest.raises(CessError) as caught:
+        resolve(cwd=tmp_path)
+    assert str(caught.value).endswith("zzz : clé inconnue (trouvé : 1).")
