@@ -63,11 +63,19 @@ def tags_balance(xml: bytes) -> bool:
 
 def shared_strings_info(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     """The shared-strings part of an `.xlsx` (`xl/sharedStrings.xml`, whatever the case
-    of its name or its separators), None when the workbook has none."""
-    for info in zf.infolist():  # the length first: this runs on every file
-        if len(info.filename) == 20 and info.filename.replace("\\", "/").lower() == "xl/sharedstrings.xml":
-            return info
-    return None
+    of its name or its separators), None when the workbook has none; two are refused
+    (`single_part`)."""
+    return single_part(zf, "xl/sharedstrings.xml")
+
+
+def single_part(zf: zipfile.ZipFile, name: str) -> zipfile.ZipInfo | None:
+    """The entry named `name` (lower case, `/`), whatever the case of its name or its
+    separators, as python-calamine finds it; None when there is none. Two such entries
+    are a damaged archive (`DamagedPart`): which one a reader takes is not known."""
+    found = [i for i in zf.infolist() if len(i.filename) == len(name) and i.filename.replace("\\", "/").lower() == name]
+    if len(found) > 1:
+        raise DamagedPart(f"deux parties « {name} » dans l'archive ({found[0].filename}, {found[1].filename})")
+    return found[0] if found else None
 
 
 def check_shared_strings(sst: bytes, part: str, *, parse: bool = False) -> None:
@@ -76,7 +84,12 @@ def check_shared_strings(sst: bytes, part: str, *, parse: bool = False) -> None:
     `uniqueCount` announces. The common case costs a few passes in C; `parse` parses
     the part whatever the quick test says (a sheet lost a value: workbook.py)."""
     announced = _announced(sst)  # Excel and LibreOffice write it: then one count of entries
-    whole = looks_whole(sst, b"sst") and (sst.count(b"</si>") == announced if announced else tags_balance(sst))
+    # counts in bytes cannot see a CDATA section or a comment holding « </si> »: then parse
+    whole = (
+        b"<!" not in sst
+        and looks_whole(sst, b"sst")
+        and (sst.count(b"</si>") == announced if announced else tags_balance(sst))
+    )
     if whole and not parse:
         return
     try:

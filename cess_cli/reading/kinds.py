@@ -69,6 +69,19 @@ def entry_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> byte
     return zf.read(info)
 
 
+def entry_key(info: zipfile.ZipInfo, data: bytes) -> bytes:
+    """What identifies an entry's content for a cache shared by the files a worker reads:
+    its method, its size and its stored (compressed) bytes themselves, never the CRC-32 the
+    directory claims (a CRC is forged in four bytes: a styles part crafted to share the
+    template's CRC and size would have been taken for it). Identical stored bytes inflate
+    to identical content; a few kilobytes for the parts cached (styles)."""
+    begin = info.header_offset + 30
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    begin += name_len + extra_len
+    head = struct.pack("<HQ", info.compress_type, info.file_size)
+    return head + data[begin : begin + info.compress_size]
+
+
 def percent_styles(styles: bytes) -> frozenset[int]:
     """The cell formats (indexes into `cellXfs` of `xl/styles.xml`) that show a number as a
     percentage: the built-in formats 9 and 10 (`0%`, `0.00%`) and any custom format with

@@ -170,18 +170,20 @@ class CalamineBook(Book):
         self._zip.close()
 
 
-_STYLES: dict[tuple[int, int], frozenset[int]] = {}  # (CRC-32, size) of a styles part -> its percent formats
+_STYLES: dict[bytes, frozenset[int]] = {}  # a styles part's stored bytes (kinds.entry_key) -> its percent formats
 
 
 def _styles_checked(zf: zipfile.ZipFile, data: bytes) -> frozenset[int]:
     """The percentage formats of the workbook's styles part, which is checked whole
     (integrity.check_styles: a damaged one makes calamine read figures as dates), known
-    by its CRC-32 and size from the zip directory (bilans made from one template share it
-    byte for byte): inflated and checked once. Raises `integrity.DamagedPart`."""
-    info = next((i for i in zf.infolist() if i.filename.replace("\\", "/") == "xl/styles.xml"), None)
+    by its stored bytes (`kinds.entry_key`; bilans made from one template share them):
+    inflated and checked once. The part is found whatever the case of its name or its
+    separators, as calamine finds it; two such parts are refused (which one calamine
+    reads is not known). Raises `integrity.DamagedPart`."""
+    info = integrity.single_part(zf, "xl/styles.xml")
     if info is None:
         return frozenset()
-    key = (info.CRC, info.file_size)
+    key = kinds.entry_key(info, data)
     found = _STYLES.get(key)
     if found is None:
         styles = kinds.entry_bytes(zf, info, data)
@@ -192,16 +194,16 @@ def _styles_checked(zf: zipfile.ZipFile, data: bytes) -> frozenset[int]:
     return found
 
 
-_ODS_STYLES: dict[tuple[int, int], frozenset[str]] = {}  # (CRC-32, size) of an .ods styles.xml -> its percent styles
+_ODS_STYLES: dict[bytes, frozenset[str]] = {}  # an .ods styles.xml's stored bytes -> its percent styles
 
 
 def _ods_percent_of(zf: zipfile.ZipFile, data: bytes) -> frozenset[str]:
     """The percentage data styles of an `.ods`'s styles.xml (kinds.ods_percent_styles),
-    known by its CRC-32 and size, as `_styles_checked` knows an `.xlsx`'s."""
-    info = next((i for i in zf.infolist() if i.filename == "styles.xml"), None)
+    known by its stored bytes, as `_styles_checked` knows an `.xlsx`'s."""
+    info = integrity.single_part(zf, "styles.xml")
     if info is None:
         return frozenset()
-    key = (info.CRC, info.file_size)
+    key = kinds.entry_key(info, data)
     found = _ODS_STYLES.get(key)
     if found is None:
         if len(_ODS_STYLES) > 256:

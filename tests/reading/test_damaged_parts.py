@@ -5,7 +5,9 @@ Excel (shared strings) and by LibreOffice (.ods), rewritten entry by entry."""
 
 from __future__ import annotations
 
+import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,92 @@ def test_the_command_names_the_file_and_the_part_and_exits_1_while_good_files_pa
     assert "abime.xlsx" in out and "textes partagés endommagés (xl/sharedStrings.xml)" in out
     assert "abime.ods" in out and "contenu endommagé (content.xml" in out
     assert "✔" in out and "sain.xlsx : aucun problème" in out and "Traceback" not in out
+
+
+def _same_crc(body: bytes, target: int) -> bytes:
+    """`body` with some spaces after an attribute's closing quote made line feeds (the same
+    XML) so that its CRC-32 is `target`: a CRC is forged by linear algebra over GF(2)."""
+    places = [at + 1 for at in range(len(body) - 1) if body[at : at + 2] == b'" ']
+
+    def crc(toggled: set[int]) -> int:
+        b = bytearray(body)
+        for at in toggled:
+            b[at] = 0x0A
+        return zlib.crc32(bytes(b))
+
+    c0, basis = crc(set()), []
+    for at in places:
+        v, s = crc({at}) ^ c0, {at}
+        for bv, bs in basis:
+            if v ^ bv < v:
+                v, s = v ^ bv, s ^ bs
+        if v:
+            basis.append((v, s))
+            basis.sort(key=lambda t: -t[0])
+    want, chosen = target ^ c0, set()
+    for bv, bs in basis:
+        if want ^ bv < want:
+            want, chosen = want ^ bv, chosen ^ bs
+    assert want == 0
+    forged = bytearray(body)
+    for at in chosen:
+        forged[at] = 0x0A
+    return bytes(forged)
+
+
+def test_a_styles_part_forged_to_the_crc_of_a_sound_one_is_checked_for_itself(ref, tmp_path):
+    """The verdict on a styles part is cached for the files a worker reads next; keyed by the
+    CRC-32 and size the zip directory claims, a damaged part forged to the sound one's CRC
+    and size (four bytes suffice) was taken for it, and its figures read as dates. It is
+    keyed by the stored bytes themselves (kinds.entry_key)."""
+    sound = zipfile.ZipFile(XLSX).read("xl/styles.xml")
+    damaged = sound.replace(b"<xf ", b"<xf", 1).replace(b"/>", b" />", 1)  # the same length
+    assert len(damaged) == len(sound) and integrity._expat_error(damaged) is not None
+    forged = _same_crc(damaged, zlib.crc32(sound))
+    assert zlib.crc32(forged) == zlib.crc32(sound) and len(forged) == len(sound) and forged != sound
+    path = _write(tmp_path, XLSX, "xl/styles.xml", lambda data: forged)
+    assert _validate(XLSX, ref)[2]  # the sound one first, in this process: its verdict is cached
+    findings, message, valid = _validate(path, ref)
+    assert findings == [("fichier.illisible", None)] and not valid and "styles endommagés" in message
+
+
+def _renamed(tmp_path: Path, old: str, new: str, damage=None, copy: bool = False) -> Path:
+    out = io.BytesIO()
+    with zipfile.ZipFile(XLSX) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == old:
+                zout.writestr(new, damage(data) if damage else data)
+                if not copy:
+                    continue
+            zout.writestr(info.filename, data)
+    path = tmp_path / "renamed.xlsx"
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_a_styles_part_named_with_other_capitals_is_checked_as_calamine_reads_it(ref, tmp_path):
+    path = _renamed(tmp_path, "xl/styles.xml", "xl/Styles.xml", lambda data: data.replace(b"<xf ", b"<xf", 3))
+    findings, message, _ = _validate(path, ref)
+    assert findings == [("fichier.illisible", None)] and "styles endommagés (xl/Styles.xml)" in message
+
+
+def test_two_parts_of_one_name_are_refused(ref, tmp_path):
+    """Which one a reader takes is not known: never a guess."""
+    path = _renamed(tmp_path, SST, "XL/SharedStrings.xml", _entry_dropped, copy=True)
+    findings, message, _ = _validate(path, ref)
+    assert findings == [("fichier.illisible", None)] and "deux parties « xl/sharedstrings.xml »" in message
+
+
+def test_a_cdata_holding_a_closing_tag_does_not_hide_a_lost_string(ref, tmp_path):
+    """One entry dropped, `uniqueCount` honest, and a CDATA section holding « </si> » to bring
+    the count of closing tags back: the part is parsed, the loss is found."""
+
+    def damage(data: bytes) -> bytes:
+        data = _entry_dropped(data)
+        at = data.rindex(b"</t>")
+        return data[:at] + b"<![CDATA[</si>]]>" + data[at:]
+
+    findings, message, valid = _validate(_write(tmp_path, XLSX, SST, damage), ref)
+    assert findings == [("fichier.illisible", None)] and not valid
+    assert "textes partagés incomplets (xl/sharedStrings.xml) : 133 textes sur les 134 annoncés" in message
