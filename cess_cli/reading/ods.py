@@ -10,8 +10,11 @@ every element, attribute and text is kept as it was, and whitespace inside the t
 elements (`text:p`, `text:span`…), where it is content, is kept too; the copy holds only
 the parts calamine reads of an `.ods`. The values are then
 read by calamine as for a file saved by LibreOffice. The parser is defusedxml's SAX
-parser (no DTD, no entities); the copy is never larger than the part the pre-flight
-bounded, and is made in the same bounded worker. README *The bilan workbook*.
+parser (no DTD, no entities); namespace prefixes are resolved in the scope XML gives
+them (a prefix rebound on one element does not change the rest of the file). The copy
+may be larger than the part (« > » in a text is written back « &gt; »): past twice the
+part's size it is refused (`CopyTooLarge`), and it is made in the same bounded worker.
+README *The bilan workbook*.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class _Compact(XMLGenerator):
 
     def __init__(self, out: io.BytesIO) -> None:
         super().__init__(out, "utf-8", short_empty_elements=True)
-        self._prefixes: dict[str, str] = {}
+        self._scopes: list[dict[str, str]] = [{}]  # the prefixes in force, element by element
         self._in_text: list[bool] = []
         self._text: list[str] = []
 
@@ -45,16 +48,17 @@ class _Compact(XMLGenerator):
 
     def startElement(self, name: str, attrs: Any) -> None:
         self._emit_text()
-        for key, value in attrs.items():
-            if key.startswith("xmlns:"):
-                self._prefixes[key[6:]] = value
+        declared = {key[6:]: value for key, value in attrs.items() if key.startswith("xmlns:")}
+        scope = {**self._scopes[-1], **declared} if declared else self._scopes[-1]
+        self._scopes.append(scope)
         prefix = name.split(":", 1)[0] if ":" in name else ""
-        self._in_text.append(self._prefixes.get(prefix) == _TEXT_NS)
+        self._in_text.append(scope.get(prefix) == _TEXT_NS)
         super().startElement(name, attrs)
 
     def endElement(self, name: str) -> None:
         self._emit_text()
         self._in_text.pop()
+        self._scopes.pop()
         super().endElement(name)
 
     def characters(self, content: str) -> None:
@@ -64,16 +68,33 @@ class _Compact(XMLGenerator):
         return None
 
 
+class CopyTooLarge(Exception):
+    """The compacted `content.xml` grew past twice the part's size (escaped « > »…)."""
+
+
+class _Bounded(io.BytesIO):
+    """A buffer that refuses to grow past `limit` bytes (`CopyTooLarge`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self._limit:
+            raise CopyTooLarge
+        return super().write(data)
+
+
 _KEPT = ("mimetype", "META-INF/manifest.xml", "content.xml")  # what calamine reads of an .ods
 
 
 def compacted(zf: zipfile.ZipFile, content: bytes) -> bytes:
-    """The parts of the archive `zf` that calamine reads (`_KEPT`: the copy is no larger
-    than `content` and two small parts), in a new archive in memory, its `content.xml`
-    (`content`, already inflated) without the whitespace between elements. Raises the
-    parser's error (a `SAXException`, defusedxml's `DTDForbidden`…) for a part that is
-    no well-formed, entity-free XML."""
-    out = io.BytesIO()
+    """The parts of the archive `zf` that calamine reads (`_KEPT`), in a new archive in
+    memory, its `content.xml` (`content`, already inflated) without the whitespace between
+    elements. Raises the parser's error (a `SAXException`, defusedxml's `DTDForbidden`…)
+    for a part that is no well-formed, entity-free XML, `CopyTooLarge` for a copy past
+    twice the part's size."""
+    out = _Bounded(2 * len(content) + 4096)
     defused_sax.parseString(content, _Compact(out), forbid_dtd=True)
     names = set(zf.namelist())
     archive = io.BytesIO()

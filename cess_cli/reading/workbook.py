@@ -388,6 +388,8 @@ def _checked_parts(archive: zipfile.ZipFile, data: bytes, kind: str) -> Parts:
 
 
 def _open_error(exc: Exception, display: str) -> Finding:
+    if isinstance(exc, MemoryError | ods.CopyTooLarge):  # a workbook too big to read, not a damaged one
+        return make("fichier.trop_gros", display, detail="sa lecture demande plus de mémoire que la limite")
     if isinstance(exc, integrity.DamagedPart):
         return make("fichier.illisible", display, detail=exc.reason)
     if "encrypted" in str(exc).lower() or type(exc).__name__ == "PasswordError":

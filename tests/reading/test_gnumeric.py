@@ -132,3 +132,56 @@ def test_the_compacted_copy_keeps_every_element_and_text(converted):
         (e.tag, e.attrib, strip(e.text)) for e in after.iter()
     ]
     assert integrity.looks_whole(copy.read("content.xml"), b"document-content")
+
+
+TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def _content(body: str) -> bytes:
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content xmlns:office="o" '
+    return f'{head}xmlns:text="{TEXT_NS}">{body}</office:document-content>'.encode()
+
+
+def _copy_of(content: bytes) -> bytes:
+    import io
+
+    from cess_cli.reading import ods as ods_reading
+
+    holder = io.BytesIO()
+    with zipfile.ZipFile(holder, "w") as zf:
+        zf.writestr("content.xml", content)
+    return zipfile.ZipFile(io.BytesIO(ods_reading.compacted(zipfile.ZipFile(holder), content))).read("content.xml")
+
+
+def test_a_prefix_rebound_on_one_element_keeps_its_scope():
+    """A hostile review: `text:` rebound on an earlier, empty element made every later text
+    element lose its spaces (« 1 5 » read as 15 €). Prefixes hold in their element only."""
+    body = '<office:forms xmlns:text="urn:x"/>\n  <text:p>1<text:span> </text:span>5</text:p>'
+    assert b"<text:span> </text:span>" in _copy_of(_content(body))
+    inside = '<office:forms xmlns:text="urn:x">  <text:p>a</text:p>  </office:forms>'  # not text there
+    assert b'<office:forms xmlns:text="urn:x"><text:p>a</text:p></office:forms>' in _copy_of(_content(inside))
+
+
+def test_a_copy_that_would_grow_past_twice_its_part_is_refused_as_too_big():
+    """« > » in a text is written back « &gt; »: a part made of them would make the copy four
+    times as big (2.5 GB from a 13 MB file in the review). Refused past twice the part."""
+    from cess_cli.reading import ods as ods_reading
+
+    with pytest.raises(ods_reading.CopyTooLarge):
+        _copy_of(_content("<text:p>" + ">" * 100_000 + "</text:p>"))
+    assert _copy_of(_content("<text:p>" + ">" * 100 + "</text:p>")).count(b"&gt;") == 100
+
+
+@pytest.mark.parametrize("raised", ["CopyTooLarge", "MemoryError"])
+def test_a_gnumeric_file_too_big_to_copy_is_too_big_not_damaged(ref, converted, monkeypatch, raised):
+    from cess_cli.reading import ods as ods_reading
+
+    error = ods_reading.CopyTooLarge if raised == "CopyTooLarge" else MemoryError
+
+    def refuse(*_args):
+        raise error
+
+    monkeypatch.setattr(ods_reading, "compacted", refuse)
+    [result] = validate_paths([converted["exemple"][1]], ref).files
+    assert [f.code for f in result.findings] == ["fichier.trop_gros"]
+    assert "plus de mémoire que la limite" in result.findings[0].message
