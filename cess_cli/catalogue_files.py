@@ -74,6 +74,12 @@ FILE_CODES: dict[str, tuple[Severity, str, str]] = {
         "Donnez à cess le droit de lire ce fichier (droits du dossier partagé), puis relancez. "
         "Le porteur n'a rien à corriger : aucun retour ne lui est écrit.",
     ),
+    "fichier.lecture_impossible": (
+        E,
+        "cess n'a pas pu lire ce fichier ({detail}) : il n'est pas pris en compte.",
+        "Vérifiez le dossier partagé (un fichier ouvert par un autre programme, un disque en erreur), puis "
+        "relancez. Le porteur n'a rien à corriger : aucun retour ne lui est écrit.",
+    ),
     "dossier.illisible": (
         E,
         "Le dossier n'a pas pu être lu ({detail}) : les bilans qu'il contient ne sont pas pris en compte.",

@@ -59,7 +59,9 @@ class Finding:
 
 # findings only the CRESS can act on: the shared folder's rights, a link or a special file
 # cess does not follow, a file gone during the run; the operator gets no feedback for them
-FOR_THE_CRESS = frozenset({"fichier.acces_refuse", "fichier.ignore", "fichier.introuvable"})
+FOR_THE_CRESS = frozenset(
+    {"fichier.acces_refuse", "fichier.lecture_impossible", "fichier.ignore", "fichier.introuvable"}
+)
 
 
 @dataclass(slots=True)

@@ -221,9 +221,9 @@ def _preflight(path: Path, display: str, limits: Limits) -> Checked:
     try:
         st = os.lstat(path)
     except OSError as exc:
-        if exc.errno in _REFUSED:  # a folder on its path cess may not enter
-            return _refused(make("fichier.acces_refuse", display, detail=os_reason(exc)))
-        return _refused(make("fichier.introuvable", display, detail="aucun fichier à cet emplacement"))
+        if exc.errno == errno.ENOENT:
+            return _refused(make("fichier.introuvable", display, detail="aucun fichier à cet emplacement"))
+        return _refused(_not_read(exc, display))  # a folder cess may not enter, a disk error…
     if stat.S_ISLNK(st.st_mode):
         return _special(display, "lien symbolique, non suivi")
     if stat.S_ISDIR(st.st_mode):
@@ -237,9 +237,8 @@ def _preflight(path: Path, display: str, limits: Limits) -> Checked:
         return _refused(make("fichier.trop_gros", display, detail=detail))
     try:
         data = _read_regular(path, limits.max_file_bytes)
-    except OSError as exc:  # the shared folder's rights, not the operator's file
-        code = "fichier.acces_refuse" if exc.errno in _REFUSED else "fichier.illisible"
-        return _refused(make(code, display, detail=os_reason(exc)))
+    except OSError as exc:  # the shared folder, not the operator's file
+        return _refused(_not_read(exc, display))
     if data is None:
         return _special(display, "n'est plus un fichier ordinaire au moment de l'ouvrir")
     sha = hashlib.sha256(data).hexdigest()
@@ -254,6 +253,20 @@ def _preflight(path: Path, display: str, limits: Limits) -> Checked:
     if checked.finding is not None:
         return Checked(None, checked.finding, sha, not_spreadsheet=checked.not_spreadsheet)
     return Checked(data, None, sha, kind=checked.kind, archive=checked.archive)
+
+
+def _not_read(exc: OSError, display: str) -> Finding:
+    """The finding for a file the system would not let cess read: never the operator's to fix
+    (`findings.FOR_THE_CRESS`): the rights (`fichier.acces_refuse`), a file gone
+    (`fichier.introuvable`), a link swapped in after the lstat (`fichier.ignore`), anything
+    else — a file held by another program on a share, a disk error — `fichier.lecture_impossible`."""
+    if exc.errno in _REFUSED:
+        return make("fichier.acces_refuse", display, detail=os_reason(exc))
+    if exc.errno == errno.ENOENT:
+        return make("fichier.introuvable", display, detail="disparu pendant la lecture")
+    if exc.errno == errno.ELOOP:
+        return make("fichier.ignore", display, detail="lien symbolique, non suivi")
+    return make("fichier.lecture_impossible", display, detail=os_reason(exc))
 
 
 def _refused(finding: Finding) -> Checked:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from cess_cli import pipeline
@@ -151,3 +153,29 @@ def test_a_feedback_for_a_file_of_unknown_action_reads_without_a_gap(ref, tmp_pa
     empty.write_bytes(b"")
     result = validate_workbook(empty, ref)
     assert "Nous avons bien reçu votre bilan (fichier « bilan.xlsx »). Il ne peut pas" in summary_text(result)
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "says"),
+    [
+        (errno.ENOENT, "fichier.introuvable", "Fichier introuvable : disparu pendant la lecture."),
+        (errno.ELOOP, "fichier.ignore", "Fichier ignoré : lien symbolique, non suivi."),
+        (errno.EBUSY, "fichier.lecture_impossible", "cess n'a pas pu lire ce fichier (occupé par un autre programme)"),
+        (errno.EIO, "fichier.lecture_impossible", "cess n'a pas pu lire ce fichier (erreur d'entrée-sortie)"),
+    ],
+)
+def test_a_file_the_system_would_not_read_gets_no_feedback(ref, tmp_path, monkeypatch, error, code, says):
+    """A hostile review: a file gone, a link swapped in after the lstat, a file held by another
+    program on a share or a disk error were « Le classeur n'a pas pu être lu » with a feedback
+    asking the operator to re-save a sound file. Each is the CRESS's to look at."""
+    path = make_bilan(ref, tmp_path / "bilans")
+
+    def refuse(_path, _max_bytes):
+        raise OSError(error, os.strerror(error), str(_path))
+
+    monkeypatch.setattr(preflight_module, "_read_regular", refuse)
+    out = tmp_path / "retours"
+    report, feedback = validate_files([path], ref, feedback_dir=out)
+    [result] = report.files
+    assert [f.code for f in result.findings] == [code] and result.findings[0].message.startswith(says)
+    assert feedback == [] and not (out.exists() and any(out.iterdir()))
