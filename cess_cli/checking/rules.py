@@ -7,6 +7,7 @@ import operator
 from typing import Any
 
 from cess_cli.checking.state import FileCheck
+from cess_cli.findings import Severity
 from cess_cli.reading import cells
 from cess_cli.referential.action_models import MAX_VALUE
 from cess_cli.wording import half_up, typed_number
@@ -35,9 +36,19 @@ def check_targets(run: FileCheck, action_code: str, year: Any, indic: dict[str, 
             continue
         if ("indicateurs", ia.code) in run.reported:
             continue
-        share = f"{typed_number(int(half_up(value / target, 0, scale=2)))} % de la cible" if target else "cible nulle"
         sheet, cell = run.addr[("indicateurs", ia.code)]
+        if any(f.sheet == sheet and f.cell == cell and f.severity is Severity.ERREUR for f in run.result.findings):
+            continue  # an erreur is already at the cell: one finding, not a cascade
+        share = _share(value, target)
         run.add("indicateur.ecart_cible", sheet, cell, trouve=value, attendu=target, detail=ia.code, part=share)
+
+
+def _share(value: float, target: float | None) -> str:
+    """« 206 % de la cible », « moins de 1 % de la cible », or « cible nulle »."""
+    if not target:
+        return "cible nulle"
+    share = int(half_up(value / target, 0, scale=2))
+    return f"{typed_number(share)} % de la cible" if share >= 1 else "moins de 1 % de la cible"
 
 
 _OPS = {

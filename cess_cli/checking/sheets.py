@@ -77,8 +77,8 @@ def read_indicators(
                 if too_long(run, raw_comment, sheet.name, ccell)
                 else run.value(cells.parse_str(raw_comment), sheet.name, ccell)
             )
-            if comment:
-                comments[code] = comment
+            if comment and any(not c.isspace() and not cells.is_invisible(c) for c in comment):
+                comments[code] = comment  # a zero-width space alone says nothing: no commentaire
         if final_year and c_cumul is not None:
             ccell = f"{col_letter(c_cumul)}{r}"
             raw_cumul = cell_value(row, c_cumul)

@@ -44,3 +44,31 @@ def test_the_thresholds_are_those_of_the_anomalies(ref, tmp_path):
 def test_a_commentaire_answers_it(ref, tmp_path):
     _, found = _far(ref, tmp_path, {"structures_accompagnees": 60}, {"structures_accompagnees": "Deux salons."})
     assert found == []
+
+
+def test_a_zero_width_space_is_no_commentaire(ref, tmp_path):
+    """A hostile review: a commentaire made of a zero-width space silenced the warning."""
+    _, found = _far(ref, tmp_path, {"structures_accompagnees": 60}, {"structures_accompagnees": "\u200b "})
+    assert len(found) == 1
+
+
+def test_a_tiny_share_is_not_said_zero(ref, tmp_path):
+    _, [far] = _far(ref, tmp_path, {"emplois_crees": 0.05})  # 0,05 ETP against 12: 0,42 %, rounded 0
+    assert "La valeur 0,05 de « emplois_crees » est loin de la cible de l'année (12, moins de 1 % de la cible)" in (
+        far.message
+    )
+
+
+def test_a_cell_with_an_erreur_gets_no_warning_beside_it(ref, tmp_path):
+    """One finding at a cell, not a cascade: a value whose breakdown by département does not
+    add up (`territoire.somme`, an erreur at the value's cell) is not also said far."""
+
+    def edit(wb):
+        ws = wb["Territoires"]
+        for row in ws.iter_rows(min_row=2):
+            if row[1].value == "structures_accompagnees":
+                row[2].value = 59  # the value is 60
+
+    path = make_bilan(ref, tmp_path, ACTION, YEAR, values={"structures_accompagnees": 60}, edit=edit)
+    codes = [f.code for f in validate_workbook(path, ref).findings]
+    assert "territoire.somme" in codes and "indicateur.ecart_cible" not in codes
