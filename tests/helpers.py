@@ -42,6 +42,15 @@ def set_ind(wb: Workbook, code: str, value: Any, column: int = 5) -> None:
     wb["Indicateurs"].cell(row=row_of(wb, "Indicateurs", code), column=column).value = value
 
 
+def typical_errors(wb: Workbook) -> None:
+    """What an operator's bilan of III_1.1.1 typically gets wrong, one finding each: a blank
+    required value, a number typed as text, a negative value, an amount shown as a percentage."""
+    set_ind(wb, "structures_accompagnees", None)
+    set_ind(wb, "entreprises_creees", "1 234")
+    set_ind(wb, "collectivites_engagees", -2)
+    wb["Financements"]["C2"].number_format = "0%"  # « 7 800 000 % »: an amount typed as a percentage
+
+
 # what fill_valid types in the Indicateurs of III_1.1.3 (make_bilan's default action), by hand
 FILLED_III_1_1_3 = {
     "entreprises_reprises": 10,

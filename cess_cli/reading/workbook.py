@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
@@ -171,45 +172,49 @@ class CalamineBook(Book):
 
 
 _STYLES: dict[bytes, frozenset[int]] = {}  # a styles part's stored bytes (kinds.entry_key) -> its percent formats
+_ODS_STYLES: dict[bytes, frozenset[str]] = {}  # an .ods styles.xml's stored bytes -> its percent styles
+T = TypeVar("T")
+
+
+def _by_content(
+    cache: dict[bytes, T], zf: zipfile.ZipFile, data: bytes, name: str, read: Callable[[bytes, str], T]
+) -> T | None:
+    """What `read(part's bytes, its name in the archive)` gives for the part `name` of `zf`
+    (found by `integrity.single_part`), kept in `cache` under the part's stored bytes
+    (`kinds.entry_key`, never the CRC the directory claims): bilans made from one template
+    share the part, which is then inflated and read once per worker. None without the part."""
+    info = integrity.single_part(zf, name)
+    if info is None:
+        return None
+    key = kinds.entry_key(info, data)
+    found = cache.get(key)
+    if found is None:
+        found = read(kinds.entry_bytes(zf, info, data), info.filename)
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
+def _checked_percent(styles: bytes, part: str) -> frozenset[int]:
+    integrity.check_styles(styles, part)  # a damaged one makes calamine read figures as dates
+    return kinds.percent_styles(styles)
 
 
 def _styles_checked(zf: zipfile.ZipFile, data: bytes) -> frozenset[int]:
     """The percentage formats of the workbook's styles part, which is checked whole
-    (integrity.check_styles: a damaged one makes calamine read figures as dates), known
-    by its stored bytes (`kinds.entry_key`; bilans made from one template share them):
-    inflated and checked once. The part is found whatever the case of its name or its
-    separators, as calamine finds it; two such parts are refused (which one calamine
-    reads is not known). Raises `integrity.DamagedPart`."""
-    info = integrity.single_part(zf, "xl/styles.xml")
-    if info is None:
-        return frozenset()
-    key = kinds.entry_key(info, data)
-    found = _STYLES.get(key)
-    if found is None:
-        styles = kinds.entry_bytes(zf, info, data)
-        integrity.check_styles(styles, info.filename)
-        if len(_STYLES) > 256:
-            _STYLES.clear()
-        found = _STYLES[key] = kinds.percent_styles(styles)
-    return found
-
-
-_ODS_STYLES: dict[bytes, frozenset[str]] = {}  # an .ods styles.xml's stored bytes -> its percent styles
+    (integrity.check_styles), once per distinct part (`_by_content`); two styles parts are
+    refused (which one calamine reads is not known). Raises `integrity.DamagedPart`."""
+    return _by_content(_STYLES, zf, data, "xl/styles.xml", _checked_percent) or frozenset()
 
 
 def _ods_percent_of(zf: zipfile.ZipFile, data: bytes) -> frozenset[str]:
     """The percentage data styles of an `.ods`'s styles.xml (kinds.ods_percent_styles),
-    known by its stored bytes, as `_styles_checked` knows an `.xlsx`'s."""
-    info = integrity.single_part(zf, "styles.xml")
-    if info is None:
-        return frozenset()
-    key = kinds.entry_key(info, data)
-    found = _ODS_STYLES.get(key)
-    if found is None:
-        if len(_ODS_STYLES) > 256:
-            _ODS_STYLES.clear()
-        found = _ODS_STYLES[key] = kinds.ods_percent_styles(kinds.entry_bytes(zf, info, data))
-    return found
+    once per distinct part, as `_styles_checked` knows an `.xlsx`'s."""
+    return (
+        _by_content(_ODS_STYLES, zf, data, "styles.xml", lambda part, _name: kinds.ods_percent_styles(part))
+        or frozenset()
+    )
 
 
 class DamagedSheet(Exception):

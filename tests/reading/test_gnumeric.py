@@ -21,7 +21,7 @@ from cess_cli.reading import integrity
 from cess_cli.reading.cells import PercentValue
 from cess_cli.reading.workbook import open_book
 
-from ..helpers import make_bilan, set_ind
+from ..helpers import make_bilan, typical_errors
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) absent: .ci/run installs the gnumeric package"
@@ -31,20 +31,13 @@ SAMPLE = Path(__file__).parents[2] / "sample_reports" / "bilan_III_1.1.3_2015.xl
 READ = ("Identification", "Indicateurs", "Financements", "Territoires", "Bilan qualitatif")
 
 
-def _errors(wb) -> None:
-    set_ind(wb, "structures_accompagnees", None)
-    set_ind(wb, "entreprises_creees", "1 234")
-    set_ind(wb, "collectivites_engagees", -2)
-    wb["Financements"]["C2"].number_format = "0%"  # « 7 800 000 % »: an amount typed as a percentage
-
-
 @pytest.fixture(scope="module")
 def converted(ref, tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """name -> (the .xlsx, the .ods Gnumeric wrote from it)."""
     base = tmp_path_factory.mktemp("gnumeric")
     sources = {
         "exemple": base / SAMPLE.name,
-        "erreurs": make_bilan(ref, base, "III_1.1.1", 2015, edit=_errors, name="erreurs.xlsx"),
+        "erreurs": make_bilan(ref, base, "III_1.1.1", 2015, edit=typical_errors, name="erreurs.xlsx"),
     }
     shutil.copy(SAMPLE, sources["exemple"])
     out = {}

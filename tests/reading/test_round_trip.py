@@ -16,7 +16,7 @@ from cess_cli.consolidation.evaluation import consolidate
 from cess_cli.outputs.tidy_csv import write_tidy_csv
 from cess_cli.pipeline import collect
 
-from ..helpers import make_bilan, set_ind
+from ..helpers import make_bilan, typical_errors
 
 pytestmark = [
     pytest.mark.libreoffice,
@@ -29,13 +29,6 @@ CASES = {
     # a bilan with findings: a blank required value, a text number, a negative value
     "erreurs": ("III_1.1.1", {}),
 }
-
-
-def _errors(wb) -> None:
-    set_ind(wb, "structures_accompagnees", None)
-    set_ind(wb, "entreprises_creees", "1 234")
-    set_ind(wb, "collectivites_engagees", -2)
-    wb["Financements"]["C2"].number_format = "0%"  # « 7 800 000 % »: an amount typed as a percentage
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +45,7 @@ def saved(ref, tmp_path_factory) -> dict[str, Path]:
             action,
             2015,
             values=values,
-            edit=_errors if name == "erreurs" else None,
+            edit=typical_errors if name == "erreurs" else None,
             name=f"{name}.xlsx",
         )
     for fmt in ("ods", "xls"):
