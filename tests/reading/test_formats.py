@@ -325,3 +325,19 @@ def test_a_damaged_part_too_large_to_inflate_whole_is_refused_too(ref, tmp_path,
     (tmp_path / "good.xlsx").write_bytes(good)
     assert _codes(tmp_path / "good.xlsx", ref) == []  # streamed whole, a good part passes
     assert [c[:2] for c in _codes(tmp_path / "bad.xlsx", ref)] == [("fichier.illisible", "Territoires")]
+
+
+def test_an_end_tag_written_with_a_space_does_not_hide_a_damaged_cell(ref, tmp_path):
+    """A hostile review: `</v >` is the same XML as `</v>`, but was not counted; written once
+    beside a damaged cell, the counts agreed again and the lost figure went unseen."""
+    part, before, after = DAMAGED["Financements"]
+    data = zipfile.ZipFile(C00).read(part)
+    assert data.count(b"</v></c>") > 1
+
+    def patch(name: str, data: bytes) -> bytes:
+        return data.replace(before, after, 1).replace(b"</v></c>", b"</v ></c>", 1) if name == part else data
+
+    path = tmp_path / "bilan_III_1.1.3_2015.xlsx"
+    path.write_bytes(rezip(C00.read_bytes(), patch))
+    [result] = validate_paths([path], ref).files
+    assert [(f.code, f.sheet) for f in result.findings] == [("fichier.illisible", "Financements")]
