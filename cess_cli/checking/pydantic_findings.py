@@ -109,7 +109,7 @@ def _others_hint(ref: Referential) -> str:
     """For a funder no code is near: the code a funder outside the contract takes
     (`hors_contrat` in financeurs.yaml), « Un financeur qui n'est pas partenaire du contrat
     s'inscrit « AUTRES » (Autres financements). », or "" when the referential has none."""
-    code = next((c for c, f in ref.financeurs.items() if f.hors_contrat), None)
+    code = ref.code_hors_contrat
     if code is None:
         return ""
     return f"Un financeur qui n'est pas partenaire du contrat s'inscrit « {code} » ({ref.libelle_financeur(code)}). "

@@ -124,9 +124,9 @@ def _first_error(source: Source) -> str:
     """« ; première erreur (Indicateurs!E7) : … » for an invalid bilan, else ""."""
     if source.raison != "invalide":
         return ""
-    from cess_cli.findings import Severity  # not imported for `cess --help`
+    from cess_cli.consolidation.sources import first_error  # not imported for `cess --help`
 
-    error = next((f for f in source.findings if f.severity is Severity.ERREUR), None)
+    error = first_error(source)
     if error is None:
         return ""
     place = "!".join(p for p in (error.sheet, error.cell) if p)

@@ -153,6 +153,11 @@ def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
         s.raison, s.motif = "invalide", f"invalide ({count(s.erreurs, 'erreur')}) : non compté"
 
 
+def first_error(source: Source) -> Finding | None:
+    """The first `erreur` of a file's findings (in the order an operator reads the file), or None."""
+    return next((f for f in source.findings if f.severity is Severity.ERREUR), None)
+
+
 def not_counted(sources: list[Source]) -> list[Finding]:
     """One finding per file that does not count, for *Anomalies* (SPEC §6: never dropped
     silently): a copy, a superseded version (naming its replacement), an invalid bilan,
@@ -166,7 +171,7 @@ def not_counted(sources: list[Source]) -> list[Finding]:
         elif s.raison == "remplace":
             out.append(make("bilan.remplace", s.file, detail=what, trouve=s.version or 1, attendu=s.remplace_par))
         elif s.raison == "invalide":  # where the first error is, and what it says: the reader sees why
-            error = next((f for f in s.findings if f.severity is Severity.ERREUR), None)
+            error = first_error(s)
             why = f"Première erreur : {error.message}" if error else ""
             where = (error.sheet, error.cell) if error else (None, None)
             out.append(
@@ -175,6 +180,6 @@ def not_counted(sources: list[Source]) -> list[Finding]:
         elif s.raison == "ignore" and s.findings:
             out.append(s.findings[0])  # not a spreadsheet: its own finding says why
         elif s.raison == "non_identifie":
-            first = next((f.message for f in s.findings if f.severity is Severity.ERREUR), "")
-            out.append(make("bilan.non_identifie", s.file, detail=first))
+            first = first_error(s)
+            out.append(make("bilan.non_identifie", s.file, detail=first.message if first else ""))
     return out

@@ -291,7 +291,7 @@ def _list_validation(ws: Worksheet, cells: str, formula: str, error: str) -> Non
 def _others(ref: Referential) -> str:
     """« Un financeur qui n'est pas partenaire du contrat s'inscrit AUTRES. », from the
     funder marked `hors_contrat` in financeurs.yaml ("" when none is)."""
-    code = next((c for c, f in ref.financeurs.items() if f.hors_contrat), None)
+    code = ref.code_hors_contrat
     return f" Un financeur qui n'est pas partenaire du contrat s'inscrit {code}." if code else ""
 
 

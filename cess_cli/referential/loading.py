@@ -91,6 +91,12 @@ class Referential:
             return self.financeurs[code].libelle
         return self.collectivites[code].libelle
 
+    @property
+    def code_hors_contrat(self) -> str | None:
+        """The funder code for a funder that is no partner of the contract (marked
+        `hors_contrat` in financeurs.yaml: AUTRES), None when none is marked."""
+        return next((c for c, f in self.financeurs.items() if f.hors_contrat), None)
+
     def autres_noms_financeur(self, code: str) -> list[str]:
         """The other names operators type for a funder (`autres_noms`), for suggestions only."""
         if code in self.financeurs:
