@@ -6,6 +6,7 @@ differ by hatch, outline and marker as well as by colour, so they survive black-
 printing. Text stays text in the SVG (`svg.fonttype: none`), so it is searchable and read
 by screen readers. Ids are prefixed with the chart's id, so several charts can share one
 HTML page. Figures are built with `matplotlib.figure.Figure` (no pyplot, no global state).
+Inside `drawing.drawn_together()` the two chart functions are drawn together, on every core.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cess_cli.consolidation.shared import coverage
+from cess_cli.outputs.report.drawing import Chart, deferrable
 from cess_cli.outputs.report.french import by_unit, is_number
 
 INK = "#1a1a1a"
@@ -49,16 +51,6 @@ RC: Any = {
 }
 
 
-@dataclass(frozen=True)
-class Chart:
-    """An inline SVG chart: `svg` (markup for an HTML page), `title` and `alt` (the same
-    figures in words, for readers who cannot see the chart)."""
-
-    svg: str
-    title: str
-    alt: str
-
-
 @dataclass
 class Panel:
     """One indicator in a small-multiples chart: a bar per year (value) and a marker (target).
@@ -76,6 +68,7 @@ class Panel:
     target_label: str = "Cible"
 
 
+@deferrable
 def panels_chart(chart_id: str, title: str, panels: Sequence[Panel], per_row: int = 3, heading: str = "") -> Chart:
     """Small multiples, one panel per indicator: for each year a solid bar (the value) beside a
     white outlined bar (the target), over light grid lines; the exact figures are in the
@@ -172,6 +165,7 @@ class Series:
 CATEGORY_CHARS = 40  # the longest line of a category name 3.2 inches of margin hold
 
 
+@deferrable
 def grouped_bars(
     chart_id: str,
     title: str,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 
-from cess_cli.outputs.report.charts import Chart
+from cess_cli.outputs.report.drawing import Chart
 from cess_cli.outputs.report.model import ActionTexts, Block, EffectView, Report, Table
 
 PAGE_MM = 263.0  # A4 (297 mm) less the 16 + 18 mm margins of rapport.css's @page

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cess_cli.outputs.report.charts import Chart
+from cess_cli.outputs.report.drawing import Chart
 
 
 @dataclass

@@ -18,6 +18,7 @@ from cess_cli.outputs.labels import COMPUTED, UNITS, governance_note, referentia
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.anomalies import anomalies
 from cess_cli.outputs.report.charts import Panel, Series, grouped_bars, panels_chart
+from cess_cli.outputs.report.drawing import drawn_together
 from cess_cli.outputs.report.fit import mark_keeps
 from cess_cli.outputs.report.model import Block, Chapter, EffectView, FigureRow, IndicatorView, Report, Table
 from cess_cli.outputs.report.sections import (
@@ -38,13 +39,21 @@ NATURE_SHORT = {"flux": "flux", "stock": "stock au 31 décembre", "ratio": "rati
 
 
 def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
-    """The whole report of `ev` (a year or a period) as French strings, tables and SVG charts."""
+    """The whole report of `ev` (a year or a period) as French strings, tables and SVG charts
+    (drawn together, on every core: `drawing.drawn_together`)."""
+    with drawn_together():  # the charts asked for below are drawn when it ends, on every core
+        report = _report(ev, ref, today)
+    mark_keeps(report)
+    return report
+
+
+def _report(ev: Evaluation, ref: Referential, today: date) -> Report:
     comp = ev.tables["completude"]
     counted, expected = (int(comp["valide"].sum()), len(comp)) if len(comp) else (0, 0)
     years, legend, rows = grid(ev, ref)
     sources, listing = sources_table(ev)
     single = len(ev.years) == 1
-    report = Report(
+    return Report(
         title=f"Rapport d'évaluation {ev.label}",
         contract=ref.contrat.intitule,
         period=ev.label,
@@ -72,8 +81,6 @@ def build_report(ev: Evaluation, ref: Referential, today: date) -> Report:
         sources=sources,
         sources_listing=listing,
     )
-    mark_keeps(report)
-    return report
 
 
 def _key_figures(ev: Evaluation) -> list[tuple[str, str, str]]:
