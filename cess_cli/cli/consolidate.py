@@ -14,6 +14,7 @@ from cess_cli.cli.common import (
     Exit,
     OutOpt,
     SchemasOpt,
+    bilans_folder,
     collect_bilans,
     guard,
     load_config,
@@ -69,16 +70,18 @@ def consolidate(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
-        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
-        from cess_cli.outputs.atomic import atomic_paths, remove_stale_temporaries
-        from cess_cli.outputs.evaluation_workbook import write_evaluation
-        from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
         from cess_cli.reading.files import check_not_read_back
 
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
         check_not_read_back(cfg.bilans, cfg.sortie, [])
         ref = load_referential(cfg)
         years = period_years(periode, ref)
+        bilans_folder(cfg)  # a mistyped year or folder is said before the second of imports below
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.atomic import atomic_paths, remove_stale_temporaries
+        from cess_cli.outputs.evaluation_workbook import write_evaluation
+        from cess_cli.outputs.tidy_csv import write_financing_csv, write_tidy_csv
+
         coll = collect_bilans(cfg, ref)
         ev = run_consolidation(coll, ref, years)
         remove_stale_temporaries(cfg.sortie)
@@ -169,13 +172,14 @@ def status(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
+        cfg = load_config(config, schemas, bilans=bilans)
+        ref = load_referential(cfg)
+        years = period_years(periode, ref)
+        bilans_folder(cfg)  # a mistyped year or folder is said before the second of imports below
         from cess_cli.consolidation.completeness import summarise
         from cess_cli.consolidation.evaluation import consolidate as run_consolidation
         from cess_cli.outputs.labels import COMPLETUDE_SUMMARY
 
-        cfg = load_config(config, schemas, bilans=bilans)
-        ref = load_referential(cfg)
-        years = period_years(periode, ref)
         coll = collect_bilans(cfg, ref)
         ev = run_consolidation(coll, ref, years)
         df = ev.tables["completude"]

@@ -13,6 +13,7 @@ from cess_cli.cli.common import (
     Exit,
     OutOpt,
     SchemasOpt,
+    bilans_folder,
     collect_bilans,
     err,
     guard,
@@ -57,12 +58,13 @@ def rapport(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
-        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
-        from cess_cli.outputs.report import write_report
-
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
         ref = load_referential(cfg)
         years = period_years(periode, ref)
+        bilans_folder(cfg)  # a mistyped year or folder is said before the second of imports below
+        from cess_cli.consolidation.evaluation import consolidate as run_consolidation
+        from cess_cli.outputs.report import write_report
+
         # the report's libraries load while the worker processes read the bilans
         warming = threading.Thread(target=_warm_up, daemon=True)
         warming.start()
