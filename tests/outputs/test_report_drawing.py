@@ -1,6 +1,7 @@
 """The report's charts drawn together in worker processes (outputs/report/drawing.py): the
 same charts, byte for byte and in order, as drawn one by one; nothing drawn for a view that
-failed; a chart whose worker is lost drawn in the main process."""
+failed; a chart whose worker is lost drawn in the main process. And the PDF the same, byte
+for byte, whatever the clock."""
 
 from __future__ import annotations
 
@@ -53,3 +54,24 @@ def _dies_in_a_worker(title: str) -> Chart:
 def test_a_chart_whose_worker_is_lost_is_drawn_in_the_main_process():
     charts = draw_all([(_dies_in_a_worker, ("un",), {}), (_dies_in_a_worker, ("deux",), {})], workers=2)
     assert [c.svg for c in charts] == ["<svg>un</svg>", "<svg>deux</svg>"]
+
+
+def test_the_same_report_gives_the_same_pdf_whatever_the_clock_where_fonttools_subsets_the_fonts(monkeypatch):
+    """Without HarfBuzz's subsetter, WeasyPrint subsets with fontTools, which stamps each font
+    with the time of the run: the report's date is stamped instead (the batch's manifest
+    compares runs by their outputs' SHA-256)."""
+    import datetime as dt
+    import time
+
+    weasy_fonts = pytest.importorskip("weasyprint.pdf.fonts")
+    from cess_cli.outputs.report.render import render_pdf
+
+    monkeypatch.setattr(weasy_fonts, "harfbuzz_subset", None)  # the fontTools path, on every machine
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    html = "<html><body><p>Financements obtenus : 1 234,5 €</p><p><b>Bilan</b> <i>comptés</i></p></body></html>"
+    pdfs = []
+    for clock in (1_700_000_000.0, 1_800_000_000.0):  # two runs years apart
+        monkeypatch.setattr(time, "time", lambda clock=clock: clock)
+        pdfs.append(render_pdf(html, created=dt.date(2016, 11, 28)))
+    assert pdfs[0] == pdfs[1]
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # the process's environment is given back

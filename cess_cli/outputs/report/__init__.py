@@ -63,12 +63,13 @@ def write_report(
     (WeasyPrint or Pango missing), `pdf` is None and `pdf_problem` says why, in French; `log`,
     when given, is told what was written (or why the PDF was not), one French line each.
     Raises OSError when the folder cannot be written."""
-    report = build_report(ev, ref, today or date.today())
+    day = today or date.today()
+    report = build_report(ev, ref, day)
     html = render_html(report)
     html_path = folder / f"rapport_{ev.label}.html"
     pdf_path = folder / f"rapport_{ev.label}.pdf"
     try:
-        pdf: bytes | None = render_pdf(html)
+        pdf: bytes | None = render_pdf(html, created=day)
     except PdfUnavailable as exc:
         pdf, files = None, ReportFiles(html_path, None, f"Rapport PDF non écrit : {exc}")
     else:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from importlib import resources
 from typing import Any
 
@@ -77,10 +81,15 @@ def _svg_as_image(match: re.Match[str]) -> str:
     return f'<img class="chart" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
-def render_pdf(html: str) -> bytes:
+def render_pdf(html: str, created: date | None = None) -> bytes:
     """The PDF of the HTML page (A4, as its print CSS says). Raises `PdfUnavailable` (French
     message) when WeasyPrint or the Pango library it needs cannot be loaded, or when WeasyPrint
-    fails on the page: the HTML is written all the same."""
+    fails on the page: the HTML is written all the same.
+
+    `created`: the report's date. Where WeasyPrint subsets fonts with fontTools (a machine
+    without HarfBuzz's subsetter), fontTools stamps each embedded font with the time of the
+    run; it is stamped with this date instead, so that the same figures give the same PDF,
+    byte for byte (the batch's manifest compares runs by their outputs' SHA-256)."""
     html_class, fetcher_class = _weasyprint()
     page = _INLINE_SVG.sub(_svg_as_image, html)
     fetcher = fetcher_class(allowed_protocols={"data"}, allow_redirects=False)  # our own charts, nothing else
@@ -88,13 +97,35 @@ def render_pdf(html: str) -> bytes:
     level = logger.level
     logger.setLevel(logging.ERROR)  # CSS it ignores is not the reader's concern
     try:
-        pdf = html_class(string=page, url_fetcher=fetcher).write_pdf()
+        with _fonts_dated(created):
+            pdf = html_class(string=page, url_fetcher=fetcher).write_pdf()
     except Exception as exc:  # a renderer failure costs the PDF, never the HTML or the run
         raise PdfUnavailable(f"WeasyPrint n'a pas pu mettre la page en PDF ({type(exc).__name__} : {exc})") from exc
     finally:
         logger.setLevel(level)
     assert isinstance(pdf, bytes)
     return pdf
+
+
+@contextmanager
+def _fonts_dated(created: date | None) -> Iterator[None]:
+    """fontTools dates the fonts it writes from `SOURCE_DATE_EPOCH` when it is set (the
+    reproducible-builds convention): set to midnight UTC of `created` for the block."""
+    if created is None:
+        yield
+        return
+    before = os.environ.get(_EPOCH)
+    os.environ[_EPOCH] = str(int(datetime.combine(created, time(), tzinfo=UTC).timestamp()))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_EPOCH, None)
+        else:
+            os.environ[_EPOCH] = before
+
+
+_EPOCH = "SOURCE_DATE_EPOCH"
 
 
 def _weasyprint() -> tuple[Any, Any]:
