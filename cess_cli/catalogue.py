@@ -12,7 +12,7 @@ from typing import Any
 from cess_cli.catalogue_files import FILE_CODES
 from cess_cli.catalogue_runs import RUN_CODES
 from cess_cli.findings import Finding, Severity
-from cess_cli.wording import typed_number
+from cess_cli.wording import french_value, typed_number
 
 E, W = Severity.ERREUR, Severity.AVERTISSEMENT
 
@@ -162,7 +162,8 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
     "nombre.ambigu": (
         E,
         "Nombre ambigu « {trouve} » : séparateur de milliers ou virgule décimale ?",
-        "Saisissez le nombre sans séparateur de milliers (ex. 1234 ou 1,234).",
+        "Saisissez le nombre sans séparateur de milliers (par exemple 1234), ses décimales après une virgule "
+        "(par exemple 1234,5), ou tapez-le dans une cellule au format nombre.",
     ),
     "valeur.pourcentage": (
         E,
@@ -348,9 +349,10 @@ class _Blank(dict[str, str]):
 
 
 def _fmt(value: Any) -> str:
-    """A field as a French message shows it: numbers in French form, dates JJ/MM/AAAA."""
+    """A field as a French message shows it: numbers in French form, dates JJ/MM/AAAA,
+    anything else a cell may hold in French (`wording.french_value`: VRAI, 36:00:00)."""
     if isinstance(value, float | int) and not isinstance(value, bool):
         return typed_number(value)
     if isinstance(value, date):  # a datetime too: the day is what a finding speaks of
         return value.strftime("%d/%m/%Y")
-    return str(value)
+    return value if isinstance(value, str) else french_value(value)

@@ -6,6 +6,7 @@ is in suggestions.py.
 from __future__ import annotations
 
 import math
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, and before « % »
@@ -51,6 +52,28 @@ def typed_number(x: float | int) -> str:
         whole, _, frac = f"{abs(x):.9f}".rstrip("0").partition(".")
     sign = "-" if x < 0 else ""
     return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{frac}"
+
+
+def french_value(value: object) -> str:
+    """A value found in a cell as a message shows it, in French: `VRAI`/`FAUX`, a date
+    JJ/MM/AAAA, a date and time JJ/MM/AAAA HH:MM, a time of day HH:MM, a duration in hours
+    (`36:00:00`, as a `[h]:mm:ss` cell shows it), a number as typed with a decimal comma and
+    no thousands separator (`1,5`, `2015`: a year, a version or a code is echoed as is)."""
+    if isinstance(value, bool):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y" if value.time() == time(0) else "%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    if isinstance(value, timedelta):
+        seconds = round(abs(value.total_seconds()))
+        sign = "-" if value < timedelta(0) else ""
+        return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    if isinstance(value, float) and math.isfinite(value):
+        return typed_number(value).replace(NNBSP, "")
+    return str(value)
 
 
 # « 18 / 21 bilans attendus comptés » (the summary line of consolidate, rapport and the batch)

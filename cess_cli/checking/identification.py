@@ -158,7 +158,7 @@ def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], tit
 def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str) -> int | None:
     """The bilan's year, when it is a year of the contract."""
     loc = ("identification", "annee")
-    annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee")), title, where.get("annee"))
+    annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee"), plain=True), title, where.get("annee"))
     if annee is not None and annee not in run.ref.periode:
         period = "-".join(map(str, (min(run.ref.periode), max(run.ref.periode))))
         run.add(
@@ -179,7 +179,7 @@ def _version(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: 
         return None
     version, vcode, _ = cells.parse_int(raw_version)
     if version is None or version < 1 or (vcode is not None and not vcode.startswith("nombre.texte")):
-        run.add("identification.version_invalide", title, where.get("version"), trouve=cells.parse_text(raw_version))
+        run.add("identification.version_invalide", title, where.get("version"), trouve=cells.shown(raw_version))
         run.reported.add(("identification", "version"))
         return None
     return int(version)

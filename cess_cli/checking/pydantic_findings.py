@@ -60,6 +60,7 @@ def _classify(
         if name == "annee":
             action = run.ref.actions[action_code]
             return "annee.action_inactive", {
+                "trouve": str(err.get("input")),  # a year: 2014, not « 2 014 »
                 "attendu": ", ".join(map(str, action.annees)),
                 "detail": action_code,
             }

@@ -130,7 +130,7 @@ def _merged_rows(run: FileCheck, sheet: Sheet, spec: SheetSpec, index: dict[str,
         last = min(r1, len(sheet.rows) - 1)
         holding = [r for r in range(r0, last + 1) if _holds_data(sheet.rows[r], c0, c1)]
         span = f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
-        shown = cells.parse_text(value) or str(value)
+        shown = cells.shown(value)
         if c0 in values:
             if len(holding) > 1:
                 run.merged.update((sheet.name, f"{col_letter(c0)}{r + 1}") for r in range(r0, last + 1))
@@ -256,7 +256,7 @@ def keyless_row(run: FileCheck, sheet: Sheet, row: list[Any], r: int, key: int, 
     if found is None:
         return
     c, v = found
-    shown = cells.parse_text(v) or str(v)
+    shown = cells.shown(v)
     shown = shown if len(shown) <= 60 else shown[:59] + "…"
     detail = f", alors que la ligne contient « {shown} » en {col_letter(c)}{r}"
     run.add("ligne.incomplete", sheet.name, f"{col_letter(key)}{r}", attendu=name, detail=detail)

@@ -19,11 +19,11 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from cess_cli.wording import typed_number
+from cess_cli.wording import french_value, typed_number
 
 Parsed = tuple[Any, str | None, dict[str, Any]]
 BLANK: Parsed = (None, None, {})
@@ -64,6 +64,22 @@ class PercentFormat:
 
 
 PERCENT_FORMAT = PercentFormat()
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """The mark the OpenDocument walk (kinds.py) puts on a cell whose type python-calamine
+    loses, with the value the same cell of an `.xlsx` gives: a boolean (`True`, where
+    calamine reads the 1 of LibreOffice's `=TRUE()`), a duration (`timedelta`, where calamine
+    leaves the ISO text `PT36H00M00S` of a time of 24 hours or more)."""
+
+    value: bool | timedelta
+
+
+def shown(raw: Any) -> str:
+    """A cell's value as a message echoes it: text as typed (stripped), anything else in
+    French (`wording.french_value`: `VRAI`, `03/12/2015`, `36:00:00`, `1,5`)."""
+    return raw.strip() if isinstance(raw, str) else french_value(raw)
 
 
 def marker(raw: Any) -> Parsed | None:
@@ -148,11 +164,12 @@ def _clean_float(x: float) -> float | int:
     return int(x) if x.is_integer() else x
 
 
-def parse_number(raw: Any, *, percent: bool = False) -> Parsed:
+def parse_number(raw: Any, *, percent: bool = False, plain: bool = False) -> Parsed:
     """A number from a cell: a real number, or text in French form (`1 234,5`, `45 300,50 €`)
     with the `nombre.texte` warning. Text with a percent sign (`12 %`) is read as 0,12 only
     when the cell's unit is a percentage (`percent`); elsewhere it is the error
-    `valeur.pourcentage` (`fields["attendu"]` holds what it would have meant)."""
+    `valeur.pourcentage` (`fields["attendu"]` holds what it would have meant). `plain`: the
+    numbers of the fields without thousands separator (a year: « lu comme 2015 »)."""
     if type(raw) is PercentValue:
         if percent:
             return _clean_float(float(raw)), None, {}
@@ -162,20 +179,23 @@ def parse_number(raw: Any, *, percent: bool = False) -> Parsed:
         if raw != raw or raw in (math.inf, -math.inf):
             return None, "valeur.non_numerique", {"trouve": str(raw)}
         return _clean_float(raw), None, {}
+    return _parse_other(raw, percent, plain)
+
+
+def _parse_other(raw: Any, percent: bool, plain: bool) -> Parsed:
+    """`parse_number` of anything but a float: ints, booleans, dates, durations, text."""
     if (found := marker(raw)) is not None:
         return found
     if is_blank(raw):
         return BLANK
-    if isinstance(raw, bool):
-        return None, "valeur.non_numerique", {"trouve": "VRAI" if raw else "FAUX"}
+    if isinstance(raw, bool | datetime | date | time | timedelta):
+        return None, "valeur.non_numerique", {"trouve": french_value(raw)}
     if isinstance(raw, int):
         return raw, None, {}
     if isinstance(raw, float):
         if math.isnan(raw) or math.isinf(raw):
             return None, "valeur.non_numerique", {"trouve": str(raw)}
         return _clean_float(raw), None, {}
-    if isinstance(raw, datetime | date | timedelta):
-        return None, "valeur.non_numerique", {"trouve": str(raw)}
     typed = str(raw).strip()
     text = clean(typed)[0]
     if text.upper() in EXCEL_ERRORS:
@@ -189,8 +209,9 @@ def parse_number(raw: Any, *, percent: bool = False) -> Parsed:
         return None, "nombre.ambigu", {"trouve": text}
     assert not isinstance(value, str)
     if text.endswith("%") and not percent:
-        return None, "valeur.pourcentage", {"trouve": typed, "attendu": _show(value), "detail": "un nombre est attendu"}
-    return value, "nombre.texte", {"trouve": typed, "attendu": _show(value)}
+        shown = _show(value, plain)
+        return None, "valeur.pourcentage", {"trouve": typed, "attendu": shown, "detail": "un nombre est attendu"}
+    return value, "nombre.texte", {"trouve": typed, "attendu": _show(value, plain)}
 
 
 def _parse_french(text: str) -> float | int | str | None:
@@ -228,15 +249,18 @@ def _parse_french(text: str) -> float | int | str | None:
     return _clean_float(float(number)) if isinstance(number, float) else number
 
 
-def _show(value: float | int) -> str:
-    """The number read, in French form with every significant decimal (`45 300,5`)."""
-    return typed_number(value)
+def _show(value: float | int, plain: bool = False) -> str:
+    """The number read, in French form with every significant decimal (`45 300,5`);
+    `plain`: without thousands separator (`2015`)."""
+    return french_value(float(value)) if plain else typed_number(value)
 
 
-def parse_int(raw: Any) -> Parsed:
-    value, code, fields = parse_number(raw)
+def parse_int(raw: Any, *, plain: bool = False) -> Parsed:
+    """An integer (`parse_number`, then `valeur.non_entiere` for a fraction); `plain`: its
+    fields without thousands separator, for a year or a code-like number."""
+    value, code, fields = parse_number(raw, plain=plain)
     if value is not None and not isinstance(value, int):
-        return None, "valeur.non_entiere", {"trouve": _show(value)}
+        return None, "valeur.non_entiere", {"trouve": _show(value, plain)}
     return value, code, fields
 
 
@@ -255,7 +279,9 @@ def parse_date(raw: Any) -> Parsed:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         if 1 <= raw < 2958466:
             return _EXCEL_EPOCH + timedelta(days=int(raw)), None, {}
-        return None, "date.invalide", {"trouve": str(raw)}
+        return None, "date.invalide", {"trouve": french_value(raw)}
+    if isinstance(raw, time | timedelta):
+        return None, "date.invalide", {"trouve": french_value(raw)}
     typed = str(raw).strip()
     text = clean(typed)[0]
     d = _text_date(text)
@@ -304,8 +330,8 @@ def parse_text(raw: Any) -> str | None:
         return None
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
-    if isinstance(raw, datetime | date):
-        return raw.strftime("%d/%m/%Y")
+    if isinstance(raw, bool | datetime | date | time | timedelta):
+        return french_value(raw)  # « VRAI », « 03/12/2015 », « 36:00:00 », never Python's words
     return str(raw).strip()
 
 

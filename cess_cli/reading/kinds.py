@@ -24,19 +24,30 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import IO, Any
 
 from defusedxml import ElementTree as DET
 
-from cess_cli.reading.cells import NO_VALUE, PERCENT_FORMAT, CellError
+from cess_cli.reading.cells import NO_VALUE, PERCENT_FORMAT, CellError, Typed
 from cess_cli.reading.package import attr, local
 from cess_cli.reading.zip_parts import inflated
 
-Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE | PERCENT_FORMAT
+Marks = dict[tuple[int, int], Any]  # (row, column), 0-based -> CellError | NO_VALUE | PERCENT_FORMAT | Typed
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based, inclusive)
 
 _REF = re.compile(r"([A-Z]{1,3})?(\d+)?")
-_ODS_HINTS = (b'value-type="error"', b":formula=", b"-spanned=", b'value-type="percentage"', b"percentage-style")
+_ODS_HINTS = (
+    b'value-type="error"',
+    b":formula=",
+    b"-spanned=",
+    b'value-type="percentage"',
+    b"percentage-style",
+    b"boolean-value",
+    b"time-value",
+)
+_TRUE_FALSE = re.compile(r"(?:of:)?=\s*(TRUE|FALSE)\s*(?:\(\s*\))?\s*", re.I)  # LibreOffice's import of a boolean
+_ISO_DURATION = re.compile(r"(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d*)?)S)?)?")
 _MAX_MARKED_ROWS = 1_048_576
 
 
@@ -110,6 +121,15 @@ def shows_percent(format_code: str) -> bool:
     """Whether a number format shows its number as a percentage: a `%` outside quoted text
     and escapes (`0%`, `0.0" "%`; not `0" %"`), in Excel's and LibreOffice's format codes."""
     return "%" in _PLAIN.sub("", format_code)
+
+
+_ELAPSED = re.compile(r"\[(?:h+|m+|s+)\]", re.I)
+
+
+def shows_duration(format_code: str) -> bool:
+    """Whether a number format shows its number as a duration: an elapsed `[h]`, `[mm]`
+    or `[ss]` outside quoted text (`[h]:mm:ss`), as calamine tells a duration in an `.xlsx`."""
+    return _ELAPSED.search(_PLAIN.sub("", format_code)) is not None
 
 
 def xlsx_marks(xml: bytes, percent: frozenset[int] = frozenset()) -> Marks:
@@ -217,7 +237,8 @@ _AFTER_NAME = frozenset(b" \t\r\n>/")  # what may follow an element's name in it
 
 def ods_needs_walk(content: bytes, percent: frozenset[str] = frozenset()) -> bool:
     """Whether an OpenDocument `content.xml` may hold a cell the walk marks (a quick byte
-    test): an error, a formula, a merge, a percentage value or percentage style."""
+    test): an error, a formula, a merge, a percentage value or percentage style, a
+    boolean or a time value (`Typed`)."""
     return bool(percent) or any(hint in content for hint in _ODS_HINTS)
 
 
@@ -281,6 +302,32 @@ def _ods_kind(cell: Any) -> Any:
     if "error" in types:  # calcext:value-type="error" beside office:value-type="string" (LibreOffice)
         text = "".join(cell.itertext()).strip()
         return CellError(text or "#ERREUR")
-    if attr(cell, "formula") is not None and not types and not any(local(c.tag) == "p" for c in cell):
+    formula = attr(cell, "formula")
+    if formula is not None and not types and not any(local(c.tag) == "p" for c in cell):
         return NO_VALUE  # LibreOffice saves a formula whose result is "" with an empty <text:p/>: a blank
+    return _typed(cell, types, formula)
+
+
+def _typed(cell: Any, types: set[str], formula: str | None) -> Typed | None:
+    """The value an `.xlsx` gives where calamine loses the cell's type: `True`/`False` for
+    a boolean (`boolean` value type, or LibreOffice's `=TRUE()` / `=FALSE()` saved as the
+    float 1 / 0 where the cell's format is a number's: how it imports a boolean of an
+    `.xlsx`), a `timedelta` for a `time` value (calamine leaves the ISO text of 24 h or more)."""
+    if types == {"boolean"}:
+        return Typed((attr(cell, "boolean-value") or "").strip().lower() == "true")
+    if types == {"float"} and formula is not None and (m := _TRUE_FALSE.fullmatch(formula)):
+        return Typed(m.group(1).upper() == "TRUE")
+    if types == {"time"}:
+        return _duration(attr(cell, "time-value") or "")
     return None
+
+
+def _duration(iso: str) -> Typed | None:
+    """An ISO 8601 duration (`PT36H00M00S`, `P1DT12H`) as a `Typed` timedelta; None when unreadable."""
+    m = _ISO_DURATION.fullmatch(iso.strip())
+    if m is None or not any(m.groups()[1:]):
+        return None
+    days, hours, minutes = (int(g or 0) for g in m.groups()[1:4])
+    seconds = float((m.group(5) or "0").replace(",", ".") or 0)
+    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    return Typed(-delta if m.group(1) else delta)

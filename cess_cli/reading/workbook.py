@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +28,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from cess_cli.catalogue import make
 from cess_cli.findings import Finding
 from cess_cli.reading import integrity, kinds, ods
-from cess_cli.reading.cells import PERCENT_FORMAT, CellError, PercentValue, normalize
+from cess_cli.reading.cells import PERCENT_FORMAT, CellError, PercentValue, Typed, normalize
 from cess_cli.reading.files import SPREADSHEET_SUFFIXES
 from cess_cli.reading.kinds import Marks, Merge
 from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
@@ -245,8 +245,9 @@ def _all_read(name: str, xml: bytes, rows: list[list[Any]]) -> bool:
 
 
 def _apply(rows: list[list[Any]], marks: Marks) -> None:
-    """Put error cells and uncomputed formulas in the grid, where calamine left a blank, and
-    mark a number shown as a percentage (`PercentValue`: « 12 % » typed in Excel is 0.12)."""
+    """Put error cells and uncomputed formulas in the grid, where calamine left a blank,
+    mark a number shown as a percentage (`PercentValue`: « 12 % » typed in Excel is 0.12),
+    and give an OpenDocument boolean or duration the value an `.xlsx` gives (`Typed`)."""
     for (r, c), kind in marks.items():
         while len(rows) <= r:
             rows.append([])
@@ -256,8 +257,19 @@ def _apply(rows: list[list[Any]], marks: Marks) -> None:
         if kind is PERCENT_FORMAT:
             if isinstance(row[c], int | float) and not isinstance(row[c], bool):
                 row[c] = PercentValue(row[c])
+        elif isinstance(kind, Typed):
+            row[c] = _typed(row[c], kind.value)
         elif row[c] == "":
             row[c] = kind
+
+
+def _typed(found: Any, value: bool | timedelta) -> Any:
+    """A boolean where calamine read a number (`=TRUE()` saved as 1), a duration where it
+    left text (`PT36H00M00S`); any other value as calamine read it."""
+    if isinstance(value, bool):
+        number = isinstance(found, int | float) and not isinstance(found, bool)
+        return value if number and float(found) == float(value) else found
+    return value if isinstance(found, str) and found else found
 
 
 class XlsBook(Book):
@@ -272,13 +284,19 @@ class XlsBook(Book):
         self._percent_xf = frozenset(
             i for i, xf in enumerate(book.xf_list) if kinds.shows_percent(formats[xf.format_key].format_str)
         )
+        self._duration_xf = frozenset(  # `[h]:mm:ss`: a duration, as calamine reads it in an .xlsx
+            i for i, xf in enumerate(book.xf_list) if kinds.shows_duration(formats[xf.format_key].format_str)
+        )
 
     def sheet(self, name: str) -> Sheet:
         import xlrd
 
         s = self._book.sheet_by_name(name)
         rows = [
-            [_xls_value(s.cell(r, c), self._book.datemode, xlrd, self._percent_xf) for c in range(s.row_len(r))]
+            [
+                _xls_value(s.cell(r, c), self._book.datemode, xlrd, self._percent_xf, self._duration_xf)
+                for c in range(s.row_len(r))
+            ]
             for r in range(s.nrows)
         ]
         while rows and all(v == "" for v in rows[-1]):
@@ -290,7 +308,15 @@ class XlsBook(Book):
         self._book.release_resources()
 
 
-def _xls_value(cell: Any, datemode: int, xlrd: Any, percent_xf: frozenset[int] = frozenset()) -> Any:
+def _xls_value(
+    cell: Any,
+    datemode: int,
+    xlrd: Any,
+    percent_xf: frozenset[int] = frozenset(),
+    duration_xf: frozenset[int] = frozenset(),
+) -> Any:
+    """A cell's value as calamine gives the same cell of an `.xlsx`: a duration format's
+    number a `timedelta`, a time of day (below 1) a `time`, a date a `date`."""
     ctype, value = cell.ctype, cell.value
     if ctype == xlrd.XL_CELL_NUMBER and cell.xf_index in percent_xf:
         return PercentValue(value)
@@ -301,10 +327,14 @@ def _xls_value(cell: Any, datemode: int, xlrd: Any, percent_xf: frozenset[int] =
     if ctype == xlrd.XL_CELL_BOOLEAN:
         return bool(value)
     if ctype == xlrd.XL_CELL_DATE:
+        if cell.xf_index in duration_xf:
+            return timedelta(days=value)
         try:
             moment: datetime = xlrd.xldate.xldate_as_datetime(value, datemode)
         except (ValueError, OverflowError, xlrd.xldate.XLDateError):
             return value
+        if 0 <= value < 1:
+            return moment.time()
         return moment.date() if moment.time() == time(0) else moment
     return value
 

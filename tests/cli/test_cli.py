@@ -88,7 +88,8 @@ def test_json_output_pins_every_field(ref, tmp_path):
                         "sheet": "Indicateurs",
                         "cell": "E5",
                         "message": "Nombre ambigu « 1.234 » : séparateur de milliers ou virgule décimale ?",
-                        "hint": "Saisissez le nombre sans séparateur de milliers (ex. 1234 ou 1,234).",
+                        "hint": "Saisissez le nombre sans séparateur de milliers (par exemple 1234), ses décimales "
+                        "après une virgule (par exemple 1234,5), ou tapez-le dans une cellule au format nombre.",
                     }
                 ],
             },
