@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,16 +141,44 @@ def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
                 s.motif += " : versions en conflit"
     if len(current) > 1:
         for s in current:
-            others = ", ".join(o.name for o in current if o is not s)  # never the file itself
+            others = ", ".join(o.name + _odd_note(o) for o in current if o is not s)  # never the file itself
             s.raison = "conflit"
             s.motif = f"conflit : même version {top} que {others} ; aucun n'est compté"
-            coll.conflicts.append(make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=others))
+            conflict = make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=others)
+            if (cell := _odd_cell(s)) is not None:  # this file is the one to check: say so, not « which is right »
+                itself = f"ce fichier est celui à vérifier : son code action ({cell}) est contredit par ses feuilles"
+                s.motif += f" ; {itself}"
+                conflict = replace(conflict, hint=f"{itself[0].upper()}{itself[1:]}. {_ODD_HINT}")
+            coll.conflicts.append(conflict)
         return
     [s] = current
     if s.statut == "valide":
         s.retenu, s.raison, s.motif = True, "retenu", "retenu"
     else:
         s.raison, s.motif = "invalide", f"invalide ({count(s.erreurs, 'erreur')}) : non compté"
+
+
+_ODD_HINT = "Demandez au porteur de le corriger : il le renvoie avec une version supérieure."
+
+
+def _odd_cell(s: Source) -> str | None:
+    """The code's cell (`Identification!C2`) of a file whose own sheets are another action's
+    (`action.feuilles_autre_action`), else None. In a conflict it claims the action-year all
+    the same (its code says so, and cess never chooses between two files claiming one
+    version), but it is the odd one, and the CRESS is told so."""
+    odd = next((f for f in s.findings if f.code == "action.feuilles_autre_action"), None)
+    return None if odd is None else "!".join(p for p in (odd.sheet, odd.cell) if p)
+
+
+def _odd_note(s: Source) -> str:
+    """« (son code action, Identification!C2, est contredit par ses feuilles : …) » after the
+    name of such a file in another file's conflict, else ""."""
+    cell = _odd_cell(s)
+    return (
+        ""
+        if cell is None
+        else f" (son code action, {cell}, est contredit par ses feuilles : c'est lui qu'il faut vérifier)"
+    )
 
 
 def first_error(source: Source) -> Finding | None:

@@ -349,3 +349,26 @@ def test_a_file_with_its_action_but_not_its_year_or_the_reverse_is_not_identifie
     coll = collection([], [no_year, no_action])
     assert [(s.raison, s.retenu) for s in coll.sources] == [("non_identifie", False)] * 2
     assert {s.motif for s in coll.sources} == {"non identifié (action ou année illisible) : non compté"}
+
+
+def test_a_file_whose_sheets_are_another_actions_is_named_as_the_odd_one_of_its_conflict(ref, tmp_path):
+    """The bilan of III_1.1.3 coded III_1.1.4 claims III_1.1.4 2015 version 1 as its code says
+    (cess never chooses between two files claiming one version): both conflict, but the valid
+    bilan's line names the odd file, and the odd file's says it is the one to check."""
+    make_bilan(ref, tmp_path, "III_1.1.4", 2015)
+    make_bilan(ref, tmp_path, name="odd.xlsx", edit=lambda wb: set_ident(wb, "code_action", "III_1.1.4"))
+    coll = collect([tmp_path], ref)
+    by_name = {s.name: s for s in coll.sources}
+    good, odd = by_name["bilan_III_1.1.4_2015.xlsx"], by_name["odd.xlsx"]
+    assert (good.raison, odd.raison) == ("conflit", "conflit")
+    assert good.motif == (
+        "conflit : même version 1 que odd.xlsx (son code action, Identification!C2, est contredit par ses "
+        "feuilles : c'est lui qu'il faut vérifier) ; aucun n'est compté"
+    )
+    assert odd.motif == (
+        "conflit : même version 1 que bilan_III_1.1.4_2015.xlsx ; aucun n'est compté ; ce fichier est celui à "
+        "vérifier : son code action (Identification!C2) est contredit par ses feuilles"
+    )
+    hints = {f.file.rsplit("/", 1)[-1]: f.hint for f in coll.conflicts}
+    assert hints["odd.xlsx"].startswith("Ce fichier est celui à vérifier : son code action (Identification!C2)")
+    assert hints["bilan_III_1.1.4_2015.xlsx"].startswith("Demandez au porteur lequel est le bon")
