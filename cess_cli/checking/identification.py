@@ -156,7 +156,9 @@ def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], tit
 
 
 def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str) -> int | None:
-    """The bilan's year, when it is a year of the contract."""
+    """The bilan's year, when it is a year of the contract. A year outside it is an `erreur`;
+    the file's result keeps it all the same (the *Sources* sheet shows « 2013 », the file is
+    listed as « année hors du contrat », never as unreadable)."""
     loc = ("identification", "annee")
     annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee")), title, where.get("annee"))
     if annee is not None and annee not in run.ref.periode:
@@ -165,6 +167,7 @@ def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str
             "annee.hors_contrat", title, where.get("annee"), trouve=str(annee), attendu=period
         )  # 2013, not « 2 013 »
         run.reported.add(loc)
+        run.result.annee = annee  # what the file says, for the CRESS's lists: not a year the bilan counts for
         return None
     return annee
 

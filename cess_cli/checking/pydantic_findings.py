@@ -62,6 +62,7 @@ def _classify(
             return "annee.action_inactive", {
                 "attendu": ", ".join(map(str, action.annees)),
                 "detail": action_code,
+                "trouve": str(err.get("input")),  # 2015, not « 2 015 »
             }
         typed = str(run.typed.get(tuple(err["loc"]), err.get("input")))
         if name == "financeur":

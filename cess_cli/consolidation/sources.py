@@ -55,7 +55,8 @@ class Source:
     statut: str = ""  # valide | invalide | illisible | ignoré (not a spreadsheet, found in the folder)
     retenu: bool = False
     motif: str = ""  # why it counts or not, in French (Sources sheet, manifest)
-    raison: str = ""  # retenu | copie | remplace | conflit | invalide | non_identifie | ignore
+    # retenu | copie | remplace | conflit | invalide | hors_contrat | action_inconnue | non_identifie | ignore
+    raison: str = ""
     copie_de: str | None = None  # a byte-identical copy: the name of the original
     remplace_par: str | None = None  # a superseded version: "2 (file of version 2)"
 
@@ -120,12 +121,27 @@ def select(coll: Collection) -> None:
                 ("ignoré : " + s.findings[0].message.removeprefix("Fichier ignoré : ")) if s.findings else "ignoré"
             )
             continue
-        if s.action is None or s.annee is None:
-            s.raison, s.motif = "non_identifie", "non identifié (action ou année illisible) : non compté"
+        if s.action is None or s.annee is None or _has(s, "annee.hors_contrat"):
+            s.raison, s.motif = _unidentified(s)
             continue
         groups[(s.action, s.annee)].append(s)
     for (action, _annee), group in sorted(groups.items()):
         _select_group(coll, action, group)
+
+
+def _has(s: Source, code: str) -> bool:
+    return any(f.code == code for f in s.findings)
+
+
+def _unidentified(s: Source) -> tuple[str, str]:
+    """(raison, motif) of a file that claims no action-year of the contract, in words that say
+    what is true: a year read but outside the contract, an action code read but unknown, or
+    an action or year that could not be told (blank, unreadable, an unknown template)."""
+    if _has(s, "annee.hors_contrat"):
+        return "hors_contrat", f"année {s.annee} hors du contrat : non compté"
+    if _has(s, "action.inconnue"):
+        return "action_inconnue", "action inconnue du contrat : non compté"
+    return "non_identifie", "non identifié (action ou année absente ou illisible) : non compté"
 
 
 def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
@@ -207,7 +223,8 @@ def not_counted(sources: list[Source]) -> list[Finding]:
             )
         elif s.raison == "ignore" and s.findings:
             out.append(s.findings[0])  # not a spreadsheet: its own finding says why
-        elif s.raison == "non_identifie":
+        elif s.raison in ("hors_contrat", "action_inconnue", "non_identifie"):  # the kind says what is true
             first = first_error(s)
-            out.append(make("bilan.non_identifie", s.file, detail=first.message if first else ""))
+            where = (first.sheet, first.cell) if first else (None, None)
+            out.append(make(f"bilan.{s.raison}", s.file, *where, detail=first.message if first else "", trouve=what))
     return out

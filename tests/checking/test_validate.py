@@ -483,7 +483,9 @@ def _rows(*codes: str, action: str = "III_1.1.3") -> Callable[[Workbook], None]:
         # (III_1.1.3, III_1.1.5, II_1.1…): cess does not guess
         _rows("evenements", "structures_accompagnees", action="III_1.1.4"),
         # III_1.1.3's rows plus two of III_1.1.4's: the sheet is no single other action's
-        _rows("entreprises_reprises", "emplois_consolides", "structures_accompagnees", "prets_honneur", "emplois_crees"),
+        _rows(
+            "entreprises_reprises", "emplois_consolides", "structures_accompagnees", "prets_honneur", "emplois_crees"
+        ),
     ],
 )
 def test_rows_that_are_not_another_actions_sheets_keep_their_own_findings(ref, tmp_path, edit):
