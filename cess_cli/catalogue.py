@@ -93,6 +93,13 @@ CATALOGUE: dict[str, tuple[Severity, str, str]] = {
         "Action « {trouve} » inconnue du contrat.",
         "{suggestion}Indiquez le code de votre action tel qu'il figure dans le plan d'actions (ex. III_1.1.3).",
     ),
+    "action.feuilles_autre_action": (
+        E,
+        "Le code action est {trouve}, mais les feuilles de ce bilan sont celles de l'action {attendu} "
+        "« {libelle} » (indicateurs {detail}) : le reste du bilan n'est pas vérifié.",
+        "Vérifiez le code de l'action : si ce bilan est celui de l'action {attendu}, écrivez {attendu} dans "
+        "cette cellule ; sinon, demandez à la CRESS le modèle de l'action {trouve} et recopiez-y vos chiffres.",
+    ),
     "annee.hors_contrat": (
         E,
         "Année {trouve} hors de la période du contrat ({attendu}).",

@@ -49,8 +49,18 @@ RUN_CODES: dict[str, tuple[Severity, str, str]] = {
     ),
     "bilan.non_identifie": (
         E,
-        "Fichier non identifié (action ou année illisible) : non compté. {detail}",
+        "Fichier non identifié (action ou année absente ou illisible) : non compté. {detail}",
         "Voir les constats de validation du fichier ; demandez au porteur un bilan lisible.",
+    ),
+    "bilan.hors_contrat": (
+        E,
+        "Bilan {trouve}, non compté. {detail}",
+        "Demandez au porteur l'année de son bilan : il le renvoie avec l'année corrigée.",
+    ),
+    "bilan.action_inconnue": (
+        E,
+        "Fichier d'une action inconnue du contrat : non compté. {detail}",
+        "Demandez au porteur le code de son action (plan d'actions du contrat) : il renvoie le bilan corrigé.",
     ),
     "cumul.ecart": (
         W,

@@ -18,7 +18,7 @@ import contextlib
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Container, Generator, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from cess_cli.catalogue import CATALOGUE, make
 from cess_cli.checking.bilan import Bilan
 from cess_cli.checking.validate import read_bilan
 from cess_cli.consolidation.sources import Collection, Source, select
-from cess_cli.findings import FileResult, Finding, Report
+from cess_cli.findings import FileResult, Finding, Report, Severity
 from cess_cli.outputs.atomic import TMP_PREFIX, TMP_SUFFIX, os_error_text, remove_stale_temporaries
 from cess_cli.outputs.feedback import (
     Feedback,
@@ -334,7 +334,7 @@ def collect(
                 written[display] = feedback
             if on_file is not None:
                 on_file(i, len(files), result, path)
-            coll.sources.append(_source(path, display, result))
+            coll.sources.append(_source(path, display, result, ref.periode))
             if bilan is not None:
                 coll.bilans[display] = bilan
     folders = _unreadable_sources(scan)
@@ -346,15 +346,15 @@ def collect(
     return coll
 
 
-def _source(path: Path, display: str, result: FileResult) -> Source:
-    identified = result.action is not None and result.annee is not None
+def _source(path: Path, display: str, result: FileResult, periode: Container[int] = ()) -> Source:
+    identified = result.action is not None and result.annee in periode
     return Source(
         path=path,
         file=display,
         sha256=result.sha256,  # None for what was refused unread (a 32 GB file is never hashed)
         action=result.action,
         annee=result.annee,
-        version=result.version if identified else None,
+        version=result.version if result.action is not None and result.annee is not None else None,
         date_transmission=result.date_transmission if isinstance(result.date_transmission, date) else None,
         erreurs=result.errors,
         avertissements=result.warnings,
@@ -364,11 +364,18 @@ def _source(path: Path, display: str, result: FileResult) -> Source:
 
 
 def _status(result: FileResult, identified: bool) -> str:
+    """« illisible » only for a file (or folder) that could not be read as a workbook or is no
+    bilan (a `fichier.*` or `dossier.*` erreur); a file that was read but not identified — a
+    year outside the contract, an unknown action code, a blank code, an unknown template
+    version — is « invalide », and its motif says why (`sources.select`)."""
     if result.ignored:
         return "ignoré"
     if result.valid:
         return "valide"
-    return "invalide" if identified else "illisible"
+    unread = any(
+        f.severity is Severity.ERREUR and f.code.split(".")[0] in ("fichier", "dossier") for f in result.findings
+    )
+    return "invalide" if identified or not unread else "illisible"
 
 
 def _after_selection(s: Source, feedback: Feedback) -> Feedback:

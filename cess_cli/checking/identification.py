@@ -11,7 +11,7 @@ from cess_cli.checking.structure import cell_value, columns_of, data_rows, keyle
 from cess_cli.reading import cells
 from cess_cli.reading.cells import normalize
 from cess_cli.reading.workbook import Sheet, col_letter
-from cess_cli.referential.bilan_format import IDENTIFICATION, IDENTIFICATION_KEYS
+from cess_cli.referential.bilan_format import IDENTIFICATION, IDENTIFICATION_KEYS, INDICATEURS
 from cess_cli.suggestions import suggestion
 
 KNOWN_KEYS = {k for k, _, _ in IDENTIFICATION_KEYS}
@@ -156,7 +156,9 @@ def _action_code(run: FileCheck, raw: dict[str, Any], where: dict[str, str], tit
 
 
 def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str) -> int | None:
-    """The bilan's year, when it is a year of the contract."""
+    """The bilan's year, when it is a year of the contract. A year outside it is an `erreur`;
+    the file's result keeps it all the same (the *Sources* sheet shows « 2013 », the file is
+    listed as « année hors du contrat », never as unreadable)."""
     loc = ("identification", "annee")
     annee: int | None = run.parsed(loc, cells.parse_int(raw.get("annee"), plain=True), title, where.get("annee"))
     if annee is not None and annee not in run.ref.periode:
@@ -165,6 +167,7 @@ def _year(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: str
             "annee.hors_contrat", title, where.get("annee"), trouve=str(annee), attendu=period
         )  # 2013, not « 2 013 »
         run.reported.add(loc)
+        run.result.annee = annee  # what the file says, for the CRESS's lists: not a year the bilan counts for
         return None
     return annee
 
@@ -183,3 +186,56 @@ def _version(run: FileCheck, raw: dict[str, Any], where: dict[str, str], title: 
         run.reported.add(("identification", "version"))
         return None
     return int(version)
+
+
+def sheets_of_another_action(run: FileCheck, ident: Identification, sheet: Sheet | None) -> bool:
+    """Whether the Indicateurs sheet is another action's while the code is a real action
+    (`III_1.1.4` typed in the bilan of III_1.1.3): then one `erreur` at the code's cell
+    names the action the sheets are of (`action.feuilles_autre_action`), and the caller reads
+    no further (not a cascade of unknown and missing indicators).
+
+    The rule: at least two of the sheet's indicator codes are foreign to the declared action,
+    they outnumber those it knows, and every code of the sheet is an indicator of exactly one
+    other action. A bilan that lacks rows, or has one mistyped code, is never taken for
+    another action's."""
+    found = _indicator_codes(run, sheet) if sheet is not None else set()
+    own = {ia.code for ia, _ in run.ref.typed_indicators(ident.code)}
+    foreign = found - own
+    if len(foreign) < 2 or len(found & own) >= len(foreign):
+        return False
+    others = [
+        code
+        for code in run.ref.actions
+        if code != ident.code and found <= {ia.code for ia, _ in run.ref.typed_indicators(code)}
+    ]
+    if len(others) != 1:
+        return False
+    [other] = others
+    shown = [ia.code for ia, _ in run.ref.typed_indicators(other) if ia.code in found]
+    run.add(
+        "action.feuilles_autre_action",
+        ident.sheet,
+        ident.where.get("code_action"),
+        trouve=ident.code,
+        attendu=other,
+        libelle=run.ref.actions[other].libelle,
+        detail=", ".join(shown),
+    )
+    return True
+
+
+def _indicator_codes(run: FileCheck, sheet: Sheet) -> set[str]:
+    """The typed indicator codes of the Indicateurs sheet (ratios aside), read without a
+    finding: the sheet's own findings come from its reading proper."""
+    quiet = FileCheck(run.display, run.ref)
+    cols = columns_of(quiet, sheet, INDICATEURS)
+    if cols is None:
+        return set()
+    out: set[str] = set()
+    for _, row in data_rows(sheet):
+        text = cells.parse_code(cell_value(row, cols["code"]))[0]
+        code = cells.without_accents(text).lower() if isinstance(text, str) else None
+        known = run.ref.indicateurs.get(code or "")
+        if code and (known is None or known.nature != "ratio"):
+            out.add(code)
+    return out

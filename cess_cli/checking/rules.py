@@ -74,19 +74,23 @@ def check_territories(
     sheet_present: bool,
 ) -> None:
     """Each territorial indicator's rows sum to its declared valeur (at the valeur's cell);
-    dont_qpv and dont_zrr lie within their row's valeur (SPEC §4). A value already refused
-    (unreadable, negative or beyond `MAX_VALUE`: `valeur.negative` and `valeur.demesuree`
-    from the model) is not compared again, so a cell gets one finding, not a cascade."""
+    dont_qpv and dont_zrr lie within their row's valeur (SPEC §4). A row already refused, for
+    its value (unreadable, negative or beyond `MAX_VALUE`, a doubled row) or for its key (a
+    blank or unknown département: a total row « Rhône-Alpes », « Total »), feeds no check: its
+    indicator's rows are not summed (the sum cannot be judged until it is fixed), and a row
+    whose indicator cannot be told (blank, or a code of no indicator: a typo) leaves every sum
+    unjudged.
+    So a cell gets one finding, not a cascade."""
     if not sheet_present:
         return
-    broken = {line.get("indicateur") for i, line in enumerate(lines) if ("territoires", i, "valeur") in run.reported}
+    refused = _refused_rows(run, lines)
+    broken = {lines[i].get("indicateur") for i in refused}
+    if any(run.ref.indicateurs.get(lines[i].get("indicateur") or "") is None for i in refused):
+        broken |= {ind.code for _, ind in run.ref.typed_indicators(action_code)}
     totals: dict[str, float] = {}
     for i, line in enumerate(lines):
         ind, value = line.get("indicateur"), line.get("valeur")
-        if ind is None or value is None:
-            continue
-        if not _in_bounds(value):
-            broken.add(ind)
+        if i in refused or ind is None or value is None:
             continue
         totals[ind] = totals.get(ind, 0) + value
         for col, code in (
@@ -107,6 +111,24 @@ def check_territories(
         if abs(total - declared) > 1e-6:
             sheet, cell = run.addr[("indicateurs", ind.code)]
             run.add("territoire.somme", sheet, cell, trouve=total, attendu=declared, detail=ind.code)
+
+
+def _refused_rows(run: FileCheck, lines: list[dict[str, Any]]) -> set[int]:
+    """The Territoires rows (by index) refused for their key or their value: each has its
+    own finding already (`ligne.incomplete`, `departement.inconnu`, `territoire.indicateur_inconnu`,
+    a parser's, the model's, `territoire.duplique`)."""
+    deps = set(run.ref.departements)
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        value = line.get("valeur")
+        if (
+            ("territoires", i, "valeur") in run.reported
+            or (value is not None and not _in_bounds(value))
+            or line.get("departement") not in deps
+            or line.get("indicateur") not in run.ref.indicateurs
+        ):
+            out.add(i)
+    return out
 
 
 def check_rules(run: FileCheck, indic: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cess_cli.checking.bilan import Bilan
-from cess_cli.checking.identification import Identification, read_identification
+from cess_cli.checking.identification import Identification, read_identification, sheets_of_another_action
 from cess_cli.checking.pydantic_findings import findings_from_pydantic
 from cess_cli.checking.rules import check_rules, check_targets, check_territories
 from cess_cli.checking.sheets import read_financements, read_indicators, read_qualitatif, read_territoires
@@ -94,7 +94,7 @@ def _validate_book(run: FileCheck, book: Book, limits: Limits) -> Bilan | None:
     sheets = locate_sheets(run, book, limits)
     ident_sheet = sheets["identification"]
     ident = read_identification(run, ident_sheet) if ident_sheet is not None else None
-    if ident is None:
+    if ident is None or sheets_of_another_action(run, ident, sheets["indicateurs"]):
         return None
     action = run.ref.actions[ident.code]
     final_year = ident.annee is not None and ident.annee == max(action.annees)

@@ -124,8 +124,8 @@ def _print_completeness_summary(ev: Evaluation) -> bool:
 
 
 def _first_error(source: Source) -> str:
-    """« ; première erreur (Indicateurs!E7) : … » for an invalid bilan, else ""."""
-    if source.raison != "invalide":
+    """« ; première erreur (Indicateurs!E7) : … » for an invalid or unidentified bilan, else ""."""
+    if source.raison not in ("invalide", *UNIDENTIFIED):
         return ""
     from cess_cli.consolidation.sources import first_error  # not imported for `cess --help`
 
@@ -137,16 +137,31 @@ def _first_error(source: Source) -> str:
 
 
 def _print_unread(ev: Evaluation) -> bool:
-    """List what was not read (unreadable files and folders, ignored files); True when
-    something that may hold bilans could not be read."""
+    """List what was not read or claims no expected action-year (unreadable files and folders;
+    files of a year outside the contract, of an unknown action, unidentified, or of a year
+    their action is not active, each in its own words; ignored files); True when something
+    that may hold bilans could not be counted for an action-year."""
+    df = ev.tables["completude"]
+    expected = {(str(r.code_action), int(str(r.annee))) for r in df.itertuples(index=False)}
     for s in ev.sources:
-        if s.statut == "illisible":
+        if s.raison in ("invalide", "conflit") and (s.action, s.annee) not in expected:
+            # a year its action is not active: no completeness row names it, this line does
+            out.print(
+                Text(f"  {s.name} : bilan {s.action} {s.annee} non attendu, {s.motif}{_first_error(s)}", style="yellow")
+            )
+        elif s.statut == "illisible":
             folder = [f.message for f in s.findings if f.code == "dossier.illisible"]
             why = folder[0] if folder else "illisible, non compté"
             out.print(Text(f"  {s.name} : {why}", style="yellow"))
+        elif s.raison in UNIDENTIFIED:
+            out.print(Text(f"  {s.name} : {s.motif}{_first_error(s)}", style="yellow"))
         elif s.statut == "ignoré":
             out.print(Text(f"  {s.name} : {s.motif}", style="dim"))
-    return any(s.statut == "illisible" for s in ev.sources)
+    unexpected = any(s.raison in ("invalide", "conflit") and (s.action, s.annee) not in expected for s in ev.sources)
+    return unexpected or any(s.statut == "illisible" or s.raison in UNIDENTIFIED for s in ev.sources)
+
+
+UNIDENTIFIED = ("hors_contrat", "action_inconnue", "non_identifie")  # read, but claim no action-year
 
 
 def status(

@@ -76,7 +76,8 @@ def consolidate(coll: Collection, ref: Referential, years: list[int]) -> Evaluat
     ev.tables["tidy_financements"] = financing_rows(retained, ref)
     ev.tables["qualitatif"] = qualitative(retained, ref)
     ev.sources = sorted(
-        (s for s in coll.sources if s.annee is None or s.annee in years),
+        # a file of a year outside the contract belongs to no year of it: listed with every one, as unidentified
+        (s for s in coll.sources if s.annee is None or s.annee in years or s.annee not in ref.periode),
         key=lambda s: (rank.get(s.action or "", len(rank)), s.annee or 0, s.version or 0, s.name),
     )
     by_file = {s.file: i for i, s in enumerate(ev.sources)}

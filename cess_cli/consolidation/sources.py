@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,7 +55,8 @@ class Source:
     statut: str = ""  # valide | invalide | illisible | ignoré (not a spreadsheet, found in the folder)
     retenu: bool = False
     motif: str = ""  # why it counts or not, in French (Sources sheet, manifest)
-    raison: str = ""  # retenu | copie | remplace | conflit | invalide | non_identifie | ignore
+    # retenu | copie | remplace | conflit | invalide | hors_contrat | action_inconnue | non_identifie | ignore
+    raison: str = ""
     copie_de: str | None = None  # a byte-identical copy: the name of the original
     remplace_par: str | None = None  # a superseded version: "2 (file of version 2)"
 
@@ -120,12 +121,27 @@ def select(coll: Collection) -> None:
                 ("ignoré : " + s.findings[0].message.removeprefix("Fichier ignoré : ")) if s.findings else "ignoré"
             )
             continue
-        if s.action is None or s.annee is None:
-            s.raison, s.motif = "non_identifie", "non identifié (action ou année illisible) : non compté"
+        if s.action is None or s.annee is None or _has(s, "annee.hors_contrat"):
+            s.raison, s.motif = _unidentified(s)
             continue
         groups[(s.action, s.annee)].append(s)
     for (action, _annee), group in sorted(groups.items()):
         _select_group(coll, action, group)
+
+
+def _has(s: Source, code: str) -> bool:
+    return any(f.code == code for f in s.findings)
+
+
+def _unidentified(s: Source) -> tuple[str, str]:
+    """(raison, motif) of a file that claims no action-year of the contract, in words that say
+    what is true: a year read but outside the contract, an action code read but unknown, or
+    an action or year that could not be told (blank, unreadable, an unknown template)."""
+    if _has(s, "annee.hors_contrat"):
+        return "hors_contrat", f"année {s.annee} hors du contrat : non compté"
+    if _has(s, "action.inconnue"):
+        return "action_inconnue", "action inconnue du contrat : non compté"
+    return "non_identifie", "non identifié (action ou année absente ou illisible) : non compté"
 
 
 def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
@@ -141,16 +157,44 @@ def _select_group(coll: Collection, action: str, group: list[Source]) -> None:
                 s.motif += " : versions en conflit"
     if len(current) > 1:
         for s in current:
-            others = ", ".join(o.name for o in current if o is not s)  # never the file itself
+            others = ", ".join(o.name + _odd_note(o) for o in current if o is not s)  # never the file itself
             s.raison = "conflit"
             s.motif = f"conflit : même version {top} que {others} ; aucun n'est compté"
-            coll.conflicts.append(make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=others))
+            conflict = make("bilan.conflit", s.file, None, None, detail=action, trouve=top, attendu=others)
+            if (cell := _odd_cell(s)) is not None:  # this file is the one to check: say so, not « which is right »
+                itself = f"ce fichier est celui à vérifier : son code action ({cell}) est contredit par ses feuilles"
+                s.motif += f" ; {itself}"
+                conflict = replace(conflict, hint=f"{itself[0].upper()}{itself[1:]}. {_ODD_HINT}")
+            coll.conflicts.append(conflict)
         return
     [s] = current
     if s.statut == "valide":
         s.retenu, s.raison, s.motif = True, "retenu", "retenu"
     else:
         s.raison, s.motif = "invalide", f"invalide ({count(s.erreurs, 'erreur')}) : non compté"
+
+
+_ODD_HINT = "Demandez au porteur de le corriger : il le renvoie avec une version supérieure."
+
+
+def _odd_cell(s: Source) -> str | None:
+    """The code's cell (`Identification!C2`) of a file whose own sheets are another action's
+    (`action.feuilles_autre_action`), else None. In a conflict it claims the action-year all
+    the same (its code says so, and cess never chooses between two files claiming one
+    version), but it is the odd one, and the CRESS is told so."""
+    odd = next((f for f in s.findings if f.code == "action.feuilles_autre_action"), None)
+    return None if odd is None else "!".join(p for p in (odd.sheet, odd.cell) if p)
+
+
+def _odd_note(s: Source) -> str:
+    """« (son code action, Identification!C2, est contredit par ses feuilles : …) » after the
+    name of such a file in another file's conflict, else ""."""
+    cell = _odd_cell(s)
+    return (
+        ""
+        if cell is None
+        else f" (son code action, {cell}, est contredit par ses feuilles : c'est lui qu'il faut vérifier)"
+    )
 
 
 def first_error(source: Source) -> Finding | None:
@@ -179,7 +223,8 @@ def not_counted(sources: list[Source]) -> list[Finding]:
             )
         elif s.raison == "ignore" and s.findings:
             out.append(s.findings[0])  # not a spreadsheet: its own finding says why
-        elif s.raison == "non_identifie":
+        elif s.raison in ("hors_contrat", "action_inconnue", "non_identifie"):  # the kind says what is true
             first = first_error(s)
-            out.append(make("bilan.non_identifie", s.file, detail=first.message if first else ""))
+            where = (first.sheet, first.cell) if first else (None, None)
+            out.append(make(f"bilan.{s.raison}", s.file, *where, detail=first.message if first else "", trouve=what))
     return out

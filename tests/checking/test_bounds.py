@@ -30,6 +30,7 @@ ACTION, YEAR = "III_1.1.2", 2016
 FAR = "indicateur.ecart_cible"  # zeros and bounds lie far from target: tested in test_targets.py
 DECLARED = {"structures_accompagnees": 80, "entreprises_creees": 30, "emplois_crees": 60}  # the 2016 targets
 ALL = tuple(DECLARED)
+SA_ROWS = (("69", "structures_accompagnees", 50, 0, 0), ("38", "structures_accompagnees", 30, 0, 0))  # = 80
 
 
 def _cell(sheet: str, ref: str, value: Any) -> Callable[[Workbook], None]:
@@ -151,6 +152,32 @@ REFUSED: dict[str, tuple[Callable[[Workbook], None], list[tuple[str, str, str]]]
             ("territoire.somme", "Indicateurs", "E3"),
             ("territoire.somme", "Indicateurs", "E4"),
         ],
+    ),
+    # a row refused for its key feeds no sum: a total row (blank, « Rhône-Alpes », « Total »)
+    # under rows that add up is its own erreur alone, never also « the rows total 160 »
+    "total row with a blank département": (
+        _territories(SA_ROWS[0], SA_ROWS[1], (None, "structures_accompagnees", 80, 0, 0)),
+        [("ligne.incomplete", "Territoires", "A4")],
+    ),
+    "total row for the région": (
+        _territories(SA_ROWS[0], SA_ROWS[1], ("Rhône-Alpes", "structures_accompagnees", 80, 0, 0)),
+        [("departement.inconnu", "Territoires", "A4")],
+    ),
+    "total row named Total, its QPV share above its value": (
+        _territories(SA_ROWS[0], SA_ROWS[1], ("Total", "structures_accompagnees", 80, 90, 0)),
+        [("departement.inconnu", "Territoires", "A4")],
+    ),
+    "mistyped département on rows that would add up": (  # 30 + 50 = 80 once « 6 9 » is 69
+        _territories(("6 9", "structures_accompagnees", 50, 0, 0), SA_ROWS[1]),
+        [("departement.inconnu", "Territoires", "A2")],
+    ),
+    "mistyped indicator on rows that would add up": (
+        _territories(SA_ROWS[0], ("38", "structures_acompagnees", 30, 0, 0)),
+        [("territoire.indicateur_inconnu", "Territoires", "B3")],
+    ),
+    "doubled row": (
+        _territories(SA_ROWS[0], ("69", "structures_accompagnees", 30, 0, 0)),
+        [("territoire.duplique", "Territoires", "A3")],
     ),
     "rows for a declared zero": (
         _both(lambda wb: set_ind(wb, "entreprises_creees", 0), _territories(("69", "entreprises_creees", 1, 0, 0))),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from cess_cli.findings import Severity
 from cess_cli.pipeline import validate_paths
 from cess_cli.referential.loading import load_referential
 
-from ..helpers import FILLED_III_1_1_3, make_bilan, set_ident, set_ind
+from ..helpers import FILLED_III_1_1_3, make_bilan, set_ident, set_ind, set_rows
 
 FAR = "indicateur.ecart_cible"  # values chosen for another check may lie far from target: tests of their own
 
@@ -433,3 +434,61 @@ def test_catalogue_fields_show_dates_day_first():
 
     late = make("transmission.retard", "b.xlsx", trouve=dt.date(2016, 4, 2), attendu=dt.datetime(2016, 3, 31, 12))
     assert late.message == "Bilan transmis le 02/04/2016, après l'échéance du 31/03/2016."
+
+
+def _code(code: str) -> Callable[[Workbook], None]:
+    return lambda wb: set_ident(wb, "code_action", code)
+
+
+def test_a_real_action_code_on_another_actions_sheets_is_one_finding_at_the_code(ref, tmp_path):
+    """The bilan of III_1.1.3 with the code III_1.1.4 (another real action): one erreur at
+    the code's cell naming the action the sheets are of, with its label, and none of the
+    cascade (3 missing, 4 unknown indicators, an unknown territorial indicator)."""
+    path = make_bilan(ref, tmp_path, edit=_code("III_1.1.4"))
+    [finding] = validate_workbook(path, ref).findings
+    assert (finding.code, finding.severity, finding.sheet, finding.cell) == (
+        "action.feuilles_autre_action",
+        Severity.ERREUR,
+        "Identification",
+        "C2",
+    )
+    assert finding.message == (
+        "Le code action est III_1.1.4, mais les feuilles de ce bilan sont celles de l'action III_1.1.3 "
+        "« Poursuivre le soutien à la reprise d'entreprise par les salariés » (indicateurs entreprises_reprises, "
+        "emplois_consolides, structures_accompagnees, evenements) : le reste du bilan n'est pas vérifié."
+    )
+    assert "écrivez III_1.1.3 dans cette cellule" in finding.hint
+    assert "le modèle de l'action III_1.1.4" in finding.hint
+
+
+def _rows(*codes: str, action: str = "III_1.1.3") -> Callable[[Workbook], None]:
+    """Indicateurs holds exactly these codes, each with the value 1, under the code `action`."""
+
+    def edit(wb: Workbook) -> None:
+        set_ident(wb, "code_action", action)
+        set_rows(wb, "Indicateurs", [(code, None, None, None, 1) for code in codes])
+        set_rows(wb, "Territoires", [])
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # III_1.1.3's own rows, two missing: a bilan that lacks rows is no other action's
+        _rows("entreprises_reprises", "structures_accompagnees"),
+        # one mistyped code beside III_1.1.3's rows
+        _rows("entreprises_reprises", "emplois_consolides", "structures_acompagnees", "evenements"),
+        # two rows foreign to III_1.1.4 and none of its own, but they fit several actions
+        # (III_1.1.3, III_1.1.5, II_1.1…): cess does not guess
+        _rows("evenements", "structures_accompagnees", action="III_1.1.4"),
+        # III_1.1.3's rows plus two of III_1.1.4's: the sheet is no single other action's
+        _rows(
+            "entreprises_reprises", "emplois_consolides", "structures_accompagnees", "prets_honneur", "emplois_crees"
+        ),
+    ],
+)
+def test_rows_that_are_not_another_actions_sheets_keep_their_own_findings(ref, tmp_path, edit):
+    codes = {f.code for f in validate_workbook(make_bilan(ref, tmp_path, edit=edit), ref).findings}
+    assert "action.feuilles_autre_action" not in codes
+    assert codes & {"indicateur.manquant", "indicateur.inconnu"}

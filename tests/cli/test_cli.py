@@ -323,3 +323,56 @@ def test_a_path_is_printed_as_it_is_never_as_markup(ref, tmp_path):
     shown = str(out).replace("\n", "\\x0a")
     for line in ("Classeur d'évaluation", "Données (CSV)", "Financements (CSV)"):
         assert any(ln.startswith(f"{line} : {shown}/evaluation_2015") for ln in result.output.splitlines()), line
+
+
+@pytest.mark.parametrize("command", ["status", "consolidate"])
+def test_a_file_of_a_year_outside_the_contract_or_of_an_unknown_action_says_so_not_unreadable(ref, tmp_path, command):
+    """A bilan of 2013 and one coded III_1.1.6 were read: the terminal says what is true of
+    each (« année 2013 hors du contrat », « action inconnue du contrat », with the first
+    error and its cell), never « illisible », and they still make `status` exit 1."""
+    from ..helpers import set_ident
+
+    bilans = tmp_path / "bilans"
+    bilans.mkdir()
+    make_bilan(ref, bilans, "III_1.2", 2015, name="b2013.xlsx", edit=lambda wb: set_ident(wb, "annee", 2013))
+    make_bilan(ref, bilans, name="inconnue.xlsx", edit=lambda wb: set_ident(wb, "code_action", "III_1.1.6"))
+    args = [command, "2015", "--bilans", str(bilans)] + (["--out", str(tmp_path / "s")] if command != "status" else [])
+    result = invoke(*args)
+    said = " ".join(result.output.split())
+    assert (
+        "b2013.xlsx : année 2013 hors du contrat : non compté ; première erreur (Identification!C3) : "
+        "Année 2013 hors de la période du contrat (2014-2016)." in said
+    ), said
+    assert "inconnue.xlsx : action inconnue du contrat : non compté ; première erreur (Identification!C2)" in said
+    assert "illisible" not in said
+    assert result.exit_code == (1 if command == "status" else 0)
+
+
+def test_a_bilan_of_a_year_its_action_is_not_active_is_named_in_the_terminal(ref, tmp_path):
+    """III_1.1.3 active in 2014 and 2016 only: its 2015 bilan has no completeness row, yet the
+    terminal names it (« bilan III_1.1.3 2015 non attendu ») with its first error, in `status`
+    as in `consolidate`."""
+    import shutil
+
+    import yaml
+
+    from cess_cli.referential.loading import load_referential
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(load_referential().folder, schemas)
+    data = yaml.safe_load((schemas / "actions.yaml").read_text(encoding="utf-8"))
+    action = next(a for a in data["actions"] if a["code"] == "III_1.1.3")
+    action["annees"] = [2014, 2016]
+    for ind in action["indicateurs"]:
+        ind["cibles"].pop(2015)
+    (schemas / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bilans = tmp_path / "bilans"
+    bilans.mkdir()
+    make_bilan(ref, bilans)
+    result = invoke("status", "2015", "--bilans", str(bilans), "--schemas", str(schemas))
+    said = " ".join(result.output.split())
+    assert (
+        "bilan_III_1.1.3_2015.xlsx : bilan III_1.1.3 2015 non attendu, invalide (1 erreur) : non compté ; "
+        "première erreur (Identification!C3) : L'action III_1.1.3 n'est pas active en 2015" in said
+    ), said
+    assert result.exit_code == 1

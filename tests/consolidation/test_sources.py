@@ -246,7 +246,7 @@ def test_each_file_that_does_not_count_says_why_in_anomalies(ref):
         "Version 1 du bilan ANIM 2015 remplacée par la version 2 (anim_v2.xlsx) : non comptée.",
         "Copie identique de « anim.xlsx » (ANIM 2015) : pas un nouvel envoi, non comptée en plus.",
         "Bilan I_1.1.1 2015 invalide (1 erreur) : non compté. Première erreur : x",
-        "Fichier non identifié (action ou année illisible) : non compté. Le fichier est incomplet.",
+        "Fichier non identifié (action ou année absente ou illisible) : non compté. Le fichier est incomplet.",
         "Copie identique de « x.xlsx » (non identifié) : pas un nouvel envoi, non comptée en plus.",
         "Fichier ignoré : texte.",
     ]
@@ -309,7 +309,7 @@ def test_an_unidentified_file_without_an_error_still_says_it_does_not_count(ref)
     odd.findings = [Finding("x.avert", Severity.AVERTISSEMENT, "odd.xlsx", None, None, "Un avertissement.", "")]
     [line] = not_counted(collection([], [odd]).sources)
     assert (line.code, line.file) == ("bilan.non_identifie", "odd.xlsx")
-    assert line.message == "Fichier non identifié (action ou année illisible) : non compté."
+    assert line.message == "Fichier non identifié (action ou année absente ou illisible) : non compté."
 
 
 def test_files_refused_unread_or_ignored_are_never_copies_of_one_another(ref):
@@ -337,7 +337,7 @@ def test_files_refused_unread_or_ignored_are_never_copies_of_one_another(ref):
         ("ignore", None),
     ]
     assert [s.motif for s in coll.sources[2:]] == ["ignoré : texte.", "ignoré : texte.", "ignoré"]
-    assert big.motif == "non identifié (action ou année illisible) : non compté"
+    assert big.motif == "non identifié (action ou année absente ou illisible) : non compté"
 
 
 def test_a_file_with_its_action_but_not_its_year_or_the_reverse_is_not_identified(ref):
@@ -348,4 +348,70 @@ def test_a_file_with_its_action_but_not_its_year_or_the_reverse_is_not_identifie
     no_year.annee, no_action.action = None, None
     coll = collection([], [no_year, no_action])
     assert [(s.raison, s.retenu) for s in coll.sources] == [("non_identifie", False)] * 2
-    assert {s.motif for s in coll.sources} == {"non identifié (action ou année illisible) : non compté"}
+    assert {s.motif for s in coll.sources} == {"non identifié (action ou année absente ou illisible) : non compté"}
+
+
+def test_a_file_whose_sheets_are_another_actions_is_named_as_the_odd_one_of_its_conflict(ref, tmp_path):
+    """The bilan of III_1.1.3 coded III_1.1.4 claims III_1.1.4 2015 version 1 as its code says
+    (cess never chooses between two files claiming one version): both conflict, but the valid
+    bilan's line names the odd file, and the odd file's says it is the one to check."""
+    make_bilan(ref, tmp_path, "III_1.1.4", 2015)
+    make_bilan(ref, tmp_path, name="odd.xlsx", edit=lambda wb: set_ident(wb, "code_action", "III_1.1.4"))
+    coll = collect([tmp_path], ref)
+    by_name = {s.name: s for s in coll.sources}
+    good, odd = by_name["bilan_III_1.1.4_2015.xlsx"], by_name["odd.xlsx"]
+    assert (good.raison, odd.raison) == ("conflit", "conflit")
+    assert good.motif == (
+        "conflit : même version 1 que odd.xlsx (son code action, Identification!C2, est contredit par ses "
+        "feuilles : c'est lui qu'il faut vérifier) ; aucun n'est compté"
+    )
+    assert odd.motif == (
+        "conflit : même version 1 que bilan_III_1.1.4_2015.xlsx ; aucun n'est compté ; ce fichier est celui à "
+        "vérifier : son code action (Identification!C2) est contredit par ses feuilles"
+    )
+    hints = {f.file.rsplit("/", 1)[-1]: f.hint for f in coll.conflicts}
+    assert hints["odd.xlsx"].startswith("Ce fichier est celui à vérifier : son code action (Identification!C2)")
+    assert hints["bilan_III_1.1.4_2015.xlsx"].startswith("Demandez au porteur lequel est le bon")
+
+
+def test_files_read_but_outside_the_contract_are_named_for_what_they_are(ref, tmp_path):
+    """A bilan of 2013 (its year read) and one of an unknown action are « invalide », never
+    « illisible »: the 2013 one keeps its year (Sources' Année column) and is listed in every
+    consolidation of the contract, each with its own motif and anomaly kind."""
+    from cess_cli.outputs.labels import anomaly_kind
+
+    make_bilan(ref, tmp_path, "III_1.2", 2015, name="b2013.xlsx", edit=lambda wb: set_ident(wb, "annee", 2013))
+    make_bilan(ref, tmp_path, name="inconnue.xlsx", edit=lambda wb: set_ident(wb, "code_action", "III_1.1.6"))
+    (tmp_path / "casse.xlsx").write_bytes(b"PK\x03\x04 pas un classeur")
+    coll = collect([tmp_path], ref)
+    by_name = {s.name: s for s in coll.sources}
+    old, unknown, broken = by_name["b2013.xlsx"], by_name["inconnue.xlsx"], by_name["casse.xlsx"]
+    assert (old.statut, old.action, old.annee, old.raison, old.retenu) == (
+        "invalide",
+        "III_1.2",
+        2013,
+        "hors_contrat",
+        False,
+    )
+    assert old.motif == "année 2013 hors du contrat : non compté"
+    assert (unknown.statut, unknown.action, unknown.annee, unknown.raison) == (
+        "invalide",
+        None,
+        None,
+        "action_inconnue",
+    )
+    assert unknown.motif == "action inconnue du contrat : non compté"
+    assert (broken.statut, broken.raison) == ("illisible", "non_identifie")  # truly unread
+    ev = consolidate(coll, ref, [2015])
+    assert {s.name for s in ev.sources} >= {"b2013.xlsx", "inconnue.xlsx", "casse.xlsx"}
+    line = next(f for f in ev.anomalies if f.file.endswith("b2013.xlsx"))
+    assert (line.code, line.sheet, line.cell) == ("bilan.hors_contrat", "Identification", "C3")
+    assert line.message == "Bilan III_1.2 2013, non compté. Année 2013 hors de la période du contrat (2014-2016)."
+    assert anomaly_kind(line.code) == "Bilan d'une année hors du contrat, non compté"
+    unknown_line = next(f for f in ev.anomalies if f.file.endswith("inconnue.xlsx"))
+    assert (unknown_line.code, unknown_line.sheet, unknown_line.cell) == (
+        "bilan.action_inconnue",
+        "Identification",
+        "C2",
+    )
+    assert anomaly_kind(unknown_line.code) == "Fichier d'une action inconnue du contrat, non compté"
