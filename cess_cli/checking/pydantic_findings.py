@@ -63,7 +63,6 @@ def _classify(
                 "trouve": str(err.get("input")),  # a year: 2014, not « 2 014 »
                 "attendu": ", ".join(map(str, action.annees)),
                 "detail": action_code,
-                "trouve": str(err.get("input")),  # 2015, not « 2 015 »
             }
         typed = str(run.typed.get(tuple(err["loc"]), err.get("input")))
         if name == "financeur":
