@@ -6,12 +6,17 @@ Expected figures are the bilans' own, added by hand."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
+from openpyxl import load_workbook
 
 from cess_cli.consolidation.evaluation import Evaluation, consolidate
+from cess_cli.outputs.evaluation_workbook import write_evaluation
 from cess_cli.outputs.report.model import Table
 from cess_cli.outputs.report.sections import financing_chapter
 from cess_cli.outputs.report.view import _key_figures, _territories
+from cess_cli.outputs.tidy_csv import write_tidy_csv
 
 from ..consolidation.synthetic import bilan, collection
 
@@ -99,3 +104,34 @@ def test_a_blank_dont_qpv_is_no_figure_a_declared_zero_is_one(ref):
     zones = _territories(ev, ref, "t1").tables[1]
     [row] = [r for r in zones.rows if r[0] == "Structures accompagnées"]
     assert row[1:] == ["3", "0", "0,0" + NNBSP + "%", DASH, DASH]
+
+
+def test_sums_of_decimal_figures_are_written_without_binary_noise(ref, tmp_path):
+    """Emplois consolidés (ETP) of axis III in 2015: 0.1 (III_1.1.3) + 0.2 (III_2.1.1) = 0.3,
+    not 0.30000000000000004 (a cell a reader clicks shows it whole); a bilan's figure that
+    carries noise is written as the CSV's figure 0.3 too."""
+    iii_211 = {"structures_accompagnees": 1, "emplois_consolides": 0.2, "collectivites_engagees": 1}
+    items = [
+        bilan("III_1.1.3", 2015, {**III_113, "emplois_consolides": 0.1}),
+        bilan("III_2.1.1", 2015, iii_211),
+        bilan(
+            "II_1.1",
+            2015,
+            {"evenements": 1, "participants": 1, "structures_accompagnees": 1, "emplois_consolides": 0.1 + 0.2},
+        ),
+    ]
+    ev = consolidate(collection(items), ref, [2015])
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Par axe"]
+    header = next(r for r in ws.iter_rows(values_only=True) if "Indicateur" in r or "Code" in r)
+    found = [
+        row
+        for row in ws.iter_rows(values_only=True)
+        if "emplois_consolides" in row or any(isinstance(v, str) and v.startswith("Emplois consolidés") for v in row)
+    ]
+    values = [v for row in found for v in row if isinstance(v, float) and 0.29 < v < 0.31]
+    assert values and all(repr(v) == "0.3" for v in values), (header, found)
+    with write_tidy_csv(ev, tmp_path / "e.csv").open(encoding="utf-8") as fh:
+        rows = [
+            r for r in csv.DictReader(fh) if r["indicateur"] == "emplois_consolides" and r["code_action"] == "II_1.1"
+        ]
+    assert [r["valeur"] for r in rows] == ["0.3"]
