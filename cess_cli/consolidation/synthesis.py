@@ -112,7 +112,7 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
     outside the axes, the animation's, when one lists events: every event of the contract
     is in the chart), the events and their coverage, and the year's coverage over the
     chart's axes (« n / m bilans »: sums over the axes).
-    Columns: axe, libelle_axe, annee, valeur (0 when nothing was counted), couverture,
+    Columns: axe, libelle_axe, annee, valeur (None when nothing was counted: no bar), couverture,
     recus, attendus, couverture_annee."""
     rows = []
     axes = [(a.code, f"Axe {a.code}") for a in ref.contrat.axes]
@@ -130,7 +130,7 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
                     axe=axe_code,
                     libelle_axe=axe_label,
                     annee=str(y),
-                    valeur=float(value) if value is not None and value == value else 0.0,
+                    valeur=float(value) if value is not None and value == value else None,
                     couverture=coverage(n, m),
                     recus=n,
                     attendus=m,

@@ -107,31 +107,52 @@ def test_a_blank_dont_qpv_is_no_figure_a_declared_zero_is_one(ref):
 
 
 def test_sums_of_decimal_figures_are_written_without_binary_noise(ref, tmp_path):
-    """Emplois consolidés (ETP) of axis III in 2015: 0.1 (III_1.1.3) + 0.2 (III_2.1.1) = 0.3,
-    not 0.30000000000000004 (a cell a reader clicks shows it whole); a bilan's figure that
-    carries noise is written as the CSV's figure 0.3 too."""
-    iii_211 = {"structures_accompagnees": 1, "emplois_consolides": 0.2, "collectivites_engagees": 1}
+    """Emplois consolidés (ETP) of 2015: axis III 0.7 (III_1.1.3) + 0.1 (III_2.1.1) = 0.8, not
+    0.7999999999999999 (a cell a reader clicks shows it whole); axis II a figure 0.1 + 0.2,
+    written 0.3 in its cell and in the CSV, not 0.30000000000000004."""
+    iii_211 = {"structures_accompagnees": 1, "emplois_consolides": 0.1, "collectivites_engagees": 1}
+    ii_11 = {"evenements": 1, "participants": 1, "structures_accompagnees": 1, "emplois_consolides": 0.1 + 0.2}
     items = [
-        bilan("III_1.1.3", 2015, {**III_113, "emplois_consolides": 0.1}),
+        bilan("III_1.1.3", 2015, {**III_113, "emplois_consolides": 0.7}),
         bilan("III_2.1.1", 2015, iii_211),
-        bilan(
-            "II_1.1",
-            2015,
-            {"evenements": 1, "participants": 1, "structures_accompagnees": 1, "emplois_consolides": 0.1 + 0.2},
-        ),
+        bilan("II_1.1", 2015, ii_11),
     ]
     ev = consolidate(collection(items), ref, [2015])
     ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Par axe"]
-    header = next(r for r in ws.iter_rows(values_only=True) if "Indicateur" in r or "Code" in r)
-    found = [
-        row
-        for row in ws.iter_rows(values_only=True)
-        if "emplois_consolides" in row or any(isinstance(v, str) and v.startswith("Emplois consolidés") for v in row)
-    ]
-    values = [v for row in found for v in row if isinstance(v, float) and 0.29 < v < 0.31]
-    assert values and all(repr(v) == "0.3" for v in values), (header, found)
+    cells = {r[0][:7]: r[3] for r in ws.iter_rows(values_only=True) if r[1] == "Emplois consolidés"}
+    assert (repr(cells["Axe II "]), repr(cells["Axe III"])) == ("0.3", "0.8")
+    assert repr(cells["Ensembl"]) == "1.1"  # the whole contract: 0.7 + 0.1 + 0.3
     with write_tidy_csv(ev, tmp_path / "e.csv").open(encoding="utf-8") as fh:
-        rows = [
-            r for r in csv.DictReader(fh) if r["indicateur"] == "emplois_consolides" and r["code_action"] == "II_1.1"
-        ]
-    assert [r["valeur"] for r in rows] == ["0.3"]
+        rows = [r for r in csv.DictReader(fh) if r["indicateur"] == "emplois_consolides"]
+    assert {r["code_action"]: r["valeur"] for r in rows} == {"III_1.1.3": "0.7", "III_2.1.1": "0.1", "II_1.1": "0.3"}
+
+
+def test_an_axis_with_no_counted_events_has_no_bar_one_with_0_events_has_0(ref, tmp_path):
+    """Événements of 2015: axis III declares 0 (III_1.1.3), no bilan of axes I and II counts:
+    their chart data are no figure (an empty cell), axis III's 0."""
+    ev = consolidate(collection([bilan("III_1.1.3", 2015, {**III_113, "evenements": 0})]), ref, [2015])
+    chart = ev.tables["graphique_evenements"].set_index("axe")["valeur"]
+    assert chart["III"] == 0 and chart[["I", "II"]].isna().all()
+    ws = load_workbook(write_evaluation(ev, ref, tmp_path / "e.xlsx"))["Synthèse"]
+    data = {r[7]: r[8] for r in ws.iter_rows(min_row=5, max_row=8, values_only=True)}
+    assert (data["Axe I"], data["Axe II"], data["Axe III"]) == (None, None, 0)
+
+
+def test_a_period_target_no_action_gives_is_no_target_not_0(ref):
+    """Flux over 2015-2016 for an action whose referential gives no target in any year:
+    the period's value is 3 + 4 = 7, its target none (never a target of 0)."""
+    import pandas as pd
+
+    from cess_cli.consolidation.figures import figures
+
+    facts = pd.DataFrame(
+        [(2015, "III", "III_1.1.3", "evenements", 3.0), (2016, "III", "III_1.1.3", "evenements", 4.0)],
+        columns=["annee", "axe", "code_action", "indicateur", "valeur"],
+    )
+    expect = pd.DataFrame(
+        [(y, "III", "III_1.1.3", "evenements", None, None) for y in (2015, 2016)],
+        columns=["annee", "axe", "code_action", "indicateur", "cible", "cible_periode"],
+    )
+    out = figures(facts, expect, ref, [2015, 2016], ["axe"]).set_index("annee")
+    assert out.loc["période", "valeur"] == 7
+    assert pd.isna(out.loc["période", "cible"]) and pd.isna(out.loc["période", "taux_realisation"])
