@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from cess_cli.consolidation.shared import PERIODE, coverage, ok
+from cess_cli.consolidation.shared import PERIODE, coverage, ok, plus
 from cess_cli.referential.loading import Referential
 
 Key = tuple[Any, ...]  # (group keys..., indicator) or (group keys..., indicator, year)
@@ -153,13 +153,15 @@ class _Aggregator:
         by_action: dict[str, list[Any]] = defaultdict(list)
         for e in exp_all:
             by_action[e.code_action].append(e)
-        total, rules = 0.0, set()
+        total: float | None = None  # no target given anywhere: no target (« — »), not a target of 0
+        rules = set()
         for rows in by_action.values():
             if ok(rows[0].cible_periode):
-                total += rows[0].cible_periode
+                total = plus(total, rows[0].cible_periode)
                 rules.add("cible de période du référentiel")
             else:
-                total += sum(r.cible for r in rows if ok(r.cible))
+                for r in rows:
+                    total = plus(total, r.cible if ok(r.cible) else None)
                 rules.add("somme des cibles annuelles")
         return (sum(values) if values else None), n, m, total, "flux : " + " et ".join(sorted(rules))
 

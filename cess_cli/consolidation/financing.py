@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from cess_cli.consolidation.shared import coverage
+from cess_cli.consolidation.shared import coverage, plus
 from cess_cli.referential.loading import Referential
 
 COLUMNS = [
@@ -80,8 +80,8 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
             declaring[(axe, b.annee)] += 1
         for funder, prevu, obtenu, _cell in b.financements:
             acc = sums[(funder, axe, b.annee)]
-            acc[0] = _plus(acc[0], prevu)
-            acc[1] = _plus(acc[1], obtenu)
+            acc[0] = plus(acc[0], prevu)
+            acc[1] = plus(acc[1], obtenu)
             acc[2] += 1
     expected = expected_by_axis(ref, years)
     rows: list[tuple[Any, ...]] = []
@@ -146,13 +146,6 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
                 )
             )
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _plus(total: float | None, amount: float | None) -> float | None:
-    """A running sum in which a blank amount adds nothing and is not a 0."""
-    if amount is None:
-        return total
-    return amount if total is None else total + amount
 
 
 def _total(amounts: list[float | None]) -> float | None:

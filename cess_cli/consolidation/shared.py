@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import pandas as pd
+
 from cess_cli.wording import count
 
 PERIODE = "période"
@@ -20,6 +22,21 @@ def period_label(years: list[int]) -> str:
 def ok(x: Any) -> bool:
     """A real number (not None, not NaN)."""
     return x is not None and x == x
+
+
+def amount(values: pd.Series) -> float | None:
+    """The sum of the figures given (a declared 0 is one); None when none is: a sum of
+    nothing is no figure (« — »), never 0 (pandas sums all-missing to 0 without min_count)."""
+    total = values.sum(min_count=1)
+    return None if pd.isna(total) else float(total)
+
+
+def plus(total: float | None, amount: float | None) -> float | None:
+    """A running sum in which a blank figure adds nothing and is not a 0: None until a
+    figure is given (a declared 0 is one)."""
+    if amount is None:
+        return total
+    return amount if total is None else total + amount
 
 
 def coverage(n: int, m: int) -> str:

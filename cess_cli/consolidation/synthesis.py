@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cess_cli.consolidation.financing import NOT_FIXED, partial_mark
-from cess_cli.consolidation.shared import PERCENT_FORMAT, PERIODE, coverage
+from cess_cli.consolidation.shared import PERCENT_FORMAT, PERIODE, amount, coverage
 from cess_cli.referential.loading import Referential
 
 KEY_COLUMNS = ["groupe", "libelle", "valeur", "format", "couverture"]
@@ -52,11 +52,11 @@ def signatories(fin: pd.DataFrame, ref: Referential, years: list[int]) -> pd.Dat
         if not funder.enveloppes:
             continue
         sub = fin[(fin["financeur"] == code) & (fin["axe"] == "total")]
-        obtained = float(sub["montant_obtenu"].sum())
+        obtained = amount(sub["montant_obtenu"])
         envelope = float(sum(e.montant for e in envs))
-        covered = float(sub[sub["annee"].isin([str(e.annee) for e in envs])]["montant_obtenu"].sum())
+        covered = amount(sub[sub["annee"].isin([str(e.annee) for e in envs])]["montant_obtenu"])
         missing = [y for y in years if y not in {e.annee for e in envs}]
-        rate = covered / envelope if envelope else None
+        rate = covered / envelope if envelope and covered is not None else None
         rows.append(
             dict(
                 financeur=code,
@@ -112,7 +112,7 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
     outside the axes, the animation's, when one lists events: every event of the contract
     is in the chart), the events and their coverage, and the year's coverage over the
     chart's axes (« n / m bilans »: sums over the axes).
-    Columns: axe, libelle_axe, annee, valeur (0 when nothing was counted), couverture,
+    Columns: axe, libelle_axe, annee, valeur (None when nothing was counted: no bar), couverture,
     recus, attendus, couverture_annee."""
     rows = []
     axes = [(a.code, f"Axe {a.code}") for a in ref.contrat.axes]
@@ -130,7 +130,7 @@ def events_chart(by_axis: pd.DataFrame, ref: Referential, years: list[int]) -> p
                     axe=axe_code,
                     libelle_axe=axe_label,
                     annee=str(y),
-                    valeur=float(value) if value is not None and value == value else 0.0,
+                    valeur=float(value) if value is not None and value == value else None,
                     couverture=coverage(n, m),
                     recus=n,
                     attendus=m,
@@ -193,12 +193,12 @@ def key_figures_table(
     sig = signatories(fin, ref, years)
     n, m = financing_coverage(fin, years)
     names = ", ".join(sig["libelle"]) if len(sig) else ""  # labels, never codes
-    obtained, envelope = float(sig["montant_obtenu"].sum()), float(sig["enveloppe"].fillna(0).sum())
-    compared = float(sig["obtenu_compare"].sum())
+    obtained, envelope = amount(sig["montant_obtenu"]), amount(sig["enveloppe"])
+    compared = amount(sig["obtenu_compare"])
     env_label, rate_label = envelope_labels(sig, ref, years)
-    rate = compared / envelope if envelope else None
+    rate = compared / envelope if envelope and compared is not None else None
     rows.append(("signataires", f"Financements obtenus des signataires ({names})", obtained, "#,##0 €", coverage(n, m)))
-    if compared != obtained:  # the rate's numerator, printed: a reader checks the rate against it
+    if compared != obtained and compared is not None:  # the rate's numerator, printed: a reader checks it
         label = "dont obtenus les années à enveloppe fixée (comparés aux enveloppes)"
         rows.append(("signataires", label, compared, "#,##0 €", coverage(n, m)))
     rows += [
@@ -212,7 +212,7 @@ def key_figures_table(
         ),
     ]
     totals = fin[fin["axe"] == "total"]
-    all_sources = float(totals["montant_obtenu"].sum()) if len(totals) else 0.0
+    all_sources = amount(totals["montant_obtenu"])
     rows.append(
         (
             "toutes sources",

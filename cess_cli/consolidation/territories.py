@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from cess_cli.consolidation.shared import PERIODE, coverage
+from cess_cli.consolidation.shared import PERIODE, coverage, plus
 from cess_cli.referential.loading import Referential
 
 
@@ -16,7 +16,8 @@ def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Dat
     (the indicator's unit), their shares, and the coverage of the indicator that year:
     `recus` counted bilans that report the indicator (a reported 0 has no département
     row but counts), `attendus` bilans expected to report it, `couverture` « n / m bilans »."""
-    acc: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    # a blank dont QPV / dont ZRR is no figure (None, « — »), not 0: it stays None until a line gives one
+    acc: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0.0, None, None])
     for b in bilans:
         for dep, ind, value, qpv, zrr, _cell in b.territoires:
             for key in (str(b.annee), PERIODE if len(years) > 1 and ref.indicateurs[ind].nature == "flux" else None):
@@ -24,8 +25,8 @@ def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Dat
                     continue
                 a = acc[(key, dep, ind)]
                 a[0] += value
-                a[1] += qpv or 0.0
-                a[2] += zrr or 0.0
+                a[1] = plus(a[1], qpv)
+                a[2] = plus(a[2], zrr)
     cover = _coverage(bilans, ref, years)
     order = {d: i for i, d in enumerate(ref.departements)}
     rows: list[tuple[Any, ...]] = []
@@ -42,8 +43,8 @@ def territories(bilans: list[Any], ref: Referential, years: list[int]) -> pd.Dat
                 value,
                 qpv,
                 zrr,
-                qpv / value if value else None,
-                zrr / value if value else None,
+                qpv / value if value and qpv is not None else None,
+                zrr / value if value and zrr is not None else None,
                 *cover.get((annee, ind), (0, 0)),
                 coverage(*cover.get((annee, ind), (0, 0))),
             )

@@ -7,6 +7,7 @@ tab, CR) must stay plain text, and characters XML cannot hold are removed.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -22,12 +23,27 @@ def clean_text(text: str) -> str:
 
 
 def set_cell(cell: Cell, value: Any) -> None:
-    """Write a value; text is cleaned and always stored as text, never as a formula."""
+    """Write a value; text is cleaned and always stored as text, never as a formula; a float
+    without its binary noise (`denoise`)."""
     if isinstance(value, str):
         cell.value = clean_text(value)
         cell.data_type = "s"
     else:
-        cell.value = value
+        cell.value = denoise(value)
+
+
+NOISE = 1e-12  # relative: far above the error of summing thousands of floats, far below any figure's precision
+
+
+def denoise(value: Any) -> Any:
+    """A float that is a decimal figure but for binary noise, written as that figure: a sum
+    0.1 + 0.2 = 0.30000000000000004 as 0.3, 4352.099999999999 as 4352.1. The value snaps to 9
+    decimals only when that moves it by less than `NOISE` (relative): a figure with more
+    decimals (a rate 1/3) is left as it is. Anything else is returned unchanged."""
+    if not isinstance(value, float) or not math.isfinite(value):
+        return value
+    snapped = round(value, 9)
+    return snapped if abs(snapped - value) <= NOISE * max(1.0, abs(value)) else value
 
 
 def csv_text(value: Any) -> Any:

@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cess_cli.consolidation.shared import PERCENT_FORMAT
 from cess_cli.outputs.print_pages import print_setup as print_setup  # re-exported: synthese, template
 from cess_cli.outputs.print_pages import wrapped_lines
-from cess_cli.outputs.safety import set_cell
+from cess_cli.outputs.safety import denoise, set_cell
 
 # Named: a font without a name prints in LibreOffice's default serif (wider, and not the
 # workbook's Calibri, or Carlito, whose metrics the widths are measured on)
@@ -73,6 +73,8 @@ class Col:
 
 
 def cell_value(v: Any) -> Any:
+    """A value as a cell or a CSV field holds it: None for no figure (None, NaN), a numpy
+    scalar as Python's, a float without its binary noise (`safety.denoise`)."""
     if v is None:
         return None
     if isinstance(v, float) and math.isnan(v):
@@ -81,7 +83,7 @@ def cell_value(v: Any) -> Any:
         v = v.item()
         if isinstance(v, float) and math.isnan(v):
             return None
-    return v
+    return denoise(v)
 
 
 def year_value(value: Any) -> Any:

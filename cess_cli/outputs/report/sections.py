@@ -14,6 +14,7 @@ from cess_cli import __version__
 from cess_cli.consolidation.completeness import summarise
 from cess_cli.consolidation.evaluation import Evaluation
 from cess_cli.consolidation.financing import NOT_FIXED
+from cess_cli.consolidation.shared import amount
 from cess_cli.outputs.labels import COMPLETUDE_SUMMARY, axis_label, referential_name
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.charts import DARK, MID, Series, grouped_bars
@@ -196,12 +197,11 @@ def _by_axis(fin: pd.DataFrame, ref: Referential, label: str) -> Table:
     )
     for code in dict.fromkeys(lines["financeur"]):
         sub = lines[lines["financeur"] == code]
-        table.rows.append(
-            [
-                ref.libelle_financeur(code),
-                *[french.euros(sub.loc[sub["axe"] == a, "montant_obtenu"].sum() or None) for a in axes],
-            ]
-        )
+        # a declared 0 € is a figure (« 0 € »); an axis whose amounts are all blank has none (« — »)
+        got = [amount(sub.loc[sub["axe"] == a, "montant_obtenu"]) for a in axes]
+        if all(v is None for v in got):
+            continue  # no figure at all: no row
+        table.rows.append([ref.libelle_financeur(code), *[french.euros(v) for v in got]])
     return table
 
 
@@ -216,9 +216,9 @@ def _by_funder(total: pd.DataFrame, years: list[str]) -> Table:
     for code in dict.fromkeys(total["financeur"]):
         sub = total[total["financeur"] == code]
         got = dict(zip(sub["annee"].astype(str), sub["montant_obtenu"], strict=True))
-        if not any(got.values()):
-            continue
-        table.rows.append([str(sub["libelle"].iloc[0]), *[french.euros(got.get(y) or None) for y in years]])
+        if not any(french.is_number(got.get(y)) for y in years):
+            continue  # no figure in any year (0 € is one): no row
+        table.rows.append([str(sub["libelle"].iloc[0]), *[french.euros(got.get(y)) for y in years]])
     return table
 
 

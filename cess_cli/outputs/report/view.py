@@ -14,6 +14,7 @@ import pandas as pd
 
 from cess_cli import __version__
 from cess_cli.consolidation.evaluation import Evaluation
+from cess_cli.consolidation.shared import amount
 from cess_cli.outputs.labels import COMPUTED, UNITS, governance_note, referential_name, year_label
 from cess_cli.outputs.report import french
 from cess_cli.outputs.report.anomalies import anomalies
@@ -209,16 +210,16 @@ def _territories(ev: Evaluation, ref: Referential, chart_id: str) -> Block:
     )
     for c in codes:
         rows = sub[sub["indicateur"] == c]
-        total, qpv, zrr = (float(rows[k].sum()) for k in ("valeur", "dont_qpv", "dont_zrr"))
+        total, qpv, zrr = (amount(rows[k]) for k in ("valeur", "dont_qpv", "dont_zrr"))  # none given: « — »
         u = units[c]
         zones.rows.append(
             [
                 _with_unit(ref.indicateurs[c].libelle, u),
                 french.by_unit(total, u),
                 french.by_unit(qpv, u),
-                french.percent(qpv / total if total else None),
+                french.percent(qpv / total if total and qpv is not None else None),
                 french.by_unit(zrr, u),
-                french.percent(zrr / total if total else None),
+                french.percent(zrr / total if total and zrr is not None else None),
             ]
         )
     charts = []
