@@ -106,6 +106,24 @@ def make_bilan(
     return path
 
 
+def schemas_with_inactive_year(base: Path, action: str = "III_1.1.3", year: int = 2015) -> Path:
+    """A copy of the shipped referential under `base/schemas` in which `action` is not active
+    in `year` (its targets for that year removed): the folder, for `load_referential`."""
+    import yaml
+
+    from cess_cli.referential.loading import load_referential
+
+    schemas = base / "schemas"
+    shutil.copytree(load_referential().folder, schemas)
+    data = yaml.safe_load((schemas / "actions.yaml").read_text(encoding="utf-8"))
+    found = next(a for a in data["actions"] if a["code"] == action)
+    found["annees"] = [a for a in found["annees"] if a != year]
+    for ind in found["indicateurs"]:
+        ind["cibles"].pop(year)
+    (schemas / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return schemas
+
+
 def set_rows(wb: Workbook, sheet: str, rows: list[tuple[Any, ...]], first: int = 2) -> None:
     """Write `rows` from row `first` of `sheet` (column A onwards) and blank the rows below
     that the template or `fill_valid` filled, so the sheet holds exactly these rows."""

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from openpyxl.workbook import Workbook
 
 from cess_cli.checking.validate import read_bilan, validate_workbook
@@ -16,7 +14,7 @@ from cess_cli.findings import Severity
 from cess_cli.pipeline import validate_paths
 from cess_cli.referential.loading import load_referential
 
-from ..helpers import FILLED_III_1_1_3, make_bilan, set_ident, set_ind, set_rows
+from ..helpers import FILLED_III_1_1_3, make_bilan, schemas_with_inactive_year, set_ident, set_ind, set_rows
 
 FAR = "indicateur.ecart_cible"  # values chosen for another check may lie far from target: tests of their own
 
@@ -224,15 +222,7 @@ def test_unknown_model_version_is_one_finding(ref, tmp_path):
 
 
 def test_year_where_action_is_inactive(ref, tmp_path):
-    schemas = tmp_path / "schemas"
-    shutil.copytree(load_referential().folder, schemas)
-    data = yaml.safe_load((schemas / "actions.yaml").read_text(encoding="utf-8"))
-    action = next(a for a in data["actions"] if a["code"] == "III_1.1.3")
-    action["annees"] = [2014, 2016]
-    for ind in action["indicateurs"]:
-        ind["cibles"].pop(2015)
-    (schemas / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    narrow = load_referential(schemas)
+    narrow = load_referential(schemas_with_inactive_year(tmp_path, "III_1.1.3", 2015))
     path = make_bilan(ref, tmp_path, year=2015)
     assert ("annee.action_inactive", "Identification", "C3") in findings(narrow, path)
 

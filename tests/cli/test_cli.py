@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cess_cli.cli.app import app
 from cess_cli.pipeline import validate_paths
 
-from ..helpers import make_bilan, set_ind
+from ..helpers import make_bilan, schemas_with_inactive_year, set_ind
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
@@ -352,20 +352,7 @@ def test_a_bilan_of_a_year_its_action_is_not_active_is_named_in_the_terminal(ref
     """III_1.1.3 active in 2014 and 2016 only: its 2015 bilan has no completeness row, yet the
     terminal names it (« bilan III_1.1.3 2015 non attendu ») with its first error, in `status`
     as in `consolidate`."""
-    import shutil
-
-    import yaml
-
-    from cess_cli.referential.loading import load_referential
-
-    schemas = tmp_path / "schemas"
-    shutil.copytree(load_referential().folder, schemas)
-    data = yaml.safe_load((schemas / "actions.yaml").read_text(encoding="utf-8"))
-    action = next(a for a in data["actions"] if a["code"] == "III_1.1.3")
-    action["annees"] = [2014, 2016]
-    for ind in action["indicateurs"]:
-        ind["cibles"].pop(2015)
-    (schemas / "actions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    schemas = schemas_with_inactive_year(tmp_path, "III_1.1.3", 2015)
     bilans = tmp_path / "bilans"
     bilans.mkdir()
     make_bilan(ref, bilans)
