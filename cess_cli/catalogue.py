@@ -12,7 +12,7 @@ from typing import Any
 from cess_cli.catalogue_files import FILE_CODES
 from cess_cli.catalogue_runs import RUN_CODES
 from cess_cli.findings import Finding, Severity
-from cess_cli.wording import french_value, typed_number
+from cess_cli.wording import french_date, french_value, typed_number
 
 E, W = Severity.ERREUR, Severity.AVERTISSEMENT
 
@@ -361,5 +361,5 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         return typed_number(value)
     if isinstance(value, date):  # a datetime too: the day is what a finding speaks of
-        return value.strftime("%d/%m/%Y")
+        return french_date(value)
     return value if isinstance(value, str) else french_value(value)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from cess_cli.wording import count
+from cess_cli.wording import count, french_date
 
 # pydantic error types whose message is a count: (ctx key, bound, singular, plural), so that
 # the words agree with the number (« au moins 1 élément attendu », « au plus 3 caractères attendus »)
@@ -221,7 +221,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}".replace(",", "\u202f")
     if isinstance(value, date):  # a date a user reads is JJ/MM/AAAA
-        return value.strftime("%d/%m/%Y")
+        return french_date(value)
     return str(value)
 
 

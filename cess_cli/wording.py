@@ -54,6 +54,12 @@ def typed_number(x: float | int) -> str:
     return f"{sign}{int(whole):,}".replace(",", "\u202f") + f",{frac}"
 
 
+def french_date(day: date) -> str:
+    """A date as every message shows it, JJ/MM/AAAA, the year on four figures (« 04/03/0999 »,
+    where `strftime` would write « 999 »)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def french_value(value: object) -> str:
     """A value found in a cell as a message shows it, in French: `VRAI`/`FAUX`, a date
     JJ/MM/AAAA, a date and time JJ/MM/AAAA HH:MM, a time of day HH:MM, a duration in hours
@@ -62,9 +68,9 @@ def french_value(value: object) -> str:
     if isinstance(value, bool):
         return "VRAI" if value else "FAUX"
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y" if value.time() == time(0) else "%d/%m/%Y %H:%M")
+        return french_date(value) if value.time() == time(0) else f"{french_date(value)} {value:%H:%M}"
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return french_date(value)
     if isinstance(value, time):
         return value.strftime("%H:%M:%S" if value.second else "%H:%M")
     if isinstance(value, timedelta):

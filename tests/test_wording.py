@@ -47,3 +47,18 @@ def test_counts_agree_in_number():
         "1 / 21 bilans",
         "0 / 0 bilan",
     ]
+
+
+def test_every_date_a_message_shows_has_a_four_figure_year():
+    """« 04/03/0999 », never « 04/03/999 » (`strftime` does not pad the year on Linux): in a
+    cell's value, a date and time, a catalogue field, a report date."""
+    import datetime as dt
+
+    from cess_cli.catalogue import _fmt
+    from cess_cli.outputs.report.french import short_date
+    from cess_cli.wording import french_date, french_value
+
+    day = dt.date(999, 3, 4)
+    assert french_date(day) == "04/03/0999" == french_value(day) == _fmt(day) == short_date(day)
+    assert french_value(dt.datetime(999, 3, 4, 10, 30)) == "04/03/0999 10:30"
+    assert french_date(dt.date(2016, 1, 15)) == "15/01/2016"

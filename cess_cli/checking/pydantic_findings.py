@@ -12,7 +12,7 @@ from cess_cli.checking.state import FileCheck, Loc
 from cess_cli.referential.action_models import MAX_VALUE
 from cess_cli.referential.bilan_format import FINANCEMENTS, IDENTIFICATION, INDICATEURS, QUALITATIF, TERRITOIRES
 from cess_cli.suggestions import NO_CODE, nearest, said, suggestion
-from cess_cli.wording import typed_number
+from cess_cli.wording import french_date, typed_number
 
 if TYPE_CHECKING:
     from cess_cli.referential.loading import Referential
@@ -40,7 +40,7 @@ def _classify(
 ) -> tuple[str, dict[str, Any]]:
     ctx = err.get("ctx") or {}
     if "." in etype:  # custom checks use the finding code as their error type
-        return etype, {"attendu": date.today().strftime("%d/%m/%Y")} | {k: v for k, v in ctx.items()}
+        return etype, {"attendu": french_date(date.today())} | {k: v for k, v in ctx.items()}
     if etype in ("missing", "string_too_short"):
         if section == "identification":
             return "identification.manquant", {"attendu": name}

@@ -28,6 +28,7 @@ from cess_cli.reading.limits import DEFAULT_LIMITS, Limits
 from cess_cli.reading.preflight import short_reason
 from cess_cli.reading.workbook import Book, DamagedSheet, open_book
 from cess_cli.referential.loading import Referential
+from cess_cli.wording import french_date
 
 
 def validate_workbook(
@@ -146,8 +147,8 @@ def _check_deadline(run: FileCheck, ident: Identification) -> None:
             "transmission.retard",
             ident.sheet,
             ident.where.get("date_transmission"),
-            trouve=sent.strftime("%d/%m/%Y"),
-            attendu=deadline.strftime("%d/%m/%Y"),
+            trouve=french_date(sent),
+            attendu=french_date(deadline),
             detail=suivi,
         )
 

@@ -58,7 +58,10 @@ def rapport(
       2  erreur d'utilisation ou de configuration
     """
     with guard():
+        from cess_cli.reading.files import check_not_read_back
+
         cfg = load_config(config, schemas, bilans=bilans, sortie=out_dir)
+        check_not_read_back(cfg.bilans, cfg.sortie, [])  # never the report among the bilans
         ref = load_referential(cfg)
         years = period_years(periode, ref)
         bilans_folder(cfg)  # a mistyped year or folder is said before the second of imports below

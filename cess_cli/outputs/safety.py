@@ -32,18 +32,20 @@ def set_cell(cell: Cell, value: Any) -> None:
         cell.value = denoise(value)
 
 
-NOISE = 1e-12  # relative: far above the error of summing thousands of floats, far below any figure's precision
+NOISE_ULPS = 1024  # units in the last place: above what summing thousands of decimal figures leaves, far below any figure's precision
 
 
 def denoise(value: Any) -> Any:
     """A float that is a decimal figure but for binary noise, written as that figure: a sum
     0.1 + 0.2 = 0.30000000000000004 as 0.3, 4352.099999999999 as 4352.1. The value snaps to 9
-    decimals only when that moves it by less than `NOISE` (relative): a figure with more
-    decimals (a rate 1/3) is left as it is. Anything else is returned unchanged."""
+    decimals only when that moves it by at most `NOISE_ULPS` units in its last place (at most
+    2.3 × 10⁻¹³ of it, the 13th significant digit): a figure with more decimals (1/3, 2000/3)
+    and a tiny figure (10⁻¹³) are left as they are; a large one (100000/3) may lose digits
+    beyond the 13th, never more. Anything else is returned unchanged."""
     if not isinstance(value, float) or not math.isfinite(value):
         return value
     snapped = round(value, 9)
-    return snapped if abs(snapped - value) <= NOISE * max(1.0, abs(value)) else value
+    return snapped if abs(snapped - value) <= NOISE_ULPS * math.ulp(value) else value
 
 
 def csv_text(value: Any) -> Any:

@@ -34,6 +34,7 @@ from cess_cli.referential.bilan_format import (
     TERRITOIRES,
 )
 from cess_cli.referential.loading import Referential
+from cess_cli.wording import french_date
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -343,7 +344,7 @@ def _instructions(ws: Worksheet, ref: Referential, action_code: str, year: int) 
         ("5. Bilan qualitatif : décrivez au moins les réalisations de l'année.", False),
         ("", False),
         ("Bon à savoir", True),
-        (f"• Date limite de transmission : {ref.echeance(year).strftime('%d/%m/%Y')}.", False),
+        (f"• Date limite de transmission : {french_date(ref.echeance(year))}.", False),
         (
             "• Si vous renvoyez un bilan corrigé, augmentez la « version » (2, 3…) : la dernière version remplace les précédentes.",
             False,

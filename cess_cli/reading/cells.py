@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from cess_cli.wording import french_value, typed_number
+from cess_cli.wording import french_date, french_value, typed_number
 
 Parsed = tuple[Any, str | None, dict[str, Any]]
 BLANK: Parsed = (None, None, {})
@@ -287,7 +287,7 @@ def parse_date(raw: Any) -> Parsed:
     d = _text_date(text)
     if d is None:
         return None, "date.invalide", {"trouve": typed}
-    return d, "date.texte", {"trouve": typed, "attendu": d.strftime("%d/%m/%Y")}
+    return d, "date.texte", {"trouve": typed, "attendu": french_date(d)}
 
 
 def _text_date(text: str) -> date | None:

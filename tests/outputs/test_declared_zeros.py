@@ -156,3 +156,20 @@ def test_a_period_target_no_action_gives_is_no_target_not_0(ref):
     out = figures(facts, expect, ref, [2015, 2016], ["axe"]).set_index("annee")
     assert out.loc["période", "valeur"] == 7
     assert pd.isna(out.loc["période", "cible"]) and pd.isna(out.loc["période", "taux_realisation"])
+
+
+def test_only_binary_noise_is_taken_off_never_a_figure():
+    """0.7 + 0.1 is 0.8 and 4352.099999999999 is 4352.1 (noise of one unit in the last place);
+    a figure with more than 9 decimals (1/3, 2000/3) and a tiny one (10⁻¹³) are written as
+    they are; no figure moves by more than 1,024 units in its last place (2.3 × 10⁻¹³ of it)."""
+    import math
+    import random
+
+    from cess_cli.outputs.safety import denoise
+
+    assert denoise(0.7 + 0.1) == 0.8 and denoise(4352.099999999999) == 4352.1
+    for figure in (1 / 3, 2000 / 3, -2000 / 3, 1e-13, 5e-10):
+        assert denoise(figure) == figure
+    draw = random.Random(2016)
+    for figure in [100000 / 3, 1e15 / 7] + [draw.uniform(-1e7, 1e7) / draw.choice((1, 3, 7, 1e4)) for _ in range(5000)]:
+        assert abs(denoise(figure) - figure) <= 1024 * math.ulp(figure)

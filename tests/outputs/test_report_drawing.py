@@ -75,3 +75,15 @@ def test_the_same_report_gives_the_same_pdf_whatever_the_clock_where_fonttools_s
         pdfs.append(render_pdf(html, created=dt.date(2016, 11, 28)))
     assert pdfs[0] == pdfs[1]
     assert "SOURCE_DATE_EPOCH" not in os.environ  # the process's environment is given back
+
+
+def test_a_report_dated_before_1970_still_gets_its_pdf(monkeypatch):
+    """SOURCE_DATE_EPOCH counts seconds since 1970: an earlier date is not given to fontTools
+    (which cannot date a font before 1904), the PDF is made all the same."""
+    import datetime as dt
+
+    weasy_fonts = pytest.importorskip("weasyprint.pdf.fonts")
+    from cess_cli.outputs.report.render import render_pdf
+
+    monkeypatch.setattr(weasy_fonts, "harfbuzz_subset", None)
+    assert render_pdf("<html><body><p>1 234,5 €</p></body></html>", created=dt.date(1903, 1, 1)).startswith(b"%PDF")

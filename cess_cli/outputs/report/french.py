@@ -16,7 +16,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from cess_cli.wording import half_up
+from cess_cli.wording import french_date, half_up
 
 LOCALE = "fr_FR"
 NNBSP = "\u202f"
@@ -98,7 +98,7 @@ def long_date(day: date) -> str:
 
 def short_date(day: date | None) -> str:
     """« 28/11/2016 », or « — »."""
-    return day.strftime("%d/%m/%Y") if day else MISSING
+    return french_date(day) if day else MISSING
 
 
 NBSP = "\u00a0"

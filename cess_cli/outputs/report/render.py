@@ -110,8 +110,9 @@ def render_pdf(html: str, created: date | None = None) -> bytes:
 @contextmanager
 def _fonts_dated(created: date | None) -> Iterator[None]:
     """fontTools dates the fonts it writes from `SOURCE_DATE_EPOCH` when it is set (the
-    reproducible-builds convention): set to midnight UTC of `created` for the block."""
-    if created is None:
+    reproducible-builds convention, a count of seconds since 1970): set to midnight UTC of
+    `created` for the block; a date before 1970 leaves fontTools its own clock."""
+    if created is None or created < date(1970, 1, 1):
         yield
         return
     before = os.environ.get(_EPOCH)
