@@ -230,8 +230,8 @@ def _preflight(path: Path, display: str, limits: Limits) -> Checked:
         return _special(display, "c'est un dossier")
     if not stat.S_ISREG(st.st_mode):
         return _special(display, "fichier spécial (tube, périphérique…)")
-    if st.st_size == 0:
-        return _refused(make("fichier.vide", display))
+    if st.st_size == 0:  # ignored (an avertissement, `workbook._ignored`) unless named as a spreadsheet
+        return Checked(None, make("fichier.vide", display), None, not_spreadsheet="fichier vide")
     if st.st_size > limits.max_file_bytes:
         detail = f"{st.st_size} octets (limite {limits.max_file_bytes})"
         return _refused(make("fichier.trop_gros", display, detail=detail))

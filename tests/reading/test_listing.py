@@ -171,3 +171,22 @@ def test_a_renaming_is_suspected_only_of_a_file_named_as_a_workbook(ref, tmp_pat
     report = validate_paths([folder], ref)
     [finding] = next(r for r in report.files if Path(r.file).name == name).findings
     assert finding.message == said
+
+
+def test_an_empty_file_is_ignored_unless_its_name_says_spreadsheet(ref, tmp_path):
+    """A 0-byte `rapport.pdf` or `.DS_Store` beside the bilans is listed as ignored (« fichier
+    vide »), as the same files with content are; a 0-byte `.xlsx`, `.ods` or `.xls` is a bilan
+    that came empty: `fichier.vide`, an erreur."""
+    folder = tmp_path / "bilans"
+    folder.mkdir()
+    make_bilan(ref, folder)
+    for name in ("rapport.pdf", ".DS_Store", "vide.xlsx", "vide.ods", "vide.xls"):
+        (folder / name).write_bytes(b"")
+    by_name = {Path(r.file).name: r for r in validate_paths([folder], ref).files}
+    for name in ("rapport.pdf", ".DS_Store"):
+        [finding] = by_name[name].findings
+        assert (finding.code, str(finding.severity)) == ("fichier.non_classeur", "avertissement"), name
+        assert "fichier vide" in finding.message and by_name[name].ignored
+    for name in ("vide.xlsx", "vide.ods", "vide.xls"):
+        [finding] = by_name[name].findings
+        assert (finding.code, str(finding.severity)) == ("fichier.vide", "erreur"), name
