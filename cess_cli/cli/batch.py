@@ -43,9 +43,12 @@ def batch(
 
     \b
     Codes de sortie :
-      0  tous les bilans attendus sont là et valides
-      1  un bilan est invalide, illisible, en conflit ou manquant
-      2  erreur de configuration, ou une autre exécution est en cours
+      0    tous les bilans attendus sont là et valides
+      1    un bilan est invalide, illisible, en conflit ou manquant, ou aucun
+           bilan n'a été trouvé
+      2    erreur de configuration, autre exécution en cours, ou exécution
+           impossible à écrire (disque plein, dossier en lecture seule…)
+      130  arrêtée (Ctrl-C ou SIGTERM) : rien de cette exécution n'est publié
     """
     with guard():
         from cess_cli.batch import files_summary, run_batch

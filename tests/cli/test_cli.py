@@ -363,3 +363,12 @@ def test_a_bilan_of_a_year_its_action_is_not_active_is_named_in_the_terminal(ref
         "première erreur (Identification!C3) : L'action III_1.1.3 n'est pas active en 2015" in said
     ), said
     assert result.exit_code == 1
+
+
+def test_batch_help_gives_every_exit_code_the_readme_gives():
+    """README (*Exit codes* of `cess batch`): 1 also when no bilan was found, 2 also for a run
+    that could not be written, 130 when stopped."""
+    text = " ".join(invoke("batch", "--help").output.split())
+    assert "aucun bilan n'a été trouvé" in text
+    assert "exécution impossible à écrire" in text
+    assert "130 arrêtée (Ctrl-C ou SIGTERM)" in text
