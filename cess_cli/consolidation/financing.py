@@ -8,6 +8,7 @@ bilans expected there (« n / m bilans »); a funder's yearly total, on those of
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import reduce
 from typing import Any
 
 import pandas as pd
@@ -149,6 +150,5 @@ def financing(bilans: list[Any], ref: Referential, years: list[int]) -> pd.DataF
 
 
 def _total(amounts: list[float | None]) -> float | None:
-    """The sum of the amounts given; None when none is."""
-    given = [a for a in amounts if a is not None]
-    return sum(given) if given else None
+    """The sum of the amounts given; None when none is (`shared.plus`, the running sum)."""
+    return reduce(plus, amounts, None)
